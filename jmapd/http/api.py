@@ -1,0 +1,32 @@
+"""POST apiUrl: one JMAP Request in, one Response out (RFC 8620 §3.1)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..methods.context import accessible_accounts
+from ..protocol.errors import RequestError
+from ..protocol.wire import decode_request, encode_json
+from ..services import Principal
+from .body import read_limited
+from .session import session_state
+from .state import app_state, require_user
+
+
+async def api(request: Request) -> Response:
+    state = app_state(request)
+    user = await require_user(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
+    limits = state.server.core_limits
+    with state.api_slots.slot(user.name):
+        body = await read_limited(request, limits.max_size_request, "maxSizeRequest", 400)
+        jmap_request = decode_request(body)
+        state.engine.check(jmap_request)
+        # Method calls touch LMDB and may wait on its write lock: keep them off the event loop.
+        result = await run_in_threadpool(state.engine.run, jmap_request, Principal(state.server, user))
+    result["sessionState"] = session_state(user, accessible_accounts(state.server, user))
+    return Response(encode_json(result), media_type="application/json")

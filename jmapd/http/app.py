@@ -1,0 +1,109 @@
+"""The Starlette application: routes, error handlers, CORS, and the services behind them."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..config import Config
+from ..methods import build_registry
+from ..methods.context import Context, accessible_accounts
+from ..protocol.engine import Engine
+from ..protocol.errors import RequestError
+from ..protocol.wire import encode_json
+from ..services import Server
+from .api import api
+from .auth import Authenticator
+from .blobs import download, upload
+from .limits import ConcurrencyLimit
+from .problems import http_problem, problem
+from ..push import Broadcaster
+from .eventsource import eventsource
+from .session import server_capabilities, session_object
+from .state import AppState, app_state, require_user
+from .urls import UrlBuilder
+
+
+async def session(request: Request) -> Response:
+    state = app_state(request)
+    user = await require_user(request)
+    accounts = accessible_accounts(state.server, user)
+    body = session_object(state.server, user, accounts, state.urls.base(request))
+    # Clients refetch when sessionState changes; HTTP caches must not answer for us (RFC 8620 §2).
+    headers = {"Cache-Control": "no-cache, no-store, must-revalidate"}
+    return Response(encode_json(body), media_type="application/json", headers=headers)
+
+
+async def well_known(request: Request) -> Response:
+    """Service autodiscovery (RFC 8620 §2.2); the one route that needs no credentials."""
+    return RedirectResponse(app_state(request).urls.base(request) + "/jmap/session", status_code=307)
+
+
+async def request_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestError)
+    return problem(exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+    return http_problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), exc.headers)
+
+
+def create_app(config: Config, server: Server) -> Starlette:
+    engine = Engine(build_registry(), server_capabilities(server), max_calls=server.core_limits.max_calls_in_request,
+                    call_class=Context)
+    state = AppState(
+        config=config,
+        server=server,
+        engine=engine,
+        auth=Authenticator(server.store),
+        urls=UrlBuilder(config),
+        api_slots=ConcurrencyLimit("maxConcurrentRequests", server.core_limits.max_concurrent_requests),
+        upload_slots=ConcurrencyLimit("maxConcurrentUpload", server.core_limits.max_concurrent_upload),
+        push=Broadcaster(server.store),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        state.push.start(asyncio.get_running_loop())
+        yield
+
+    routes = [
+        Route("/.well-known/jmap", well_known, methods=["GET"]),
+        Route("/jmap/session", session, methods=["GET"]),
+        Route("/jmap/api/", api, methods=["POST"]),
+        Route("/jmap/api", api, methods=["POST"]),
+        Route("/jmap/upload/{account_id}/", upload, methods=["POST"]),
+        Route("/jmap/upload/{account_id}", upload, methods=["POST"]),
+        Route("/jmap/download/{account_id}/{blob_id}/{name}", download, methods=["GET"]),
+        Route("/jmap/eventsource/", eventsource, methods=["GET"]),
+        Route("/jmap/eventsource", eventsource, methods=["GET"]),
+    ]
+    origins = config.allowed_origins()
+    middleware = []
+    if origins:
+        middleware.append(Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "Last-Event-ID"],
+            expose_headers=["Content-Disposition", "ETag"],
+            max_age=86400,
+        ))
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={RequestError: request_error, HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.jmapd = state
+    return app

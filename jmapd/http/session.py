@@ -1,0 +1,61 @@
+"""The Session resource (RFC 8620 §2) and its well-known redirect (§2.2)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+
+from store.records import Account, User
+
+from ..protocol.capabilities import CORE, MAIL
+from ..services import Server
+from .urls import UrlBuilder
+
+DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"
+UPLOAD_PATH = "/jmap/upload/{accountId}/"
+EVENTSOURCE_PATH = "/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}"
+API_PATH = "/jmap/api/"
+
+
+def server_capabilities(server: Server) -> dict[str, Any]:
+    return {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}}
+
+
+def account_capabilities(server: Server) -> dict[str, Any]:
+    return {MAIL: msgspec.to_builtins(server.mail_limits)}
+
+
+def session_state(user: User, accounts: dict[str, Account]) -> str:
+    """Changes whenever anything else in the Session object would (accounts, their names and rights)."""
+    material = "|".join(
+        f"{i}:{a.name}:{a.is_read_only}" for i, a in sorted(accounts.items())
+    ) + f"|{user.name}"
+    return hashlib.sha256(material.encode()).hexdigest()[:12]
+
+
+def session_object(server: Server, user: User, accounts: dict[str, Account], base: str) -> dict[str, Any]:
+    caps = account_capabilities(server)
+    return {
+        "capabilities": server_capabilities(server),
+        "accounts": {
+            account_id: {
+                "name": account.name,
+                "isPersonal": account.owner == user.name.lower(),
+                "isReadOnly": account.is_read_only,
+                "accountCapabilities": caps,
+            }
+            for account_id, account in accounts.items()
+        },
+        "primaryAccounts": {capability: user.account_id for capability in caps},
+        "username": user.name,
+        "apiUrl": base + API_PATH,
+        "downloadUrl": base + DOWNLOAD_PATH,
+        "uploadUrl": base + UPLOAD_PATH,
+        "eventSourceUrl": base + EVENTSOURCE_PATH,
+        "state": session_state(user, accounts),
+    }
+
+
+__all__ = ["session_object", "session_state", "server_capabilities", "UrlBuilder"]

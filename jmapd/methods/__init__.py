@@ -1,0 +1,14 @@
+"""JMAP method handlers, one package per data type; `build_registry` lists what the server speaks."""
+
+from __future__ import annotations
+
+from ..protocol.engine import Registry
+from . import blob, core, mailbox
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    core.register(registry)
+    blob.register(registry)
+    mailbox.register(registry)
+    return registry

@@ -1,0 +1,260 @@
+"""The Mailbox data type (RFC 8621 §2): wire form, create/update/destroy rules, filters and sorts."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import msgspec
+
+from store import ReadTxn, WriteTxn
+from store.records import Mailbox
+
+from ...protocol.capabilities import MAIL
+from ...protocol.errors import MethodError, SetError, invalid_arguments, invalid_properties
+from ..args import Comparator, QueryArgs, QueryChangesArgs, SetArgs
+from ..context import Context
+from ..datatype import DataType, Predicate, SortKey
+from ..filtering import casemap
+from .counts import COUNT_PROPERTIES, clear_counts, read_counts
+from .rights import owner_rights
+
+# Special-use names of the IANA "IMAP Mailbox Name Attributes" registry, lowercased, plus "inbox".
+ROLES = frozenset({"inbox", "all", "archive", "drafts", "flagged", "important", "junk", "sent", "trash",
+                   "snoozed", "scheduled", "memos"})
+MAX_SORT_ORDER = 2**31
+
+
+class MailboxSetArgs(SetArgs):
+    onDestroyRemoveEmails: bool = False
+
+
+class MailboxQueryArgs(QueryArgs):
+    sortAsTree: bool = False
+    filterAsTree: bool = False
+
+
+class MailboxQueryChangesArgs(QueryChangesArgs):
+    sortAsTree: bool = False
+    filterAsTree: bool = False
+
+
+class MailboxType(DataType):
+    name = "Mailbox"
+    capability = MAIL
+    record = Mailbox
+    id_prefix = "M"
+    properties = ("id", "name", "parentId", "role", "sortOrder", *COUNT_PROPERTIES, "myRights", "isSubscribed")
+    server_set = frozenset({"id", *COUNT_PROPERTIES, "myRights"})
+    reports_updated_properties = True
+    set_args = MailboxSetArgs
+    query_args = MailboxQueryArgs
+    query_changes_args = MailboxQueryChangesArgs
+
+    def to_json(self, ctx, txn, account_id, record_id, record: Mailbox, properties) -> dict[str, Any]:
+        full = {
+            "id": record_id,
+            "name": record.name,
+            "parentId": record.parent_id,
+            "role": record.role,
+            "sortOrder": record.sort_order,
+            "myRights": owner_rights(record.role),
+            "isSubscribed": record.is_subscribed,
+        }
+        if not properties.isdisjoint(COUNT_PROPERTIES):
+            full.update(read_counts(txn, account_id, record_id))
+        return {p: full[p] for p in properties if p in full} if len(properties) < len(self.properties) else full
+
+    # -- set -------------------------------------------------------------------------------------
+    def create(self, ctx, txn, account_id, obj, args) -> tuple[str, dict[str, Any]]:
+        unknown = [p for p in obj if p not in self.properties]
+        if unknown:
+            raise invalid_properties(unknown, "unknown Mailbox properties")
+        record = Mailbox(name="")
+        self._apply(ctx, txn, account_id, None, record, obj)
+        record_id = txn.new_id(account_id, self.name, self.id_prefix)
+        txn.create(account_id, self.name, record_id, record)
+        extra: dict[str, Any] = {p: v for p, v in self.to_json(ctx, txn, account_id, record_id, record,
+                                                               frozenset(self.properties)).items()
+                                 if p not in obj and p != "id"}
+        return record_id, extra
+
+    def update(self, ctx, txn, account_id, record_id, record: Mailbox, changes, args) -> dict[str, Any] | None:
+        if owner_rights(record.role)["mayRename"] is False and ("name" in changes or "parentId" in changes):
+            raise SetError("forbidden", "this mailbox cannot be renamed or moved")
+        self._apply(ctx, txn, account_id, record_id, record, changes)
+        txn.update(account_id, self.name, record_id, record)
+        return None
+
+    def _apply(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str | None, record: Mailbox,
+               values: dict[str, Any]) -> None:
+        """Validate and copy client-settable properties; every invalid one is reported at once."""
+        bad: list[str] = []
+        if "name" in values or record_id is None:
+            name = values.get("name")
+            limit = ctx.server.mail_limits.max_size_mailbox_name
+            if not isinstance(name, str) or not name or len(name.encode()) > limit or any(
+                    unicodedata.category(ch) == "Cc" for ch in name):
+                bad.append("name")
+            else:
+                record.name = unicodedata.normalize("NFC", name)
+        if "parentId" in values:
+            parent = values["parentId"]
+            if parent is None:
+                record.parent_id = None
+            elif not isinstance(parent, str):
+                bad.append("parentId")
+            else:
+                resolved = ctx.resolve_id(parent)
+                if resolved is None or not txn.exists(account_id, self.name, resolved) or resolved == record_id:
+                    bad.append("parentId")
+                else:
+                    record.parent_id = resolved
+        if "role" in values:
+            role = values["role"]
+            if role is not None and (not isinstance(role, str) or role.lower() not in ROLES):
+                bad.append("role")
+            else:
+                record.role = role.lower() if role else None
+        if "sortOrder" in values:
+            order = values["sortOrder"]
+            if order is None:
+                record.sort_order = 0
+            elif not isinstance(order, int) or isinstance(order, bool) or not 0 <= order < MAX_SORT_ORDER:
+                bad.append("sortOrder")
+            else:
+                record.sort_order = order
+        if "isSubscribed" in values:
+            subscribed = values["isSubscribed"]
+            if subscribed is None:
+                record.is_subscribed = True
+            elif not isinstance(subscribed, bool):
+                bad.append("isSubscribed")
+            else:
+                record.is_subscribed = subscribed
+        if bad:
+            raise invalid_properties(bad)
+        self._check_tree(ctx, txn, account_id, record_id, record)
+
+    def _check_tree(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str | None,
+                    record: Mailbox) -> None:
+        """Unique names among siblings, one mailbox per role, no loops, bounded depth (RFC 8621 §2)."""
+        siblings_clash = False
+        role_clash = False
+        by_id = dict(txn.scan(account_id, self.name, Mailbox))
+        for other_id, other in by_id.items():
+            if other_id == record_id:
+                continue
+            if other.parent_id == record.parent_id and other.name == record.name:
+                siblings_clash = True
+            if record.role is not None and other.role == record.role:
+                role_clash = True
+        if siblings_clash:
+            raise invalid_properties(["name"], "a sibling mailbox has this name")
+        if role_clash:
+            raise invalid_properties(["role"], f"another mailbox has the role {record.role}")
+        depth, parent = 1, record.parent_id
+        while parent is not None:
+            if parent == record_id:
+                raise invalid_properties(["parentId"], "a mailbox cannot be its own ancestor")
+            depth += 1
+            parent = by_id[parent].parent_id if parent in by_id else None
+        max_depth = ctx.server.mail_limits.max_mailbox_depth
+        if max_depth is not None and depth > max_depth:
+            raise invalid_properties(["parentId"], f"mailboxes nest at most {max_depth} deep")
+
+    def destroy(self, ctx, txn, account_id, record_id, record: Mailbox, args: MailboxSetArgs) -> None:
+        if not owner_rights(record.role)["mayDelete"]:
+            raise SetError("forbidden", "this mailbox cannot be deleted")
+        if any(m.parent_id == record_id for _, m in txn.scan(account_id, self.name, Mailbox)):
+            raise SetError("mailboxHasChild", "the mailbox has child mailboxes")
+        if read_counts(txn, account_id, record_id)["totalEmails"]:
+            if not args.onDestroyRemoveEmails:
+                raise SetError("mailboxHasEmail", "the mailbox has emails; set onDestroyRemoveEmails")
+            remove = ctx.server.extras.get("remove_mailbox_emails")
+            if remove is None:
+                raise SetError("mailboxHasEmail", "emails cannot be removed from this mailbox")
+            remove(ctx, txn, account_id, record_id)
+        clear_counts(txn, account_id, record_id)
+        txn.destroy(account_id, self.name, record_id)
+
+    # -- query -----------------------------------------------------------------------------------
+    def condition(self, ctx, txn, account_id, condition) -> Predicate:
+        tests: list[Predicate] = []
+        for prop, value in condition.items():
+            if prop == "parentId":
+                if value is not None and not isinstance(value, str):
+                    raise invalid_arguments("parentId must be an Id or null")
+                target = None if value is None else ctx.resolve_id(value)
+                tests.append(lambda i, r, t=target: r.parent_id == t)
+            elif prop == "name":
+                if not isinstance(value, str):
+                    raise invalid_arguments("name must be a string")
+                needle = casemap(value)
+                tests.append(lambda i, r, n=needle: n in casemap(r.name))
+            elif prop == "role":
+                if value is not None and not isinstance(value, str):
+                    raise invalid_arguments("role must be a string or null")
+                tests.append(lambda i, r, v=value: r.role == v)
+            elif prop in ("hasAnyRole", "isSubscribed"):
+                if not isinstance(value, bool):
+                    raise invalid_arguments(f"{prop} must be a boolean")
+                if prop == "hasAnyRole":
+                    tests.append(lambda i, r, v=value: (r.role is not None) == v)
+                else:
+                    tests.append(lambda i, r, v=value: r.is_subscribed == v)
+            else:
+                raise MethodError("unsupportedFilter", f"Mailbox/query has no filter {prop!r}")
+        return lambda i, r: all(t(i, r) for t in tests)
+
+    def sort_key(self, ctx, txn, account_id, comparator: Comparator) -> SortKey:
+        if comparator.property == "sortOrder":
+            return lambda i, r: r.sort_order
+        if comparator.property == "name":
+            return lambda i, r: casemap(r.name)
+        raise MethodError("unsupportedSort", f"cannot sort mailboxes by {comparator.property!r}")
+
+    def can_calculate_changes(self, args) -> bool:
+        # Tree options make a mailbox's place depend on its ancestors, which the log does not relate.
+        return not (getattr(args, "sortAsTree", False) or getattr(args, "filterAsTree", False))
+
+    def run_query(self, ctx, txn: ReadTxn, account_id: str, args: QueryArgs | QueryChangesArgs) -> list[str]:
+        tree_sort = getattr(args, "sortAsTree", False)
+        tree_filter = getattr(args, "filterAsTree", False)
+        if not (tree_sort or tree_filter):
+            return super().run_query(ctx, txn, account_id, args)
+        everything = dict(txn.scan(account_id, self.name, Mailbox))
+        matching = set(super().run_query(ctx, txn, account_id, _without(args, filter_=args.filter)))
+        ordered = super().run_query(ctx, txn, account_id, _without(args, filter_=None))
+        if tree_filter:
+            matching = {i for i in matching if _ancestors_in(i, everything, matching)}
+        if tree_sort:
+            ordered = _tree_order(ordered, everything)
+        return [i for i in ordered if i in matching]
+
+
+def _without(args, *, filter_):
+    return msgspec.structs.replace(args, filter=filter_)
+
+
+def _ancestors_in(record_id: str, everything: dict[str, Mailbox], matching: set[str]) -> bool:
+    parent = everything[record_id].parent_id
+    while parent is not None:
+        if parent not in matching:
+            return False
+        parent = everything[parent].parent_id if parent in everything else None
+    return True
+
+
+def _tree_order(ordered: list[str], everything: dict[str, Mailbox]) -> list[str]:
+    """Depth-first over the forest, each set of siblings in the comparators' order (RFC 8621 §2.3)."""
+    children: dict[str | None, list[str]] = {}
+    for record_id in ordered:
+        children.setdefault(everything[record_id].parent_id, []).append(record_id)
+    out: list[str] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        record_id = stack.pop()
+        out.append(record_id)
+        stack.extend(reversed(children.get(record_id, [])))
+    return out

@@ -1,0 +1,16 @@
+"""MailboxRights (RFC 8621 §2) for the owner of an account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ALL = ("mayReadItems", "mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords",
+        "mayCreateChild", "mayRename", "mayDelete", "maySubmit")
+
+
+def owner_rights(role: str | None) -> dict[str, Any]:
+    """Everything, except that the inbox can be neither renamed nor deleted: mail delivery needs it."""
+    rights = dict.fromkeys(_ALL, True)
+    if role == "inbox":
+        rights["mayRename"] = rights["mayDelete"] = False
+    return rights

@@ -1,0 +1,37 @@
+"""Generic /get (RFC 8620 §5.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...protocol.errors import MethodError
+from ..args import parse
+from ..context import Context
+from ..datatype import DataType
+
+
+def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
+    args = parse(raw, dt.get_args)
+    account_id = ctx.account(args.accountId, dt.capability)
+    properties = dt.check_properties(args.properties)
+    limit = ctx.server.core_limits.max_objects_in_get
+    if args.ids is not None and len(args.ids) > limit:
+        raise MethodError("requestTooLarge", f"at most {limit} ids in one /get")
+    found: list[dict[str, Any]] = []
+    not_found: list[str] = []
+    with ctx.store.read() as txn:
+        state = str(txn.state(account_id, dt.name))
+        if args.ids is None:
+            ids = list(dt.all_ids(txn, account_id))
+            if len(ids) > limit:
+                raise MethodError("requestTooLarge", f"more than {limit} {dt.name} records; give ids")
+        else:
+            ids = list(dict.fromkeys(args.ids))  # an id asked for twice is answered once (§5.1)
+        for requested in ids:
+            record_id = ctx.resolve_id(requested)
+            record = None if record_id is None else dt.load(txn, account_id, record_id)
+            if record is None:
+                not_found.append(requested)
+            else:
+                found.append(dt.to_json(ctx, txn, account_id, record_id, record, properties))
+    return {"accountId": account_id, "state": state, "list": found, "notFound": not_found}

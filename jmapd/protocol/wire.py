@@ -1,0 +1,53 @@
+"""The Request and Response envelopes (RFC 8620 §3.2–3.4), decoded and encoded with msgspec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .errors import RequestError
+
+
+class Request(msgspec.Struct):
+    using: list[str]
+    methodCalls: list[tuple[str, dict[str, Any], str]]
+    createdIds: dict[str, str] | None = None
+
+
+_json_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+encode_json = _encoder.encode
+
+MAX_DEPTH = 64
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    """Bounded nesting: deep JSON is a cheap way to exhaust a server's stack (RFC 8620 §8.4)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def decode_request(body: bytes) -> Request:
+    """Raw bytes to a Request, telling apart bad JSON (notJSON) from a bad shape (notRequest)."""
+    try:
+        raw = _json_decoder.decode(body)
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
+        raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
+    if not _depth_ok(raw, MAX_DEPTH):
+        raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
+    if isinstance(raw, dict):
+        # A server MUST ignore Request properties it does not understand (RFC 8620 §3.3).
+        raw = {k: v for k, v in raw.items() if k in ("using", "methodCalls", "createdIds")}
+    try:
+        return msgspec.convert(raw, Request)
+    except msgspec.ValidationError as exc:
+        raise RequestError("notRequest", f"The request does not match the Request type: {exc}") from None

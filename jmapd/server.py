@@ -1,0 +1,83 @@
+"""Starting and stopping the HTTP server around an open store."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import msgspec
+import uvicorn
+
+from store import Store
+
+from .accounts import create_user, generate_password
+from .config import Config
+from .http.app import create_app
+from .services import Server
+
+FIRST_USER = "admin"
+CONFIG_ENV = "JMAPD_SERVE_CONFIG"
+
+
+def open_server(config: Config) -> Server:
+    store = Store.open(config.data)
+    return Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+
+
+def ensure_first_user(server: Server, config: Config) -> None:
+    """On a fresh data folder, create a user and print its credentials once (only the hash is kept)."""
+    from store.users import has_users
+
+    with server.store.read() as txn:
+        if has_users(txn):
+            return
+    password = generate_password()
+    user = create_user(server.store, FIRST_USER, password, f"{FIRST_USER}@{config.hostname}")
+    print(
+        "jmapd: created the first user\n"
+        f"  username: {user.name}\n"
+        f"  password: {password}\n"
+        f"  (shown once; change it with: jmapd user passwd {user.name} --data {config.data})",
+        flush=True,
+    )
+
+
+def app_factory():
+    """Entry point for worker processes when serving with several workers."""
+    config = msgspec.json.decode(os.environ[CONFIG_ENV], type=Config)
+    return create_app(config, open_server(config))
+
+
+def serve(config: Config) -> int:
+    server = open_server(config)
+    ensure_first_user(server, config)
+    scheme = "https" if config.tls_cert else "http"
+    print(f"jmapd: serving {config.data} on {scheme}://{config.host}:{config.port} "
+          f"(Session: {scheme}://{config.host}:{config.port}/.well-known/jmap)", flush=True)
+    options = dict(
+        host=config.host,
+        port=config.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=config.access_log,
+        log_level=config.log_level,
+        ssl_certfile=config.tls_cert,
+        ssl_keyfile=config.tls_key,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    if config.workers > 1:
+        server.store.close()
+        os.environ[CONFIG_ENV] = msgspec.json.encode(config).decode()
+        uvicorn.run("jmapd.server:app_factory", factory=True, workers=config.workers, **options)
+        return 0
+    try:
+        uvicorn.run(create_app(config, server), **options)
+    finally:
+        server.store.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use the jmapd command")

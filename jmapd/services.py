@@ -1,0 +1,27 @@
+"""The long-lived parts of a running server, and who is asking in one request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from store import Store
+from store.records import User
+
+from .protocol.capabilities import CoreLimits, MailLimits
+
+
+@dataclass
+class Server:
+    store: Store
+    core_limits: CoreLimits = field(default_factory=CoreLimits)
+    mail_limits: MailLimits = field(default_factory=MailLimits)
+    hostname: str = "localhost"
+    # Full-text index, outbox and other workers attach here when they run.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Principal:
+    server: Server
+    user: User

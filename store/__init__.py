@@ -1,0 +1,11 @@
+"""The LMDB message store: immutable blobs, typed records, per-type change logs.
+
+It knows nothing about HTTP or JSON; the JMAP methods translate between the wire and these records.
+"""
+
+from .env import Store
+from .records import CREATED, DESTROYED, UPDATED
+from .schema import SchemaError
+from .txn import ReadTxn, WriteTxn
+
+__all__ = ["Store", "ReadTxn", "WriteTxn", "SchemaError", "CREATED", "UPDATED", "DESTROYED"]

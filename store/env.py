@@ -1,0 +1,114 @@
+"""The LMDB environment: opening, layout checks, and write transactions that survive a full map.
+
+One environment holds every named database, so a change to a record, its change log and its
+secondary indexes commits atomically. Writes are short functions run by `Store.write`, which can rerun
+them after growing the map: LMDB refuses a write that does not fit, and retrying from the start is the
+only safe way to continue.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import lmdb
+
+from . import schema
+from .txn import ReadTxn, WriteTxn
+
+T = TypeVar("T")
+
+# Named databases. Modules that add secondary indexes register theirs here before the store opens.
+DATABASES: list[str] = [
+    "meta", "users", "tokens", "accounts", "records", "changes", "counters", "blobs", "blobrefs",
+]
+
+DEFAULT_MAP_SIZE = 8 << 30
+Listener = Callable[[set[tuple[str, str]]], None]
+
+
+class Store:
+    def __init__(self, env: lmdb.Environment, dbs: dict[str, object], path: str):
+        self.env = env
+        self.dbs = dbs
+        self.path = path
+        self._listeners: list[Listener] = []
+        self._grow_lock = threading.Lock()
+        self.migrations_run: list[str] = []
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str,
+        *,
+        map_size: int = DEFAULT_MAP_SIZE,
+        current_version: int = schema.CURRENT_VERSION,
+        migrations: dict[int, schema.Migration] | None = None,
+    ) -> "Store":
+        path = os.path.join(data_dir, "store")
+        os.makedirs(path, exist_ok=True)
+        env = lmdb.open(
+            path, map_size=map_size, max_dbs=64, max_readers=1024, readahead=False, metasync=True, sync=True
+        )
+        fresh = schema.is_empty(env)
+        dbs = {name: env.open_db(name.encode()) for name in DATABASES}
+        store = cls(env, dbs, data_dir)
+        try:
+            store.migrations_run = schema.check_and_migrate(
+                env,
+                dbs,
+                data_dir,
+                current=current_version,
+                migrations=schema.MIGRATIONS if migrations is None else migrations,
+                fresh=fresh,
+            )
+        except BaseException:
+            env.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.env.close()
+
+    def add_listener(self, listener: Listener) -> None:
+        """Called after each commit with the (account, type) pairs whose state changed."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def read(self) -> Iterator[ReadTxn]:
+        try:
+            txn = self.env.begin(buffers=False)
+        except lmdb.MapResizedError:
+            self.env.set_mapsize(0)
+            txn = self.env.begin(buffers=False)
+        try:
+            yield ReadTxn(txn, self.dbs)
+        finally:
+            txn.abort()
+
+    def write(self, fn: Callable[[WriteTxn], T]) -> T:
+        """Run `fn` in a write transaction and commit it; rerun it once per map growth if needed."""
+        while True:
+            txn = self.env.begin(write=True)
+            wtxn = WriteTxn(txn, self.dbs, self.env)
+            try:
+                result = fn(wtxn)
+                txn.commit()
+            except lmdb.MapFullError:
+                txn.abort()
+                self._grow()
+                continue
+            except BaseException:
+                txn.abort()
+                raise
+            if wtxn.touched:
+                for listener in self._listeners:
+                    listener(wtxn.touched)
+            return result
+
+    def _grow(self) -> None:
+        with self._grow_lock:
+            self.env.set_mapsize(self.env.info()["map_size"] * 2)

@@ -1,0 +1,113 @@
+"""The on-disk layout version and the migrations that carry old data folders forward.
+
+A data folder records the layout version that wrote it. Opening an older folder first copies it to
+`backups/` and then runs the registered steps one version at a time; opening a newer folder is refused,
+because reading a layout we do not understand is how mail gets silently lost.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import lmdb
+
+from .codec import from_u64, u64
+
+CURRENT_VERSION = 1
+VERSION_KEY = b"schema_version"
+
+
+class SchemaError(Exception):
+    """The data folder cannot be used by this version of jmapd."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step from `from_version` to `from_version + 1`, run inside a single write transaction."""
+
+    from_version: int
+    description: str
+    apply: Callable[[lmdb.Transaction, dict[str, object]], None]
+
+
+def registry(*steps: Migration) -> dict[int, Migration]:
+    table = {step.from_version: step for step in steps}
+    if len(table) != len(steps):
+        raise ValueError("two migrations start from the same version")
+    return table
+
+
+# Layout 1 is the first released layout; steps are added here as the layout changes.
+MIGRATIONS: dict[int, Migration] = registry()
+
+
+def read_version(txn: lmdb.Transaction, meta) -> int | None:
+    raw = txn.get(VERSION_KEY, db=meta)
+    return None if raw is None else from_u64(raw)
+
+
+def write_version(txn: lmdb.Transaction, meta, version: int) -> None:
+    txn.put(VERSION_KEY, u64(version), db=meta)
+
+
+def is_empty(env: lmdb.Environment) -> bool:
+    """True for a folder that has never held data (the main database lists no named databases)."""
+    with env.begin() as txn:
+        return txn.stat()["entries"] == 0
+
+
+def backup(env: lmdb.Environment, data_dir: str, version: int) -> str:
+    """A compacted, consistent copy of the whole environment, taken before any migration touches it."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    target = os.path.join(data_dir, "backups", f"store-v{version}-{stamp}")
+    os.makedirs(target, exist_ok=False)
+    env.copy(target, compact=True)
+    return target
+
+
+def check_and_migrate(
+    env: lmdb.Environment,
+    dbs: dict[str, object],
+    data_dir: str,
+    *,
+    current: int = CURRENT_VERSION,
+    migrations: dict[int, Migration] = MIGRATIONS,
+    fresh: bool,
+) -> list[str]:
+    """Bring the environment to `current`; return the descriptions of the steps that ran."""
+    meta = dbs["meta"]
+    with env.begin() as txn:
+        found = read_version(txn, meta)
+    if found is None:
+        if not fresh:
+            raise SchemaError(
+                f"{data_dir} holds data without a layout version; it was not written by jmapd. "
+                "Refusing to open it."
+            )
+        with env.begin(write=True) as txn:
+            write_version(txn, meta, current)
+        return []
+    if found > current:
+        raise SchemaError(
+            f"{data_dir} was written by a newer jmapd (data layout v{found}); this jmapd reads "
+            f"layouts up to v{current}. Upgrade jmapd, or restore a backup from {data_dir}/backups."
+        )
+    if found == current:
+        return []
+    missing = [v for v in range(found, current) if v not in migrations]
+    if missing:
+        raise SchemaError(
+            f"no migration from data layout v{missing[0]} to v{missing[0] + 1}; refusing to open {data_dir}."
+        )
+    backup(env, data_dir, found)
+    done = []
+    for version in range(found, current):
+        step = migrations[version]
+        with env.begin(write=True) as txn:
+            step.apply(txn, dbs)
+            write_version(txn, meta, version + 1)
+        done.append(f"v{version} -> v{version + 1}: {step.description}")
+    return done

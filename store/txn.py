@@ -1,0 +1,163 @@
+"""Read and write transactions over records, change logs and counters.
+
+Every change to a record goes through `WriteTxn.create/update/destroy`, which append to the type's
+change log in the same LMDB transaction. That is what makes /changes exact: a record cannot change
+without the log knowing, and a crash cannot separate the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import lmdb
+
+from . import keys
+from .codec import decode, encode, from_u64, u64
+from .records import CREATED, DESTROYED, UPDATED, Change
+
+T = TypeVar("T")
+
+_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def encode_counter(n: int) -> str:
+    """Short base-36 ids: ids travel in every response, so their length is paid for many times."""
+    digits = []
+    while True:
+        n, r = divmod(n, 36)
+        digits.append(_ID_ALPHABET[r])
+        if n == 0:
+            return "".join(reversed(digits))
+
+
+class ReadTxn:
+    def __init__(self, txn: lmdb.Transaction, dbs: dict[str, object]):
+        self.txn = txn
+        self.dbs = dbs
+
+    # -- records ---------------------------------------------------------------------------------
+    def get(self, account_id: str, kind: str, record_id: str, record_type: type[T]) -> T | None:
+        raw = self.txn.get(keys.record(account_id, kind, record_id), db=self.dbs["records"])
+        return None if raw is None else decode(raw, record_type)
+
+    def exists(self, account_id: str, kind: str, record_id: str) -> bool:
+        return self.txn.get(keys.record(account_id, kind, record_id), db=self.dbs["records"]) is not None
+
+    def scan(self, account_id: str, kind: str, record_type: type[T]) -> Iterator[tuple[str, T]]:
+        """Every record of one type in one account, in id byte order."""
+        p = keys.prefix(account_id, kind)
+        n = len(p)
+        with self.txn.cursor(db=self.dbs["records"]) as cur:
+            if not cur.set_range(p):
+                return
+            for key, value in cur:
+                if not key.startswith(p):
+                    break
+                yield key[n:].decode(), decode(value, record_type)
+
+    def count(self, account_id: str, kind: str) -> int:
+        p = keys.prefix(account_id, kind)
+        total = 0
+        with self.txn.cursor(db=self.dbs["records"]) as cur:
+            if not cur.set_range(p):
+                return 0
+            for key in cur.iternext(keys=True, values=False):
+                if not key.startswith(p):
+                    break
+                total += 1
+        return total
+
+    # -- change log --------------------------------------------------------------------------------
+    def state(self, account_id: str, kind: str) -> int:
+        """The modseq of the newest change of this type: the JMAP state of the type."""
+        raw = self.txn.get(keys.counter(account_id, "state:" + kind), db=self.dbs["counters"])
+        return 0 if raw is None else from_u64(raw)
+
+    def changes_since(self, account_id: str, kind: str, since: int) -> Iterator[tuple[int, Change]]:
+        """Log entries with modseq greater than `since`, oldest first."""
+        p = keys.prefix(account_id, kind)
+        n = len(p)
+        with self.txn.cursor(db=self.dbs["changes"]) as cur:
+            if not cur.set_range(p + u64(since + 1)):
+                return
+            for key, value in cur:
+                if not key.startswith(p):
+                    break
+                yield from_u64(key[n:]), decode(value, Change)
+
+    def log_floor(self, account_id: str, kind: str) -> int:
+        """Changes at or before this modseq are no longer in the log (0 while nothing was pruned)."""
+        raw = self.txn.get(keys.counter(account_id, "floor:" + kind), db=self.dbs["counters"])
+        return 0 if raw is None else from_u64(raw)
+
+    def counter(self, account_id: str, name: str) -> int:
+        raw = self.txn.get(keys.counter(account_id, name), db=self.dbs["counters"])
+        return 0 if raw is None else from_u64(raw)
+
+
+class WriteTxn(ReadTxn):
+    def __init__(self, txn: lmdb.Transaction, dbs: dict[str, object], env: lmdb.Environment):
+        super().__init__(txn, dbs)
+        self.env = env
+        # (account_id, kind) pairs whose state moved: announced to push listeners after commit.
+        self.touched: set[tuple[str, str]] = set()
+
+    @contextmanager
+    def savepoint(self) -> Iterator["WriteTxn"]:
+        """A nested transaction: if the block raises, its writes vanish and the outer ones stay.
+
+        One /set applies many records in one commit; a record rejected halfway must leave no trace
+        (RFC 8620 §5.3: never commit part of an update to a single record).
+        """
+        parent = self.txn
+        child = self.env.begin(write=True, parent=parent)
+        self.txn = child
+        try:
+            yield self
+        except BaseException:
+            child.abort()
+            raise
+        else:
+            child.commit()
+        finally:
+            self.txn = parent
+
+    def bump(self, account_id: str, name: str, by: int = 1) -> int:
+        value = self.counter(account_id, name) + by
+        self.txn.put(keys.counter(account_id, name), u64(value), db=self.dbs["counters"])
+        return value
+
+    def drop_counter(self, account_id: str, name: str) -> None:
+        self.txn.delete(keys.counter(account_id, name), db=self.dbs["counters"])
+
+    def new_id(self, account_id: str, kind: str, prefix: str) -> str:
+        return prefix + encode_counter(self.bump(account_id, "id:" + kind))
+
+    def _log(self, account_id: str, kind: str, record_id: str, what: int, props: list[str] | None) -> int:
+        modseq = self.bump(account_id, "modseq")
+        self.txn.put(
+            keys.change(account_id, kind, modseq), encode(Change(record_id, what, props)), db=self.dbs["changes"]
+        )
+        self.txn.put(keys.counter(account_id, "state:" + kind), u64(modseq), db=self.dbs["counters"])
+        self.touched.add((account_id, kind))
+        return modseq
+
+    def create(self, account_id: str, kind: str, record_id: str, record: object) -> None:
+        self.txn.put(keys.record(account_id, kind, record_id), encode(record), db=self.dbs["records"])
+        self._log(account_id, kind, record_id, CREATED, None)
+
+    def update(
+        self, account_id: str, kind: str, record_id: str, record: object, props: list[str] | None = None
+    ) -> None:
+        self.txn.put(keys.record(account_id, kind, record_id), encode(record), db=self.dbs["records"])
+        self._log(account_id, kind, record_id, UPDATED, props)
+
+    def touch(self, account_id: str, kind: str, record_id: str, props: list[str] | None = None) -> None:
+        """Log an update of a record whose visible properties are derived elsewhere (e.g. counts)."""
+        self._log(account_id, kind, record_id, UPDATED, props)
+
+    def destroy(self, account_id: str, kind: str, record_id: str) -> None:
+        self.txn.delete(keys.record(account_id, kind, record_id), db=self.dbs["records"])
+        self._log(account_id, kind, record_id, DESTROYED, None)

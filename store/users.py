@@ -1,0 +1,130 @@
+"""Users, their accounts, passwords and API tokens.
+
+Passwords are stored as scrypt hashes (memory-hard, in the standard library). Tokens are random and
+stored only as SHA-256 digests: they are long enough that a fast hash is safe, and a fast hash keeps
+Bearer authentication cheap on every request.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Iterator
+
+from .codec import decode, encode
+from .records import Account, Token, User
+from .txn import ReadTxn, WriteTxn
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+class UserExists(Exception):
+    pass
+
+
+class UnknownUser(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def normalize(name: str) -> str:
+    """User names compare case-insensitively, as mail addresses' local parts do in practice."""
+    return name.strip().lower()
+
+
+def get_user(txn: ReadTxn, name: str) -> User | None:
+    raw = txn.txn.get(normalize(name).encode(), db=txn.dbs["users"])
+    return None if raw is None else decode(raw, User)
+
+
+def list_users(txn: ReadTxn) -> Iterator[User]:
+    with txn.txn.cursor(db=txn.dbs["users"]) as cur:
+        for _, value in cur:
+            yield decode(value, User)
+
+
+def has_users(txn: ReadTxn) -> bool:
+    with txn.txn.cursor(db=txn.dbs["users"]) as cur:
+        return cur.first()
+
+
+def put_user(txn: WriteTxn, user: User) -> None:
+    txn.txn.put(normalize(user.name).encode(), encode(user), db=txn.dbs["users"])
+
+
+def add_user(txn: WriteTxn, name: str, password_hash: str, email: str | None) -> User:
+    """Create a user with a personal account of its own; the caller provisions the account's content."""
+    if not name.strip():
+        raise ValueError("a user name may not be empty")
+    if get_user(txn, name) is not None:
+        raise UserExists(name)
+    account_id = "a" + secrets.token_hex(4)
+    while get_account(txn, account_id) is not None:
+        account_id = "a" + secrets.token_hex(4)
+    now = int(time.time())
+    user = User(name=name.strip(), password_hash=password_hash, account_id=account_id, email=email, created_at=now)
+    put_user(txn, user)
+    put_account(txn, account_id, Account(name=email or name.strip(), owner=normalize(name), created_at=now))
+    return user
+
+
+def set_password(txn: WriteTxn, name: str, password_hash: str) -> None:
+    user = get_user(txn, name)
+    if user is None:
+        raise UnknownUser(name)
+    user.password_hash = password_hash
+    put_user(txn, user)
+
+
+def get_account(txn: ReadTxn, account_id: str) -> Account | None:
+    raw = txn.txn.get(account_id.encode(), db=txn.dbs["accounts"])
+    return None if raw is None else decode(raw, Account)
+
+
+def put_account(txn: WriteTxn, account_id: str, account: Account) -> None:
+    txn.txn.put(account_id.encode(), encode(account), db=txn.dbs["accounts"])
+
+
+def token_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def create_token(txn: WriteTxn, name: str, label: str = "") -> str:
+    user = get_user(txn, name)
+    if user is None:
+        raise UnknownUser(name)
+    token = "jmapd_" + secrets.token_urlsafe(32)
+    record = Token(username=normalize(name), label=label, created_at=int(time.time()))
+    txn.txn.put(token_digest(token), encode(record), db=txn.dbs["tokens"])
+    return token
+
+
+def lookup_token(txn: ReadTxn, token: str) -> User | None:
+    raw = txn.txn.get(token_digest(token), db=txn.dbs["tokens"])
+    if raw is None:
+        return None
+    user = get_user(txn, decode(raw, Token).username)
+    return None if user is None or user.disabled else user
