@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import msgspec
@@ -48,13 +49,13 @@ def app_factory():
     return create_app(config, open_server(config))
 
 
-def serve(config: Config) -> int:
-    server = open_server(config)
-    ensure_first_user(server, config)
-    scheme = "https" if config.tls_cert else "http"
-    print(f"jmapd: serving {config.data} on {scheme}://{config.host}:{config.port} "
-          f"(Session: {scheme}://{config.host}:{config.port}/.well-known/jmap)", flush=True)
-    options = dict(
+def uvicorn_options(config: Config) -> dict:
+    """How jmapd runs uvicorn, wherever it does.
+
+    Forwarded headers are left to jmapd's own trusted-proxy check: uvicorn would otherwise believe
+    them from any loopback peer.
+    """
+    return dict(
         host=config.host,
         port=config.port,
         loop="uvloop",
@@ -67,15 +68,29 @@ def serve(config: Config) -> int:
         server_header=False,
         timeout_graceful_shutdown=5,
     )
+
+
+def serve(config: Config) -> int:
+    server = open_server(config)
+    ensure_first_user(server, config)
+    scheme = "https" if config.tls_cert else "http"
+    print(f"jmapd: serving {config.data} on {scheme}://{config.host}:{config.port} "
+          f"(Session: {scheme}://{config.host}:{config.port}/.well-known/jmap)", flush=True)
+    options = uvicorn_options(config)
     if config.workers > 1:
         server.store.close()
         os.environ[CONFIG_ENV] = msgspec.json.encode(config).decode()
         uvicorn.run("jmapd.server:app_factory", factory=True, workers=config.workers, **options)
         return 0
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to whatever handler
+    # was there before; a no-op handler lets us close the store and exit with status 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
         uvicorn.run(create_app(config, server), **options)
     finally:
         server.store.close()
+    print("jmapd: stopped", flush=True)
     return 0
 
 

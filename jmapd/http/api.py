@@ -26,7 +26,12 @@ async def api(request: Request) -> Response:
         body = await read_limited(request, limits.max_size_request, "maxSizeRequest", 400)
         jmap_request = decode_request(body)
         state.engine.check(jmap_request)
-        # Method calls touch LMDB and may wait on its write lock: keep them off the event loop.
-        result = await run_in_threadpool(state.engine.run, jmap_request, Principal(state.server, user))
+        principal = Principal(state.server, user)
+        if state.engine.registry.writes(jmap_request):
+            # A writer may wait for LMDB's write lock and the disk: keep it off the event loop.
+            result = await run_in_threadpool(state.engine.run, jmap_request, principal)
+        else:
+            # Readers never block in LMDB, and a thread hop would cost as much as the calls themselves.
+            result = state.engine.run(jmap_request, principal)
     result["sessionState"] = session_state(user, accessible_accounts(state.server, user))
     return Response(encode_json(result), media_type="application/json")

@@ -14,7 +14,7 @@ from ..push import Subscriber
 from .state import app_state, require_user
 
 # RFC 8620 §7.3: servers may bound ping, with a minimum no higher than 30 s and a maximum no lower than 300 s.
-MIN_PING, MAX_PING = 5, 300
+MIN_PING, MAX_PING = 1, 300
 
 
 def _event(name: str, data: Any) -> bytes:

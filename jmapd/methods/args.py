@@ -6,13 +6,19 @@ clients); nested objects such as Comparators are lenient, as real clients send e
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
 from ..protocol.errors import invalid_arguments
 
 T = TypeVar("T")
+
+# RFC 8620 §1.3: integers a client sends are bounded to what JSON numbers hold exactly.
+MAX_SAFE = 2**53 - 1
+Int = Annotated[int, msgspec.Meta(ge=-MAX_SAFE, le=MAX_SAFE)]
+UnsignedInt = Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE)]
+PositiveInt = Annotated[int, msgspec.Meta(ge=1, le=MAX_SAFE)]
 
 
 class Args(msgspec.Struct, forbid_unknown_fields=True):
@@ -28,7 +34,7 @@ class GetArgs(Args):
 class ChangesArgs(Args):
     accountId: str
     sinceState: str
-    maxChanges: int | None = None
+    maxChanges: PositiveInt | None = None
 
 
 class SetArgs(Args):
@@ -50,10 +56,10 @@ class QueryArgs(Args):
     accountId: str
     filter: dict[str, Any] | None = None
     sort: list[Comparator] | None = None
-    position: int = 0
+    position: Int = 0
     anchor: str | None = None
-    anchorOffset: int = 0
-    limit: int | None = None
+    anchorOffset: Int = 0
+    limit: UnsignedInt | None = None
     calculateTotal: bool = False
 
 
@@ -62,7 +68,7 @@ class QueryChangesArgs(Args):
     sinceQueryState: str
     filter: dict[str, Any] | None = None
     sort: list[Comparator] | None = None
-    maxChanges: int | None = None
+    maxChanges: PositiveInt | None = None
     upToId: str | None = None
     calculateTotal: bool = False
 

@@ -69,23 +69,23 @@ class Method:
     name: str
     capability: str
     handler: Handler
+    # Writers may wait for the store's write lock and sync to disk; readers never block.
+    writes: bool = False
 
 
 @dataclass
 class Registry:
     methods: dict[str, Method] = field(default_factory=dict)
 
-    def add(self, name: str, capability: str, handler: Handler) -> None:
+    def add(self, name: str, capability: str, handler: Handler, *, writes: bool = False) -> None:
         if name in self.methods:
             raise ValueError(f"method {name} registered twice")
-        self.methods[name] = Method(name, capability, handler)
+        self.methods[name] = Method(name, capability, handler, writes)
 
-    def method(self, name: str, capability: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.add(name, capability, handler)
-            return handler
-
-        return register
+    def writes(self, request: Request) -> bool:
+        """Whether any call of the request may write (unknown names count as readers: they fail)."""
+        methods = self.methods
+        return any(m is not None and m.writes for m in (methods.get(c[0]) for c in request.methodCalls))
 
 
 class Engine:

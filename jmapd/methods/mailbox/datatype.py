@@ -82,6 +82,8 @@ class MailboxType(DataType):
     def update(self, ctx, txn, account_id, record_id, record: Mailbox, changes, args) -> dict[str, Any] | None:
         if owner_rights(record.role)["mayRename"] is False and ("name" in changes or "parentId" in changes):
             raise SetError("forbidden", "this mailbox cannot be renamed or moved")
+        if record.role == "inbox" and "role" in changes:
+            raise SetError("forbidden", "the inbox keeps its role: delivery depends on it")
         self._apply(ctx, txn, account_id, record_id, record, changes)
         txn.update(account_id, self.name, record_id, record)
         return None

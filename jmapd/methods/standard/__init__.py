@@ -17,4 +17,5 @@ def register(registry: Registry, dt: DataType, *verbs: str) -> None:
     """Register `Type/verb` for each verb, bound to the data type."""
     for verb in verbs:
         handler = METHODS[verb]
-        registry.add(f"{dt.name}/{verb}", dt.capability, lambda call, args, h=handler: h(dt, call, args))
+        registry.add(f"{dt.name}/{verb}", dt.capability, lambda call, args, h=handler: h(dt, call, args),
+                     writes=verb == "set")

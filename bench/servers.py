@@ -1,0 +1,85 @@
+"""Starting real servers in subprocesses for benchmarks: jmapd itself and the Starlette floor."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+JMAPD = str(Path(sys.executable).with_name("jmapd"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@contextmanager
+def jmapd_server(data: str | None = None, user: str = "bench", password: str = "bench", workers: int = 1):
+    """A `jmapd serve` process with one user; yields (base_url, data_dir)."""
+    tmp = None
+    if data is None:
+        tmp = tempfile.TemporaryDirectory(prefix="jmapd-bench-")
+        data = tmp.name
+    subprocess.run([JMAPD, "user", "add", user, "--password", password, "--data", data],
+                   capture_output=True, check=False)
+    port = free_port()
+    proc = subprocess.Popen([JMAPD, "serve", "--port", str(port), "--data", data, "--workers", str(workers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/.well-known/jmap")
+        yield f"http://127.0.0.1:{port}", data, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if tmp is not None:
+            tmp.cleanup()
+
+
+@contextmanager
+def floor_server(body: bytes):
+    with tempfile.NamedTemporaryFile(delete=False) as f:
+        f.write(body)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(HERE / "floor_app.py"), str(port), f.name])
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        os.unlink(f.name)

@@ -1,0 +1,84 @@
+"""A real jmapd on an ephemeral loopback port, for tests: yours and ours.
+
+    from jmapd.testing import LiveServer
+
+    with LiveServer() as server:
+        user = server.add_user("alice", "secret")
+        # point any JMAP client at server.session_url with alice / secret
+
+Everything is real (uvicorn, LMDB in a temporary folder); only the port and the folder are throwaway.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from store.records import User
+
+from .accounts import create_user
+from .config import Config
+from .http.app import create_app
+from .server import open_server, uvicorn_options
+
+
+class LiveServer:
+    def __init__(self, data: str | None = None, **config: Any):
+        self._tmp = None if data is not None else tempfile.TemporaryDirectory(prefix="jmapd-")
+        self.config = Config(data=data or self._tmp.name, host="127.0.0.1", port=0, **config)
+        self.config.log_level = "warning"
+        self.server = open_server(self.config)
+        self._uvicorn: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def session_url(self) -> str:
+        return self.url + "/.well-known/jmap"
+
+    def add_user(self, name: str, password: str, email: str | None = None) -> User:
+        return create_user(self.server.store, name, password, email)
+
+    def start(self) -> "LiveServer":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self.config.port = self.port
+        app = create_app(self.config, self.server)
+        options = uvicorn_options(self.config)
+        del options["host"], options["port"]
+        config = uvicorn.Config(app, lifespan="on", **options)
+        self._uvicorn = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._uvicorn.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._uvicorn.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("jmapd did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+            self._thread.join(timeout=10)
+            self._uvicorn = None
+        self.server.store.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> "LiveServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

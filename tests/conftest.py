@@ -1,0 +1,89 @@
+"""Fixtures: a live jmapd over HTTP (uvicorn on an ephemeral loopback port) and a small JMAP client."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from jmapd.testing import LiveServer
+
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+if not CORPUS.is_dir():
+    CORPUS = Path(os.environ.get("JMAPD_CORPUS", "/work/shared/corpus"))
+
+_names = itertools.count()
+
+
+class Client:
+    """Just enough JMAP to drive the server the way a client would, over real HTTP."""
+
+    def __init__(self, base_url: str, username: str, password: str):
+        self.http = httpx.Client(base_url=base_url, auth=(username, password), timeout=30)
+        self.username = username
+        self.session = self.http.get("/jmap/session").raise_for_status().json()
+        self.account_id = self.session["primaryAccounts"][MAIL]
+        self.api_url = self.session["apiUrl"]
+
+    def post(self, body: Any, **kwargs: Any) -> httpx.Response:
+        return self.http.post(self.api_url, json=body, **kwargs)
+
+    def request(self, calls: list[list[Any]], using: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+        body = {"using": using or [CORE, MAIL], "methodCalls": calls, **extra}
+        response = self.post(body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def call(self, method: str, args: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict[str, Any]]:
+        """One method call; returns (response name, arguments)."""
+        args = dict(args or {})
+        if "accountId" not in args and not method.startswith("Core/"):
+            args["accountId"] = self.account_id
+        name, result, _ = self.request([[method, args, "c0"]], **kw)["methodResponses"][0]
+        return name, result
+
+    def ok(self, method: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        name, result = self.call(method, args)
+        assert name == method, result
+        return result
+
+    def mailboxes(self) -> dict[str, dict[str, Any]]:
+        """Mailboxes by role (or by name when they have none)."""
+        listed = self.ok("Mailbox/get", {"ids": None})["list"]
+        return {m["role"] or m["name"]: m for m in listed}
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture(scope="session")
+def live():
+    with LiveServer() as server:
+        yield server
+
+
+@pytest.fixture
+def make_client(live):
+    clients: list[Client] = []
+
+    def make(name: str | None = None, password: str = "secret-pw") -> Client:
+        name = name or f"user{os.getpid()}x{next(_names)}"
+        live.add_user(name, password, f"{name}@example.test")
+        client = Client(live.url, name, password)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client) -> Client:
+    return make_client()

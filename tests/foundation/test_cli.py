@@ -1,0 +1,112 @@
+"""The jmapd command as operators and scripts use it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+JMAPD = [str(Path(sys.executable).with_name("jmapd"))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args: str, data: Path, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*JMAPD, *args, "--data", str(data)], capture_output=True, text=True, timeout=60, **kw)
+
+
+def test_serve_answers_within_two_seconds_and_stops_on_sigterm(tmp_path):
+    """`jmapd serve --host --port --data` answers the well-known Session URL within 2 s of start, prints
+    the first user's credentials, and stops cleanly on SIGTERM."""
+    port = free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen([*JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/.well-known/jmap", timeout=0.5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() - started < 2.0, "not answering 2 s after start"
+                time.sleep(0.02)
+        assert r.status_code in (301, 302, 307, 308)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "username: admin" in output
+    password = output.split("password: ")[1].split()[0]
+    assert "Traceback" not in output
+    # the printed credentials work on the next start too
+    proc = subprocess.Popen([*JMAPD, "serve", "--port", str(port), "--data", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(200):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/jmap/session", auth=("admin", password), timeout=0.5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        assert r.status_code == 200 and r.json()["username"] == "admin"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "created the first user" not in output
+
+
+def test_user_commands(tmp_path):
+    """`jmapd user add|list|passwd|token` in the exact forms scripts rely on."""
+    add = run("user", "add", "bob", "--password", "pw1", "--email", "bob@example.test", data=tmp_path)
+    assert add.returncode == 0, add.stderr
+    again = run("user", "add", "bob", "--password", "pw1", data=tmp_path)
+    assert again.returncode != 0 and "exists" in again.stderr
+    listing = run("user", "list", data=tmp_path)
+    assert "bob" in listing.stdout and "bob@example.test" in listing.stdout
+    assert run("user", "passwd", "bob", "--password", "pw2", data=tmp_path).returncode == 0
+    assert run("user", "passwd", "nobody", "--password", "x", data=tmp_path).returncode != 0
+    token = run("user", "token", "bob", data=tmp_path)
+    assert token.returncode == 0 and token.stdout.strip().startswith("jmapd_")
+
+    from jmapd.testing import LiveServer
+
+    with LiveServer(data=str(tmp_path)) as server:
+        assert httpx.get(server.url + "/jmap/session", auth=("bob", "pw1")).status_code == 401
+        assert httpx.get(server.url + "/jmap/session", auth=("bob", "pw2")).status_code == 200
+        r = httpx.get(server.url + "/jmap/session", headers={"authorization": "Bearer " + token.stdout.strip()})
+        assert r.json()["username"] == "bob"
+
+
+def test_environment_and_config_file(tmp_path):
+    """Configuration: jmapd.toml and JMAPD_* environment variables choose the data folder."""
+    conf = tmp_path / "jmapd.toml"
+    conf.write_text(f'data = "{tmp_path / "fromfile"}"\n')
+    assert subprocess.run([*JMAPD, "user", "add", "c", "--password", "x", "--config", str(conf)],
+                          capture_output=True, timeout=60).returncode == 0
+    assert (tmp_path / "fromfile" / "store").is_dir()
+    env = {**os.environ, "JMAPD_DATA": str(tmp_path / "fromenv")}
+    assert subprocess.run([*JMAPD, "user", "add", "d", "--password", "x"], env=env, capture_output=True,
+                          timeout=60, cwd=tmp_path).returncode == 0
+    assert (tmp_path / "fromenv" / "store").is_dir()
+
+
+def test_bad_config_is_a_clear_error(tmp_path):
+    """A configuration mistake is a one-line message and exit status 2, not a traceback."""
+    conf = tmp_path / "bad.toml"
+    conf.write_text("port = 'eighty'\n")
+    r = subprocess.run([*JMAPD, "serve", "--config", str(conf)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "invalid configuration" in r.stderr and "Traceback" not in r.stderr
