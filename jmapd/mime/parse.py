@@ -1,0 +1,262 @@
+"""MIME structure: splitting raw message octets into a tree of entities.
+
+The tree holds offsets into the original bytes rather than copies, and only
+the headers that decide the structure (Content-Type, Content-Disposition,
+Content-Transfer-Encoding) are interpreted here; everything else stays raw
+until asked for. The splitter is total: any byte string gives a tree.
+"""
+
+from __future__ import annotations
+
+from .bodies import decode_transfer
+from .headers import RawHeader, split_header_block, unfold
+from .params import parse_content_type, parse_disposition, strip_comments
+
+__all__ = ["Part", "parse_tree", "MAX_DEPTH"]
+
+# Nesting beyond this is treated as an opaque leaf: real mail never comes close,
+# and it bounds recursion on hostile input.
+MAX_DEPTH = 60
+
+
+class Part:
+    """One MIME entity.
+
+    ``type`` is the effective lowercased media type (RFC 2045 defaults
+    applied), ``children`` is a list for multipart entities and None for
+    leaves, and ``part_id`` is the JMAP partId ("1", "2", ... for leaves in
+    depth-first order; None for multiparts).
+    """
+
+    __slots__ = (
+        "raw",
+        "headers",
+        "body_start",
+        "end",
+        "type",
+        "params",
+        "has_ctype",
+        "cte",
+        "disposition",
+        "disp_params",
+        "children",
+        "part_id",
+        "parent",
+        "index",
+        "_decoded",
+    )
+
+    def __init__(self, raw: bytes, headers: list[RawHeader], body_start: int, end: int) -> None:
+        self.raw = raw
+        self.headers = headers
+        self.body_start = body_start
+        self.end = end
+        self.children: list[Part] | None = None
+        self.part_id: str | None = None
+        self.parent: Part | None = None
+        self.index = 0
+        self._decoded: tuple[bytes, bool] | None = None
+
+    def get(self, name: str) -> bytes | None:
+        """First raw value of a header field (MIME fields are single-instance)."""
+        name = name.lower()
+        for n, v in self.headers:
+            if n.lower() == name:
+                return v
+        return None
+
+    def get_all(self, name: str) -> list[bytes]:
+        name = name.lower()
+        return [v for n, v in self.headers if n.lower() == name]
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.children is not None
+
+    @property
+    def body(self) -> bytes:
+        """The entity body as stored, still transfer-encoded."""
+        return self.raw[self.body_start : self.end]
+
+    def decoded(self) -> tuple[bytes, bool]:
+        """(content after transfer decoding, whether the encoding was malformed or unknown)."""
+        if self._decoded is None:
+            if self.children is not None or self.type.startswith(("message/", "multipart/")):
+                # RFC 2045 §6.4: composite types are never encoded; ignore any label.
+                self._decoded = (self.body, False)
+            else:
+                self._decoded = decode_transfer(self.body, self.cte)
+        return self._decoded
+
+    @property
+    def size(self) -> int:
+        """RFC 8621 §4.1.4 size: octets after transfer decoding."""
+        if self.children is not None or self.cte in ("", "7bit", "8bit", "binary") or self.type.startswith(
+            ("message/", "multipart/")
+        ):
+            return self.end - self.body_start
+        return len(self.decoded()[0])
+
+    @property
+    def charset(self) -> str | None:
+        """RFC 8621 §4.1.4 charset: the parameter, else the MIME implicit us-ascii for text/*.
+
+        An absent Content-Type means text/plain (us-ascii), except in a digest
+        where it means message/rfc822, which has no charset.
+        """
+        cs = self.params.get("charset")
+        if cs is not None:
+            cs = cs.strip()
+            if cs:
+                return cs
+        if self.type.startswith("text/"):
+            return "us-ascii"
+        return None
+
+    @property
+    def name(self) -> str | None:
+        """RFC 8621 §4.1.4 name: Content-Disposition filename, else Content-Type name."""
+        n = self.disp_params.get("filename")
+        if not n:
+            n = self.params.get("name")
+        if n:
+            n = n.strip()
+        return n or None
+
+
+def _find_delimiters(raw: bytes, start: int, end: int, boundary: bytes) -> tuple[list[tuple[int, int]], bool]:
+    """Locate boundary delimiter lines in raw[start:end] (RFC 2046 §5.1.1).
+
+    Returns ([(line_start, after_line)], closed). A delimiter must begin a line
+    and be followed only by optional "--" and white space, so a boundary that
+    is a prefix of a nested one does not match.
+    """
+    delim = b"--" + boundary
+    dl = len(delim)
+    found: list[tuple[int, int]] = []
+    pos = start
+    find = raw.find
+    while True:
+        i = find(delim, pos, end)
+        if i == -1:
+            return found, False
+        pos = i + 1
+        if i != start and raw[i - 1] != 10:
+            continue
+        j = i + dl
+        nl = find(b"\n", j, end)
+        line_end = end if nl == -1 else nl
+        rest = raw[j:line_end]
+        closing = rest.startswith(b"--")
+        if closing:
+            rest = rest[2:]
+        if rest.strip(b" \t\r"):
+            continue
+        if closing:
+            return found + [(i, line_end + 1 if nl != -1 else end)], True
+        found.append((i, line_end + 1 if nl != -1 else end))
+        pos = line_end
+
+
+def _line_break_before(raw: bytes, start: int, pos: int) -> int:
+    """The CRLF (or LF) before a delimiter belongs to it, not to the part body."""
+    if pos > start and raw[pos - 1] == 10:
+        pos -= 1
+        if pos > start and raw[pos - 1] == 13:
+            pos -= 1
+    return pos
+
+
+def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int) -> Part:
+    headers, body_start = split_header_block(raw, start, end)
+    part = Part(raw, headers, body_start, end)
+    ctype_raw = disp_raw = cte_raw = None
+    for n, v in headers:
+        if len(n) > 11 and n[:8].lower() == "content-":
+            key = n[8:].lower()
+            if key == "type":
+                if ctype_raw is None:
+                    ctype_raw = v
+            elif key == "disposition":
+                if disp_raw is None:
+                    disp_raw = v
+            elif key == "transfer-encoding" and cte_raw is None:
+                cte_raw = v
+    if ctype_raw is None:
+        ctype, params = default_type, {}
+        part.has_ctype = False
+    else:
+        ctype, params = parse_content_type(unfold(ctype_raw))
+        part.has_ctype = True
+        if ctype is None:
+            ctype = "text/plain"  # RFC 2045 §5.2: invalid Content-Type
+    part.params = params
+    part.disposition, part.disp_params = parse_disposition(unfold(disp_raw)) if disp_raw is not None else (None, {})
+    cte = ""
+    if cte_raw is not None:
+        cte = unfold(cte_raw)
+        if "(" in cte:
+            cte = strip_comments(cte)
+        cte = cte.strip().strip('"').lower()
+    part.cte = cte
+    part.type = ctype
+    if ctype.startswith("multipart/"):
+        boundary = params.get("boundary", "").strip()
+        children = None
+        if boundary and depth < MAX_DEPTH:
+            children = _split(raw, body_start, end, boundary.encode("utf-8", "surrogateescape"), ctype, depth)
+        if children:
+            part.children = children
+            for i, c in enumerate(children):
+                c.parent = part
+                c.index = i
+        else:
+            # No usable boundary: keep the content visible as one text leaf
+            # rather than an empty multipart.
+            part.type = "text/plain"
+            part.params = {k: v for k, v in params.items() if k == "charset"}
+    return part
+
+
+def _split(raw: bytes, start: int, end: int, boundary: bytes, ctype: str, depth: int) -> list[Part]:
+    delims, closed = _find_delimiters(raw, start, end, boundary)
+    if not delims:
+        return []
+    default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
+    children: list[Part] = []
+    bodies: list[tuple[int, int]] = []
+    for k in range(len(delims) - 1 if closed else len(delims)):
+        s = delims[k][1]
+        e = _line_break_before(raw, s, delims[k + 1][0]) if k + 1 < len(delims) else end
+        bodies.append((s, e))
+    if not closed and bodies:
+        s, e = bodies[-1]
+        if not raw[s:e].strip():
+            bodies.pop()  # a trailing delimiter that should have been the close delimiter
+    for s, e in bodies:
+        children.append(_entity(raw, s, e, default, depth + 1))
+    return children
+
+
+def parse_tree(raw: bytes) -> Part:
+    """Split a whole message into its MIME tree and number the leaves.
+
+    A leading mbox ``From `` line is skipped. Leaves get partIds "1", "2", ...
+    in depth-first document order (RFC 8621 §4.1.4); message/rfc822 parts are
+    leaves, their inner structure is not expanded.
+    """
+    start = 0
+    if raw.startswith(b"From "):
+        nl = raw.find(b"\n")
+        start = len(raw) if nl == -1 else nl + 1
+    root = _entity(raw, start, len(raw), "text/plain", 0)
+    counter = 0
+    stack = [root]
+    while stack:
+        p = stack.pop()
+        if p.children is None:
+            counter += 1
+            p.part_id = str(counter)
+        else:
+            stack.extend(reversed(p.children))
+    return root
