@@ -9,16 +9,17 @@ from __future__ import annotations
 from store import ReadTxn
 from store.blobs import read_blob
 
+from .mime import parse_message, split_part_blob_id
+
 
 def read_blob_any(txn: ReadTxn, account_id: str, blob_id: str) -> bytes | None:
     data = read_blob(txn, account_id, blob_id)
-    if data is not None or "_" not in blob_id:
+    parts = split_part_blob_id(blob_id) if data is None else None
+    if parts is None:
         return data
-    message_id, _, part_id = blob_id.partition("_")
+    message_id, part_id = parts
     message = read_blob(txn, account_id, message_id)
     if message is None:
         return None
-    from .mime import parse_message  # the MIME layer is needed only for part blobs
-
     part = parse_message(message, message_id).part_content(part_id)
     return None if part is None else part[0]

@@ -21,9 +21,11 @@ from .txn import ReadTxn, WriteTxn
 
 T = TypeVar("T")
 
-# Named databases. Modules that add secondary indexes register theirs here before the store opens.
+# Named databases; all open with the environment.
 DATABASES: list[str] = [
     "meta", "users", "tokens", "accounts", "records", "changes", "counters", "blobs", "blobrefs",
+    # Email secondary indexes: Message-ID -> thread, and emails ordered by receivedAt per mailbox.
+    "msgids", "by_mailbox",
 ]
 
 DEFAULT_MAP_SIZE = 8 << 30

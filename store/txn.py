@@ -154,6 +154,13 @@ class WriteTxn(ReadTxn):
         self.txn.put(keys.record(account_id, kind, record_id), encode(record), db=self.dbs["records"])
         self._log(account_id, kind, record_id, UPDATED, props)
 
+    def put_unlogged(self, account_id: str, kind: str, record_id: str, record: object) -> None:
+        """Derived bookkeeping that no client sees as an object of its own (e.g. thread statistics)."""
+        self.txn.put(keys.record(account_id, kind, record_id), encode(record), db=self.dbs["records"])
+
+    def delete_unlogged(self, account_id: str, kind: str, record_id: str) -> None:
+        self.txn.delete(keys.record(account_id, kind, record_id), db=self.dbs["records"])
+
     def touch(self, account_id: str, kind: str, record_id: str, props: list[str] | None = None) -> None:
         """Log an update of a record whose visible properties are derived elsewhere (e.g. counts)."""
         self._log(account_id, kind, record_id, UPDATED, props)

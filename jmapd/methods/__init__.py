@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..protocol.engine import Registry
-from . import blob, core, mailbox
+from . import blob, core, email, mailbox, thread
 
 
 def build_registry() -> Registry:
@@ -11,4 +11,6 @@ def build_registry() -> Registry:
     core.register(registry)
     blob.register(registry)
     mailbox.register(registry)
+    email.register(registry)
+    thread.register(registry)
     return registry

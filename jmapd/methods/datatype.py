@@ -47,6 +47,12 @@ class DataType:
                 properties: frozenset[str]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def renderer(self, ctx: Context, txn: ReadTxn, account_id: str,
+                 args: GetArgs) -> Callable[[str, Any], dict[str, Any]]:
+        """How /get turns each record into JSON; types with extra /get arguments override it."""
+        properties = self.check_properties(args.properties)
+        return lambda record_id, record: self.to_json(ctx, txn, account_id, record_id, record, properties)
+
     def all_ids(self, txn: ReadTxn, account_id: str) -> Iterable[str]:
         return (record_id for record_id, _ in txn.scan(account_id, self.name, self.record))
 

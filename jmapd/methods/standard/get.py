@@ -13,7 +13,6 @@ from ..datatype import DataType
 def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     args = parse(raw, dt.get_args)
     account_id = ctx.account(args.accountId, dt.capability)
-    properties = dt.check_properties(args.properties)
     limit = ctx.server.core_limits.max_objects_in_get
     if args.ids is not None and len(args.ids) > limit:
         raise MethodError("requestTooLarge", f"at most {limit} ids in one /get")
@@ -21,6 +20,7 @@ def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     not_found: list[str] = []
     with ctx.store.read() as txn:
         state = str(txn.state(account_id, dt.name))
+        render = dt.renderer(ctx, txn, account_id, args)
         if args.ids is None:
             ids = list(dt.all_ids(txn, account_id))
             if len(ids) > limit:
@@ -33,5 +33,5 @@ def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
             if record is None:
                 not_found.append(requested)
             else:
-                found.append(dt.to_json(ctx, txn, account_id, record_id, record, properties))
+                found.append(render(record_id, record))
     return {"accountId": account_id, "state": state, "list": found, "notFound": not_found}

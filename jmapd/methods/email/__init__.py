@@ -1,0 +1,18 @@
+"""Email methods (RFC 8621 §4): get, changes, set, import, parse."""
+
+from __future__ import annotations
+
+from ...protocol.capabilities import MAIL
+from ...protocol.engine import Registry
+from ..standard import register as register_standard
+from .datatype import EmailType
+from .import_ import import_emails
+from .parse import parse_emails
+
+EMAIL = EmailType()
+
+
+def register(registry: Registry) -> None:
+    register_standard(registry, EMAIL, "get", "changes", "set")
+    registry.add("Email/import", MAIL, import_emails, writes=True)
+    registry.add("Email/parse", MAIL, parse_emails)

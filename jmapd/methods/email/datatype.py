@@ -1,0 +1,79 @@
+"""The Email data type (RFC 8621 §4): get, changes and set over the Email writer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from store import ReadTxn, WriteTxn
+from store.blobs import put_blob
+
+from ...blobs import read_blob_any
+from ...mime import parse_message, summarize
+from ...mime.compose import BlobNotFound, ComposeError, compose_email
+from ...protocol.capabilities import MAIL
+from ...protocol.errors import SetError, invalid_properties
+from ..args import SetArgs
+from ..datatype import DataType
+from ..dates import parse_utc_date
+from . import placement
+from .properties import ALL, FAST, fast_value
+from .records import EmailRecord
+from .render import EmailGetArgs, renderer
+from .summary import list_view_summary
+from .writer import delete_email, insert_email, update_email
+
+# Properties Email/set create takes as stored state rather than message content (RFC 8621 §4.6).
+METADATA_ON_CREATE = ("mailboxIds", "keywords", "receivedAt")
+
+
+class EmailType(DataType):
+    name = "Email"
+    capability = MAIL
+    record = EmailRecord
+    id_prefix = "E"
+    properties = ALL
+    # Everything but mailboxIds and keywords is immutable (RFC 8621 §4.1).
+    server_set = frozenset(FAST - {"mailboxIds", "keywords"})
+    get_args = EmailGetArgs
+
+    def renderer(self, ctx, txn, account_id, args):
+        return renderer(txn, account_id, args)
+
+    def to_json(self, ctx, txn, account_id, record_id, record, properties) -> dict[str, Any]:
+        """The cheap properties only: what /set compares patches against."""
+        return {p: fast_value(record_id, record, p) for p in properties if p in FAST}
+
+    def create(self, ctx, txn: WriteTxn, account_id: str, obj: dict[str, Any], args: SetArgs):
+        mailboxes = placement.mailbox_ids(ctx, txn, account_id, obj.get("mailboxIds"))
+        keywords = placement.keywords(obj.get("keywords"))
+        received_at = int(time.time())
+        if "receivedAt" in obj:
+            received_at = parse_utc_date(obj["receivedAt"])
+            if received_at is None:
+                raise invalid_properties(["receivedAt"], "receivedAt must be a UTCDate")
+        content = {k: v for k, v in obj.items() if k not in METADATA_ON_CREATE}
+        try:
+            raw = compose_email(content, lambda blob_id: read_blob_any(txn, account_id, blob_id),
+                                hostname=ctx.server.hostname)
+        except ComposeError as exc:
+            raise invalid_properties(exc.properties, exc.description) from None
+        except BlobNotFound as exc:
+            raise SetError("blobNotFound", str(exc), notFound=exc.blob_ids) from None
+        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
+        summary = list_view_summary(summarize(parse_message(raw, blob_id)))
+        email_id, record = insert_email(txn, account_id, blob_id=blob_id, size=len(raw), summary=summary,
+                                        mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
+        return email_id, {"blobId": blob_id, "threadId": record.thread_id, "size": len(raw)}
+
+    def update(self, ctx, txn, account_id, record_id, record: EmailRecord, changes, args) -> None:
+        mailboxes = keywords = None
+        if "mailboxIds" in changes:
+            mailboxes = placement.mailbox_ids(ctx, txn, account_id, changes["mailboxIds"])
+        if "keywords" in changes:
+            keywords = placement.keywords(changes["keywords"])
+        update_email(txn, account_id, record_id, record, mailbox_ids=mailboxes, keywords=keywords)
+        return None
+
+    def destroy(self, ctx, txn, account_id, record_id, record: EmailRecord, args) -> None:
+        delete_email(txn, account_id, record_id, record)

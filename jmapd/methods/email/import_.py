@@ -1,0 +1,113 @@
+"""Email/import (RFC 8621 §4.8): uploaded messages become Emails.
+
+Parsing happens before the write transaction, so the store's single writer is held only for the
+cheap part; a batch of imports commits once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from store import WriteTxn
+from store.blobs import put_blob, read_blob
+
+from ...blobs import read_blob_any
+from ...mime import EmailSummary, parse_message, summarize
+from ...mime.dates import date_to_epoch
+from ...protocol.errors import MethodError, SetError, invalid_properties
+from ..args import Args, parse
+from ..context import Context
+from ..dates import parse_utc_date
+from . import placement
+from .summary import list_view_summary
+from .writer import insert_email
+
+
+class EmailImportArgs(Args):
+    accountId: str
+    emails: dict[str, Any]
+    ifInState: str | None = None
+
+
+def received_time(message) -> int | None:
+    """The date of the most recent Received header (the topmost), the default receivedAt (§4.8)."""
+    for value in message.header("Received", "Raw", all=True) or []:
+        _, sep, date = value.rpartition(";")
+        if sep:
+            epoch = date_to_epoch(date.strip())
+            if epoch is not None:
+                return epoch
+        break
+    return None
+
+
+def prepare(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, EmailSummary, int]:
+    """Read and parse one EmailImport; raises SetError for what the RFC says to reject."""
+    if not isinstance(item, dict):
+        raise invalid_properties([], "an EmailImport must be an object")
+    unknown = [k for k in item if k not in ("blobId", "mailboxIds", "keywords", "receivedAt")]
+    if unknown:
+        raise invalid_properties(unknown, "unknown EmailImport properties")
+    blob_id = item.get("blobId")
+    if not isinstance(blob_id, str):
+        raise invalid_properties(["blobId"], "blobId must be an Id")
+    with ctx.store.read() as txn:
+        raw = read_blob_any(txn, account_id, blob_id)
+    if raw is None:
+        raise invalid_properties(["blobId"], f"no blob {blob_id}")
+    message = parse_message(raw, blob_id)
+    received_at = int(time.time())
+    if item.get("receivedAt") is not None:
+        received_at = parse_utc_date(item["receivedAt"])
+        if received_at is None:
+            raise invalid_properties(["receivedAt"], "receivedAt must be a UTCDate")
+    else:
+        received_at = received_time(message) or received_at
+    return raw, blob_id, list_view_summary(summarize(message)), received_at
+
+
+def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
+    args = parse(raw_args, EmailImportArgs)
+    account_id = ctx.account(args.accountId, "urn:ietf:params:jmap:mail", write=True)
+    limit = ctx.server.core_limits.max_objects_in_set
+    if len(args.emails) > limit:
+        raise MethodError("requestTooLarge", f"at most {limit} emails in one Email/import")
+    prepared: dict[str, Any] = {}
+    for creation_id, item in args.emails.items():
+        try:
+            prepared[creation_id] = (item, prepare(ctx, account_id, item))
+        except SetError as exc:
+            prepared[creation_id] = exc
+
+    def work(txn: WriteTxn) -> dict[str, Any]:
+        old_state = str(txn.state(account_id, "Email"))
+        if args.ifInState is not None and args.ifInState != old_state:
+            raise MethodError("stateMismatch", f"Email state is {old_state}, not {args.ifInState}")
+        created: dict[str, Any] = {}
+        not_created: dict[str, Any] = {}
+        for creation_id, entry in prepared.items():
+            try:
+                if isinstance(entry, SetError):
+                    raise entry
+                item, (raw, given_blob_id, summary, received_at) = entry
+                with txn.savepoint():
+                    mailboxes = placement.mailbox_ids(ctx, txn, account_id, item.get("mailboxIds"))
+                    keywords = placement.keywords(item.get("keywords"))
+                    # A part of another message (e.g. an attached message/rfc822) becomes a blob of its own.
+                    blob_id = given_blob_id
+                    if read_blob(txn, account_id, given_blob_id) is None:
+                        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
+                    email_id, record = insert_email(
+                        txn, account_id, blob_id=blob_id, size=len(raw), summary=summary,
+                        mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
+            except SetError as exc:
+                not_created[creation_id] = exc.to_json()
+                continue
+            ctx.created(creation_id, email_id)
+            created[creation_id] = {"id": email_id, "blobId": blob_id, "threadId": record.thread_id,
+                                    "size": record.size}
+        return {"accountId": account_id, "oldState": old_state, "newState": str(txn.state(account_id, "Email")),
+                "created": created or None, "notCreated": not_created or None}
+
+    return ctx.store.write(work)

@@ -1,0 +1,45 @@
+"""Email/get's view of an Email (RFC 8621 §4.2): the properties asked for, parsing only if needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from store import ReadTxn
+from store.blobs import read_blob
+
+from ...mime import parse_message
+from ..args import GetArgs, UnsignedInt
+from .properties import FAST, check_body_properties, check_properties, fast_value
+from .records import EmailRecord
+
+
+class EmailGetArgs(GetArgs):
+    bodyProperties: list[str] | None = None
+    fetchTextBodyValues: bool = False
+    fetchHTMLBodyValues: bool = False
+    fetchAllBodyValues: bool = False
+    maxBodyValueBytes: UnsignedInt = 0
+
+
+def renderer(txn: ReadTxn, account_id: str, args: EmailGetArgs) -> Callable[[str, EmailRecord], dict[str, Any]]:
+    properties = check_properties(args.properties)
+    body_properties = check_body_properties(args.bodyProperties)
+    fast = [p for p in properties if p in FAST]
+    parsed = [p for p in properties if p not in FAST]
+    max_bytes = args.maxBodyValueBytes or None
+
+    def render(email_id: str, record: EmailRecord) -> dict[str, Any]:
+        out = {p: fast_value(email_id, record, p) for p in fast}
+        if not parsed:
+            return out
+        raw = read_blob(txn, account_id, record.blob_id) or b""
+        message = parse_message(raw, record.blob_id)
+        out.update(message.properties([p for p in parsed if p != "bodyValues"], body_properties))
+        if "bodyValues" in parsed:
+            part_ids = message.body_value_part_ids(args.fetchTextBodyValues, args.fetchHTMLBodyValues,
+                                                   args.fetchAllBodyValues)
+            out["bodyValues"] = message.body_values(part_ids, max_bytes)
+        return out
+
+    return render

@@ -1,0 +1,166 @@
+"""The one place where Emails change, with everything derived from them, in one transaction.
+
+Creating, changing or destroying an Email also updates its Thread, the Message-ID index used for
+threading, the per-mailbox receivedAt index that mailbox views read, and the four counts of every
+mailbox involved (RFC 8621 §2), incrementally: nothing here scans an account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store import ReadTxn, WriteTxn
+from store.codec import u64
+from store.records import Mailbox
+
+from ...mime import EmailSummary
+from ..mailbox.counts import adjust_counts
+from .keywords import is_unread
+from .records import EmailRecord, ThreadRecord, ThreadStats
+from .threads import base_subject, find_thread, remember_ids
+
+EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
+ALL_MAILBOXES = ""  # the by_mailbox index also lists every email once under this pseudo-mailbox
+
+
+def trash_id(txn: ReadTxn, account_id: str) -> str | None:
+    for mailbox_id, mailbox in txn.scan(account_id, "Mailbox", Mailbox):
+        if mailbox.role == "trash":
+            return mailbox_id
+    return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an email is and whether it counts as unread: all that its counts depend on."""
+
+    mailboxes: frozenset[str]
+    unread: bool
+
+    @classmethod
+    def of(cls, record: EmailRecord | None) -> "Placement":
+        if record is None:
+            return cls(frozenset(), False)
+        return cls(frozenset(record.mailbox_ids), is_unread(record.keywords))
+
+
+# -- the receivedAt index ------------------------------------------------------------------------
+def index_key(account_id: str, mailbox_id: str, received_at: int, email_id: str) -> bytes:
+    return b"%s\x00%s\x00%s%s" % (account_id.encode(), mailbox_id.encode(), u64(received_at), email_id.encode())
+
+
+def _index(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, mailboxes, add: bool) -> None:
+    db = txn.dbs["by_mailbox"]
+    for mailbox_id in mailboxes:
+        key = index_key(account_id, mailbox_id, record.received_at, email_id)
+        if add:
+            txn.txn.put(key, record.thread_id.encode(), db=db)
+        else:
+            txn.txn.delete(key, db=db)
+
+
+# -- counts ----------------------------------------------------------------------------------------
+def _thread_view(stats: ThreadStats, trash: str | None) -> dict[str, tuple[int, int]]:
+    """(counts towards totalThreads, counts towards unreadThreads) for each mailbox of the thread."""
+    view = {}
+    for mailbox_id, n in stats.mailboxes.items():
+        if n > 0:
+            unread = stats.unread_trash if mailbox_id == trash else stats.unread_live
+            view[mailbox_id] = (1, 1 if unread > 0 else 0)
+    return view
+
+
+def _place(stats: ThreadStats, placement: Placement, sign: int, trash: str | None) -> None:
+    for mailbox_id in placement.mailboxes:
+        n = stats.mailboxes.get(mailbox_id, 0) + sign
+        if n:
+            stats.mailboxes[mailbox_id] = n
+        else:
+            stats.mailboxes.pop(mailbox_id, None)
+    if placement.unread:
+        if placement.mailboxes - {trash}:
+            stats.unread_live += sign
+        if trash in placement.mailboxes:
+            stats.unread_trash += sign
+
+
+def _recount(txn: WriteTxn, account_id: str, thread_id: str, old: Placement, new: Placement) -> None:
+    trash = trash_id(txn, account_id)
+    stats = txn.get(account_id, STATS, thread_id, ThreadStats) or ThreadStats(mailboxes={})
+    before = _thread_view(stats, trash)
+    _place(stats, old, -1, trash)
+    _place(stats, new, +1, trash)
+    after = _thread_view(stats, trash)
+    if stats.mailboxes:
+        txn.put_unlogged(account_id, STATS, thread_id, stats)
+    else:
+        txn.delete_unlogged(account_id, STATS, thread_id)
+    for mailbox_id in old.mailboxes | new.mailboxes | before.keys() | after.keys():
+        was, now = mailbox_id in old.mailboxes, mailbox_id in new.mailboxes
+        b, a = before.get(mailbox_id, (0, 0)), after.get(mailbox_id, (0, 0))
+        adjust_counts(txn, account_id, mailbox_id, {
+            "totalEmails": now - was,
+            "unreadEmails": (now and new.unread) - (was and old.unread),
+            "totalThreads": a[0] - b[0],
+            "unreadThreads": a[1] - b[1],
+        })
+
+
+# -- the three changes -----------------------------------------------------------------------------
+def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, summary: EmailSummary,
+                 mailbox_ids: list[str], keywords: list[str], received_at: int) -> tuple[str, EmailRecord]:
+    """Create an Email (mailboxes and keywords already validated) and place it in a thread."""
+    subject_key = base_subject(summary.subject)
+
+    def thread_subject(thread_id: str) -> str | None:
+        thread = txn.get(account_id, THREAD, thread_id, ThreadRecord)
+        return None if thread is None else thread.base_subject
+
+    email_id = txn.new_id(account_id, EMAIL, "E")
+    thread_id = find_thread(txn, account_id, summary, subject_key, thread_subject)
+    if thread_id is None:
+        thread_id = txn.new_id(account_id, THREAD, "T")
+        thread = ThreadRecord(emails=[(received_at, email_id)], base_subject=subject_key)
+        txn.create(account_id, THREAD, thread_id, thread)
+    else:
+        thread = txn.get(account_id, THREAD, thread_id, ThreadRecord)
+        thread.emails.append((received_at, email_id))
+        thread.emails.sort()
+        txn.update(account_id, THREAD, thread_id, thread)
+    remember_ids(txn, account_id, summary, thread_id, lambda t: txn.exists(account_id, THREAD, t))
+    record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
+                         keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
+    txn.create(account_id, EMAIL, email_id, record)
+    _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
+    _recount(txn, account_id, thread_id, Placement.of(None), Placement.of(record))
+    return email_id, record
+
+
+def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, *,
+                 mailbox_ids: list[str] | None = None, keywords: list[str] | None = None) -> EmailRecord:
+    old = Placement.of(record)
+    old_mailboxes = set(record.mailbox_ids)
+    if mailbox_ids is not None:
+        record.mailbox_ids = sorted(set(mailbox_ids))
+    if keywords is not None:
+        record.keywords = sorted(set(keywords))
+    new_mailboxes = set(record.mailbox_ids)
+    _index(txn, account_id, email_id, record, old_mailboxes - new_mailboxes, add=False)
+    _index(txn, account_id, email_id, record, new_mailboxes - old_mailboxes, add=True)
+    txn.update(account_id, EMAIL, email_id, record)
+    _recount(txn, account_id, record.thread_id, old, Placement.of(record))
+    return record
+
+
+def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
+    _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
+    txn.destroy(account_id, EMAIL, email_id)
+    _recount(txn, account_id, record.thread_id, Placement.of(record), Placement.of(None))
+    thread = txn.get(account_id, THREAD, record.thread_id, ThreadRecord)
+    if thread is None:
+        return
+    thread.emails = [e for e in thread.emails if e[1] != email_id]
+    if thread.emails:
+        txn.update(account_id, THREAD, record.thread_id, thread)
+    else:
+        txn.destroy(account_id, THREAD, record.thread_id)
