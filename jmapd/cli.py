@@ -5,6 +5,8 @@
     jmapd user passwd NAME [--password PW] --data DIR
     jmapd user list --data DIR
     jmapd user token NAME [--label TEXT] --data DIR
+    jmapd user share OWNER --with NAME [--read-only] --data DIR
+    jmapd user unshare OWNER --with NAME --data DIR
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import getpass
 import sys
 
 from store import SchemaError, Store
-from store.users import UnknownUser, UserExists, create_token, hash_password, list_users, set_password
+from store.users import (UnknownUser, UserExists, create_token, hash_password, list_users, set_password,
+                         share_account, unshare_account)
 
 from .accounts import create_user
 from .config import ConfigError, load
@@ -56,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--label", default="", help="a note to recognise the token by")
     _common(token)
 
+    share = user_sub.add_parser("share", help="let another user reach OWNER's account")
+    share.add_argument("owner")
+    share.add_argument("--with", dest="with_user", required=True, help="the user who gets access")
+    share.add_argument("--read-only", action="store_true", help="reading only")
+    _common(share)
+    unshare = user_sub.add_parser("unshare", help="take back access to OWNER's account")
+    unshare.add_argument("owner")
+    unshare.add_argument("--with", dest="with_user", required=True)
+    _common(unshare)
+
     seed = sub.add_parser("seed", help="write a deterministic benchmark mail dataset", add_help=False)
     seed.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -92,6 +105,16 @@ def _user_command(args: argparse.Namespace, store: Store) -> int:
         with store.read() as txn:
             for user in list_users(txn):
                 print(f"{user.name}\t{user.account_id}\t{user.email or ''}")
+    elif args.action in ("share", "unshare"):
+        try:
+            if args.action == "share":
+                store.write(lambda txn: share_account(txn, args.owner, args.with_user, read_only=args.read_only))
+            else:
+                store.write(lambda txn: unshare_account(txn, args.owner, args.with_user))
+        except (UnknownUser, ValueError) as exc:
+            print(f"jmapd: {exc if isinstance(exc, ValueError) else f'no user {exc}'}", file=sys.stderr)
+            return 1
+        print(f"{args.action}d {args.owner}'s account with {args.with_user}")
     elif args.action == "token":
         try:
             token = store.write(lambda txn: create_token(txn, args.name, args.label))

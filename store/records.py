@@ -16,6 +16,8 @@ class User(msgspec.Struct, kw_only=True):
     email: str | None = None
     created_at: int = 0
     disabled: bool = False
+    # Accounts of other users shared with this one: account id -> read-only.
+    shared_accounts: dict[str, bool] = {}
 
 
 class Token(msgspec.Struct, kw_only=True):

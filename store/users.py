@@ -99,6 +99,26 @@ def set_password(txn: WriteTxn, name: str, password_hash: str) -> None:
     put_user(txn, user)
 
 
+def share_account(txn: WriteTxn, owner: str, with_user: str, *, read_only: bool) -> str:
+    """Give `with_user` access to `owner`'s account; returns the account id."""
+    source, target = get_user(txn, owner), get_user(txn, with_user)
+    if source is None or target is None:
+        raise UnknownUser(owner if source is None else with_user)
+    if normalize(owner) == normalize(with_user):
+        raise ValueError("an account is always shared with its owner")
+    target.shared_accounts = {**target.shared_accounts, source.account_id: read_only}
+    put_user(txn, target)
+    return source.account_id
+
+
+def unshare_account(txn: WriteTxn, owner: str, with_user: str) -> None:
+    source, target = get_user(txn, owner), get_user(txn, with_user)
+    if source is None or target is None:
+        raise UnknownUser(owner if source is None else with_user)
+    target.shared_accounts = {k: v for k, v in target.shared_accounts.items() if k != source.account_id}
+    put_user(txn, target)
+
+
 def get_account(txn: ReadTxn, account_id: str) -> Account | None:
     raw = txn.txn.get(account_id.encode(), db=txn.dbs["accounts"])
     return None if raw is None else decode(raw, Account)

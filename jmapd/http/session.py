@@ -30,7 +30,7 @@ def account_capabilities(server: Server) -> dict[str, Any]:
 def session_state(user: User, accounts: dict[str, Account]) -> str:
     """Changes whenever anything else in the Session object would (accounts, their names and rights)."""
     material = "|".join(
-        f"{i}:{a.name}:{a.is_read_only}" for i, a in sorted(accounts.items())
+        f"{i}:{a.name}:{a.is_read_only}:{a.is_personal}" for i, a in sorted(accounts.items())
     ) + f"|{user.name}"
     return hashlib.sha256(material.encode()).hexdigest()[:12]
 
@@ -42,7 +42,7 @@ def session_object(server: Server, user: User, accounts: dict[str, Account], bas
         "accounts": {
             account_id: {
                 "name": account.name,
-                "isPersonal": account.owner == user.name.lower(),
+                "isPersonal": account_id == user.account_id,
                 "isReadOnly": account.is_read_only,
                 "accountCapabilities": caps,
             }

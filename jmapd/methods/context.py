@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from store import Store
 from store.records import Account, User
 from store.users import get_account
@@ -63,6 +65,15 @@ class Context(Call):
 
 
 def accessible_accounts(server: Server, user: User) -> dict[str, Account]:
+    """The user's own account, then the accounts others shared with it, as this user sees them."""
+    accounts: dict[str, Account] = {}
     with server.store.read() as txn:
-        account = get_account(txn, user.account_id)
-    return {} if account is None else {user.account_id: account}
+        own = get_account(txn, user.account_id)
+        if own is not None:
+            accounts[user.account_id] = own
+        for account_id, read_only in sorted(user.shared_accounts.items()):
+            shared = get_account(txn, account_id)
+            if shared is not None:
+                accounts[account_id] = msgspec.structs.replace(
+                    shared, is_personal=False, is_read_only=shared.is_read_only or read_only)
+    return accounts
