@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,7 +46,9 @@ async def upload(request: Request) -> Response:
         content_type = "application/octet-stream"
     with state.upload_slots.slot(user.name):
         data = await read_limited(request, state.server.core_limits.max_size_upload, "maxSizeUpload", 413)
-        blob_id, ref = state.server.store.write(lambda txn: put_blob(txn, account_id, data, content_type))
+        # A durable commit waits for the disk: never on the event loop.
+        blob_id, ref = await run_in_threadpool(
+            state.server.store.write, lambda txn: put_blob(txn, account_id, data, content_type))
     body = {"accountId": account_id, "blobId": blob_id, "type": ref.type, "size": len(data)}
     return Response(encode_json(body), media_type="application/json")
 
