@@ -98,6 +98,7 @@ class Store:
             wtxn = WriteTxn(txn, self.dbs, self.env)
             try:
                 result = fn(wtxn)
+                wtxn.flush_touches()
                 txn.commit()
             except lmdb.MapFullError:
                 txn.abort()

@@ -103,6 +103,10 @@ class WriteTxn(ReadTxn):
         self.env = env
         # (account_id, kind) pairs whose state moved: announced to push listeners after commit.
         self.touched: set[tuple[str, str]] = set()
+        # Count-only updates, logged once per record at commit however often they happened.
+        self.pending_touches: dict[tuple[str, str, str], set[str]] = {}
+        # Per-transaction memo for derived lookups (e.g. which mailbox is the trash).
+        self.memo: dict[object, object] = {}
 
     @contextmanager
     def savepoint(self) -> Iterator["WriteTxn"]:
@@ -114,10 +118,13 @@ class WriteTxn(ReadTxn):
         parent = self.txn
         child = self.env.begin(write=True, parent=parent)
         self.txn = child
+        touches = {key: set(props) for key, props in self.pending_touches.items()}
         try:
             yield self
         except BaseException:
             child.abort()
+            self.pending_touches = touches
+            self.memo.clear()
             raise
         else:
             child.commit()
@@ -161,9 +168,19 @@ class WriteTxn(ReadTxn):
     def delete_unlogged(self, account_id: str, kind: str, record_id: str) -> None:
         self.txn.delete(keys.record(account_id, kind, record_id), db=self.dbs["records"])
 
-    def touch(self, account_id: str, kind: str, record_id: str, props: list[str] | None = None) -> None:
-        """Log an update of a record whose visible properties are derived elsewhere (e.g. counts)."""
-        self._log(account_id, kind, record_id, UPDATED, props)
+    def touch(self, account_id: str, kind: str, record_id: str, props: list[str]) -> None:
+        """Note that derived properties of a record changed (e.g. mailbox counts).
+
+        Logged once per record when the transaction ends, so importing a thousand messages into a
+        mailbox adds one Mailbox change, not a thousand.
+        """
+        self.pending_touches.setdefault((account_id, kind, record_id), set()).update(props)
+
+    def flush_touches(self) -> None:
+        for (account_id, kind, record_id), props in self.pending_touches.items():
+            if self.exists(account_id, kind, record_id):
+                self._log(account_id, kind, record_id, UPDATED, sorted(props))
+        self.pending_touches.clear()
 
     def destroy(self, account_id: str, kind: str, record_id: str) -> None:
         self.txn.delete(keys.record(account_id, kind, record_id), db=self.dbs["records"])

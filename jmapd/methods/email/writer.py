@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import ReadTxn, WriteTxn
+from store import WriteTxn
 from store.codec import u64
 from store.records import Mailbox
 
@@ -23,11 +23,12 @@ EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
 ALL_MAILBOXES = ""  # the by_mailbox index also lists every email once under this pseudo-mailbox
 
 
-def trash_id(txn: ReadTxn, account_id: str) -> str | None:
-    for mailbox_id, mailbox in txn.scan(account_id, "Mailbox", Mailbox):
-        if mailbox.role == "trash":
-            return mailbox_id
-    return None
+def trash_id(txn: WriteTxn, account_id: str) -> str | None:
+    """The mailbox with the trash role, looked up once per transaction."""
+    key = ("trash", account_id)
+    if key not in txn.memo:
+        txn.memo[key] = next((i for i, m in txn.scan(account_id, "Mailbox", Mailbox) if m.role == "trash"), None)
+    return txn.memo[key]
 
 
 @dataclass(frozen=True)
