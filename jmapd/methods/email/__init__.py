@@ -1,4 +1,4 @@
-"""Email methods (RFC 8621 §4): get, changes, set, copy, import, parse."""
+"""Email methods (RFC 8621 §4): get, changes, query, set, copy, import, parse."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from .copy import copy_emails
 from .datatype import EmailType
 from .import_ import import_emails
 from .parse import parse_emails
+from .query import email_query
 
 EMAIL = EmailType()
 
@@ -18,3 +19,4 @@ def register(registry: Registry) -> None:
     registry.add("Email/copy", MAIL, copy_emails, writes=True)
     registry.add("Email/import", MAIL, import_emails, writes=True)
     registry.add("Email/parse", MAIL, parse_emails)
+    registry.add("Email/query", MAIL, email_query)

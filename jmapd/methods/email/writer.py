@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import WriteTxn
+from store import ReadTxn, WriteTxn
 from store.codec import u64
 from store.records import Mailbox
 
@@ -61,6 +61,11 @@ def _index(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, m
 
 
 # -- counts ----------------------------------------------------------------------------------------
+def account_totals(txn: ReadTxn, account_id: str) -> tuple[int, int]:
+    """(Emails, Threads) in the account, kept as counters so whole-account totals need no scan."""
+    return txn.counter(account_id, "count:Email"), txn.counter(account_id, "count:Thread")
+
+
 def _thread_view(stats: ThreadStats, trash: str | None) -> dict[str, tuple[int, int]]:
     """(counts towards totalThreads, counts towards unreadThreads) for each mailbox of the thread."""
     view = {}
@@ -123,6 +128,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
         thread_id = txn.new_id(account_id, THREAD, "T")
         thread = ThreadRecord(emails=[(received_at, email_id)], base_subject=subject_key)
         txn.create(account_id, THREAD, thread_id, thread)
+        txn.bump(account_id, "count:Thread")
     else:
         thread = txn.get(account_id, THREAD, thread_id, ThreadRecord)
         thread.emails.append((received_at, email_id))
@@ -132,6 +138,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
+    txn.bump(account_id, "count:Email")
     _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
     _recount(txn, account_id, thread_id, Placement.of(None), Placement.of(record))
     return email_id, record
@@ -156,6 +163,7 @@ def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
 def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
     _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
     txn.destroy(account_id, EMAIL, email_id)
+    txn.bump(account_id, "count:Email", -1)
     _recount(txn, account_id, record.thread_id, Placement.of(record), Placement.of(None))
     thread = txn.get(account_id, THREAD, record.thread_id, ThreadRecord)
     if thread is None:
@@ -165,3 +173,4 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
         txn.update(account_id, THREAD, record.thread_id, thread)
     else:
         txn.destroy(account_id, THREAD, record.thread_id)
+        txn.bump(account_id, "count:Thread", -1)

@@ -1,0 +1,184 @@
+"""Email/query (RFC 8621 §4.4): filters, sorts, thread collapsing and the result window.
+
+The common request, one mailbox newest first (with or without collapseThreads), reads the mailbox's
+receivedAt index in order and stops as soon as the page is full; its total comes from the mailbox's
+counts. Cost grows with the page, not with the mailbox. Any other sort or filter materialises the
+candidates of the narrowest index (one mailbox when the filter requires one) and sorts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from store import ReadTxn
+from store.codec import u64
+
+from ...protocol.capabilities import MAIL
+from ...protocol.errors import MethodError
+from ..args import QueryArgs, QueryChangesArgs, parse
+from ..context import Context
+from ..filtering import build_filter, check_collation, sort_rows
+from ..mailbox.counts import read_counts
+from ..standard.query import MAX_QUERY_LIMIT, window
+from .conditions import ThreadKeywords, compile_condition
+from .records import EmailRecord
+from .sorting import sort_key
+from .writer import ALL_MAILBOXES, account_totals
+
+
+class EmailQueryArgs(QueryArgs):
+    collapseThreads: bool = False
+
+
+class EmailQueryChangesArgs(QueryChangesArgs):
+    collapseThreads: bool = False
+
+
+class _NoSearch:
+    def matching_ids(self, txn, account_id, field, text):
+        raise MethodError("unsupportedFilter", "full-text search is not available on this server")
+
+
+def required_mailbox(node: Any) -> str | None:
+    """A mailbox every match must be in: the filter's own inMailbox, or one under a top-level AND."""
+    if not isinstance(node, dict):
+        return None
+    if "operator" not in node:
+        value = node.get("inMailbox")
+        return value if isinstance(value, str) else None
+    if node.get("operator") == "AND" and isinstance(node.get("conditions"), list):
+        for child in node["conditions"]:
+            found = required_mailbox(child)
+            if found is not None:
+                return found
+    return None
+
+
+def index_entries(txn: ReadTxn, account_id: str, mailbox_id: str, descending: bool) -> Iterator[tuple[str, str]]:
+    """(email id, thread id) of a mailbox's emails in receivedAt order (ties by id)."""
+    prefix = b"%s\x00%s\x00" % (account_id.encode(), mailbox_id.encode())
+    skip = len(prefix) + 8
+    with txn.txn.cursor(db=txn.dbs["by_mailbox"]) as cur:
+        if descending:
+            end = prefix[:-1] + b"\x01"
+            positioned = cur.prev() if cur.set_range(end) else cur.last()
+            if not positioned:
+                return
+            for key, value in cur.iterprev():
+                if not key.startswith(prefix):
+                    return
+                yield key[skip:].decode(), value.decode()
+        else:
+            if not cur.set_range(prefix):
+                return
+            for key, value in cur:
+                if not key.startswith(prefix):
+                    return
+                yield key[skip:].decode(), value.decode()
+
+
+class EmailQuery:
+    def __init__(self, ctx: Context, txn: ReadTxn, account_id: str, args: EmailQueryArgs | EmailQueryChangesArgs):
+        self.txn = txn
+        self.account_id = account_id
+        self.collapse = args.collapseThreads
+        self.threads = ThreadKeywords(txn, account_id)
+        search = ctx.server.extras.get("search") or _NoSearch()
+        self.predicate = None
+        # A filter that is only {"inMailbox": X} is exactly what the mailbox's index holds.
+        if args.filter is not None and not (set(args.filter) == {"inMailbox"} and isinstance(
+                args.filter["inMailbox"], str)):
+            self.predicate = build_filter(args.filter, lambda c: compile_condition(
+                c, ctx=ctx, txn=txn, account_id=account_id, search=search, threads=self.threads))
+        mailbox = required_mailbox(args.filter)
+        self.mailbox = ALL_MAILBOXES if mailbox is None else (ctx.resolve_id(mailbox) or mailbox)
+        sort = args.sort or []
+        for comparator in sort:
+            check_collation(comparator, ctx.server.core_limits.collation_algorithms)
+        self.keys = [(sort_key(c, self.threads), c.isAscending) for c in sort]
+        # One receivedAt comparator (or none: newest first) is the index's own order.
+        self.index_order = len(sort) == 0 or (len(sort) == 1 and sort[0].property == "receivedAt")
+        self.descending = not (len(sort) == 1 and sort[0].isAscending)
+
+    def _load(self, email_id: str) -> EmailRecord | None:
+        return self.txn.get(self.account_id, "Email", email_id, EmailRecord)
+
+    def _in_index_order(self) -> Iterator[str]:
+        seen_threads: set[str] = set()
+        for email_id, thread_id in index_entries(self.txn, self.account_id, self.mailbox, self.descending):
+            if self.collapse and thread_id in seen_threads:
+                continue
+            if self.predicate is not None:
+                record = self._load(email_id)
+                if record is None or not self.predicate(email_id, record):
+                    continue
+            if self.collapse:
+                seen_threads.add(thread_id)
+            yield email_id
+
+    def all_ids(self) -> list[str]:
+        if self.index_order:
+            return list(self._in_index_order())
+        rows = []
+        for email_id, _ in index_entries(self.txn, self.account_id, self.mailbox, True):
+            record = self._load(email_id)
+            if record is not None and (self.predicate is None or self.predicate(email_id, record)):
+                rows.append((email_id, record))
+        sort_rows(rows, self.keys)
+        if self.collapse:
+            seen: set[str] = set()
+            rows = [row for row in rows if not (row[1].thread_id in seen or seen.add(row[1].thread_id))]
+        return [email_id for email_id, _ in rows]
+
+    def _fast_total(self) -> int | None:
+        """The count the mailbox (or account) already keeps, when the filter adds nothing to the index."""
+        if self.predicate is not None:
+            return None
+        if self.mailbox == ALL_MAILBOXES:
+            emails, threads = account_totals(self.txn, self.account_id)
+        else:
+            counts = read_counts(self.txn, self.account_id, self.mailbox)
+            emails, threads = counts["totalEmails"], counts["totalThreads"]
+        return threads if self.collapse else emails
+
+    def page(self, args: EmailQueryArgs) -> tuple[int, list[str], int | None, int | None]:
+        """(position, ids, total or None, limit to report or None) reading no further than needed."""
+        if not self.index_order or args.anchor is not None or args.position < 0:
+            ids = self.all_ids()
+            position, page, reported = window(ids, args)
+            return position, page, len(ids), reported
+        limit = MAX_QUERY_LIMIT if args.limit is None else min(args.limit, MAX_QUERY_LIMIT)
+        fast_total = self._fast_total() if args.calculateTotal else None
+        must_count = args.calculateTotal and fast_total is None
+        start, end = args.position, args.position + limit
+        page: list[str] = []
+        count = 0
+        more = False
+        for email_id in self._in_index_order():
+            if count >= end:
+                more = True
+                if not must_count:
+                    break
+            elif count >= start:
+                page.append(email_id)
+            count += 1
+        total = fast_total if fast_total is not None else (count if must_count else None)
+        reported = MAX_QUERY_LIMIT if more and (args.limit is None or args.limit > MAX_QUERY_LIMIT) else None
+        return start, page, total, reported
+
+
+def email_query(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
+    args = parse(raw, EmailQueryArgs)
+    account_id = ctx.account(args.accountId, MAIL)
+    with ctx.store.read() as txn:
+        query = EmailQuery(ctx, txn, account_id, args)
+        state = str(txn.state(account_id, "Email"))
+        position, ids, total, reported = query.page(args)
+    response: dict[str, Any] = {"accountId": account_id, "queryState": state, "canCalculateChanges": True,
+                                "position": position, "ids": ids}
+    if args.calculateTotal:
+        response["total"] = total
+    if reported is not None:
+        response["limit"] = reported
+    return response
