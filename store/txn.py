@@ -119,11 +119,13 @@ class WriteTxn(ReadTxn):
         child = self.env.begin(write=True, parent=parent)
         self.txn = child
         touches = {key: set(props) for key, props in self.pending_touches.items()}
+        touched = set(self.touched)
         try:
             yield self
         except BaseException:
             child.abort()
             self.pending_touches = touches
+            self.touched = touched
             self.memo.clear()
             raise
         else:

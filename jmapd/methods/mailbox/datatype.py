@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -68,15 +69,16 @@ class MailboxType(DataType):
     # -- set -------------------------------------------------------------------------------------
     def create(self, ctx, txn, account_id, obj, args) -> tuple[str, dict[str, Any]]:
         unknown = [p for p in obj if p not in self.properties]
-        if unknown:
-            raise invalid_properties(unknown, "unknown Mailbox properties")
         record = Mailbox(name="")
-        self._apply(ctx, txn, account_id, None, record, obj)
+        self._apply(ctx, txn, account_id, None, record, obj, [(p, "unknown property") for p in unknown])
         record_id = txn.new_id(account_id, self.name, self.id_prefix)
         txn.create(account_id, self.name, record_id, record)
         extra: dict[str, Any] = {p: v for p, v in self.to_json(ctx, txn, account_id, record_id, record,
                                                                frozenset(self.properties)).items()
                                  if p not in obj and p != "id"}
+        # The client learns what the server stored when it differs from what was sent (e.g. NFC names).
+        if record.name != obj.get("name"):
+            extra["name"] = record.name
         return record_id, extra
 
     def update(self, ctx, txn, account_id, record_id, record: Mailbox, changes, args) -> dict[str, Any] | None:
@@ -86,18 +88,27 @@ class MailboxType(DataType):
             raise SetError("forbidden", "the inbox keeps its role: delivery depends on it")
         self._apply(ctx, txn, account_id, record_id, record, changes)
         txn.update(account_id, self.name, record_id, record)
+        # A property the server stored differently from the patch is reported back (RFC 8620 §5.3).
+        if "name" in changes and record.name != changes["name"]:
+            return {"name": record.name}
         return None
 
     def _apply(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str | None, record: Mailbox,
-               values: dict[str, Any]) -> None:
-        """Validate and copy client-settable properties; every invalid one is reported at once."""
-        bad: list[str] = []
+               values: dict[str, Any], problems: list[tuple[str, str]] | None = None) -> None:
+        """Validate and copy client-settable properties; every invalid one is reported at once.
+
+        `problems` holds (property, reason) pairs the caller already found (e.g. unknown properties).
+        """
+        bad: list[tuple[str, str]] = list(problems or [])
         if "name" in values or record_id is None:
             name = values.get("name")
             limit = ctx.server.mail_limits.max_size_mailbox_name
-            if not isinstance(name, str) or not name or len(name.encode()) > limit or any(
-                    unicodedata.category(ch) == "Cc" for ch in name):
-                bad.append("name")
+            if not isinstance(name, str) or not name:
+                bad.append(("name", "the name must be a non-empty string"))
+            elif len(unicodedata.normalize("NFC", name).encode()) > limit:
+                bad.append(("name", f"the name is longer than {limit} octets"))
+            elif any(unicodedata.category(ch) == "Cc" for ch in name):
+                bad.append(("name", "the name contains control characters"))
             else:
                 record.name = unicodedata.normalize("NFC", name)
         if "parentId" in values:
@@ -105,17 +116,19 @@ class MailboxType(DataType):
             if parent is None:
                 record.parent_id = None
             elif not isinstance(parent, str):
-                bad.append("parentId")
+                bad.append(("parentId", "parentId must be an Id or null"))
             else:
                 resolved = ctx.resolve_id(parent)
-                if resolved is None or not txn.exists(account_id, self.name, resolved) or resolved == record_id:
-                    bad.append("parentId")
+                if resolved is None or not txn.exists(account_id, self.name, resolved):
+                    bad.append(("parentId", f"no parent mailbox {parent}"))
+                elif resolved == record_id:
+                    bad.append(("parentId", "a mailbox cannot be its own parent"))
                 else:
                     record.parent_id = resolved
         if "role" in values:
             role = values["role"]
             if role is not None and (not isinstance(role, str) or role.lower() not in ROLES):
-                bad.append("role")
+                bad.append(("role", f"unknown role {role!r}"))
             else:
                 record.role = role.lower() if role else None
         if "sortOrder" in values:
@@ -123,7 +136,7 @@ class MailboxType(DataType):
             if order is None:
                 record.sort_order = 0
             elif not isinstance(order, int) or isinstance(order, bool) or not 0 <= order < MAX_SORT_ORDER:
-                bad.append("sortOrder")
+                bad.append(("sortOrder", "sortOrder must be an integer from 0 to 2^31-1"))
             else:
                 record.sort_order = order
         if "isSubscribed" in values:
@@ -131,16 +144,20 @@ class MailboxType(DataType):
             if subscribed is None:
                 record.is_subscribed = True
             elif not isinstance(subscribed, bool):
-                bad.append("isSubscribed")
+                bad.append(("isSubscribed", "isSubscribed must be a boolean"))
             else:
                 record.is_subscribed = subscribed
+        bad.extend(self._tree_problems(ctx, txn, account_id, record_id, record, {p for p, _ in bad}))
         if bad:
-            raise invalid_properties(bad)
-        self._check_tree(ctx, txn, account_id, record_id, record)
+            raise invalid_properties([p for p, _ in bad], "; ".join(reason for _, reason in bad))
 
-    def _check_tree(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str | None,
-                    record: Mailbox) -> None:
-        """Unique names among siblings, one mailbox per role, no loops, bounded depth (RFC 8621 §2)."""
+    def _tree_problems(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str | None,
+                       record: Mailbox, already_bad: set[str]) -> list[tuple[str, str]]:
+        """Unique names among siblings, one mailbox per role, no loops, bounded depth (RFC 8621 §2).
+
+        Checks that depend on a property already found invalid are skipped: it was not applied.
+        """
+        problems: list[tuple[str, str]] = []
         siblings_clash = False
         role_clash = False
         by_id = dict(txn.scan(account_id, self.name, Mailbox))
@@ -151,19 +168,22 @@ class MailboxType(DataType):
                 siblings_clash = True
             if record.role is not None and other.role == record.role:
                 role_clash = True
-        if siblings_clash:
-            raise invalid_properties(["name"], "a sibling mailbox has this name")
-        if role_clash:
-            raise invalid_properties(["role"], f"another mailbox has the role {record.role}")
+        if siblings_clash and not already_bad & {"name", "parentId"}:
+            problems.append(("name", "a sibling mailbox has this name"))
+        if role_clash and "role" not in already_bad:
+            problems.append(("role", f"another mailbox has the role {record.role}"))
+        if "parentId" in already_bad:
+            return problems
         depth, parent = 1, record.parent_id
         while parent is not None:
             if parent == record_id:
-                raise invalid_properties(["parentId"], "a mailbox cannot be its own ancestor")
+                return [*problems, ("parentId", "a mailbox cannot be its own ancestor")]
             depth += 1
             parent = by_id[parent].parent_id if parent in by_id else None
         max_depth = ctx.server.mail_limits.max_mailbox_depth
         if max_depth is not None and depth > max_depth:
-            raise invalid_properties(["parentId"], f"mailboxes nest at most {max_depth} deep")
+            problems.append(("parentId", f"mailboxes nest at most {max_depth} deep"))
+        return problems
 
     def destroy(self, ctx, txn, account_id, record_id, record: Mailbox, args: MailboxSetArgs) -> None:
         if not owner_rights(record.role)["mayDelete"]:
@@ -213,7 +233,8 @@ class MailboxType(DataType):
         if comparator.property == "sortOrder":
             return lambda i, r: r.sort_order
         if comparator.property == "name":
-            return lambda i, r: casemap(r.name)
+            key = collation_key(comparator.collation)
+            return lambda i, r: key(r.name)
         raise MethodError("unsupportedSort", f"cannot sort mailboxes by {comparator.property!r}")
 
     def can_calculate_changes(self, args) -> bool:
@@ -233,6 +254,40 @@ class MailboxType(DataType):
         if tree_sort:
             ordered = _tree_order(ordered, everything)
         return [i for i in ordered if i in matching]
+
+
+_ASCII_UPPER = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def collation_key(collation: str | None) -> Callable[[str], Any]:
+    """A sort key implementing a collation of RFC 4790's registry; the default is i;unicode-casemap.
+
+    The query has already checked that the collation is one the server advertises.
+    """
+    if collation == "i;ascii-numeric":
+        return _ascii_numeric
+    if collation == "i;ascii-casemap":
+        return lambda value: value.encode().translate(_ASCII_UPPER)
+    return unicode_casemap
+
+
+def _ascii_numeric(value: str) -> tuple[int, int]:
+    """i;ascii-numeric (RFC 4790 §9.1): the leading decimal digits; no leading digit is +infinity."""
+    digits = len(value) - len(value.lstrip("0123456789"))
+    return (0, int(value[:digits])) if digits and value[:digits].isascii() else (1, 0)
+
+
+def unicode_casemap(value: str) -> str:
+    """i;unicode-casemap (RFC 5051): titlecase each character, then decompose fully.
+
+    Comparing the results by code point is comparing their UTF-8 octets, as the collation says;
+    accented letters sort with their base letter and case is ignored.
+    """
+    def title(text: str) -> str:
+        return "".join(t if len(t := ch.title()) == 1 else ch for ch in text)
+
+    # Decomposing can expose characters with a titlecase of their own (e.g. in "ǆ"): map once more.
+    return unicodedata.normalize("NFKD", title(unicodedata.normalize("NFKD", title(value))))
 
 
 def _without(args, *, filter_):

@@ -7,7 +7,9 @@ the state changed (§3.6.2).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from store import WriteTxn
 
@@ -16,6 +18,8 @@ from ...protocol.pointer import PointerError, apply_patch
 from ..args import SetArgs, parse
 from ..context import Context
 from ..datatype import DataType
+
+T = TypeVar("T")
 
 
 def set_(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
@@ -46,15 +50,18 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
     destroyed: list[str] = []
     not_destroyed: dict[str, Any] = {}
 
-    for creation_id, obj in (args.create or {}).items():
+    create = args.create or {}
+    for creation_id in creation_order(create):
+        obj = create[creation_id]
         try:
             if not isinstance(obj, dict):
                 raise invalid_properties([], "a created object must be a JSON object")
             forbidden = [p for p in obj if p in dt.server_set]
-            if forbidden:
-                raise invalid_properties(forbidden, "server-set properties cannot be given on create")
-            with txn.savepoint():
-                record_id, extra = dt.create(ctx, txn, account_id, obj, args)
+            allowed = {p: v for p, v in obj.items() if p not in dt.server_set}
+            with record_savepoint(txn):
+                record_id, extra = reporting_all(
+                    forbidden, "server-set properties cannot be given on create",
+                    lambda: dt.create(ctx, txn, account_id, allowed, args))
         except SetError as exc:
             not_created[creation_id] = exc.to_json()
             continue
@@ -78,16 +85,18 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
                 patched = apply_patch(current, patch)
             except PointerError as exc:
                 raise SetError("invalidPatch", str(exc)) from None
-            changes = {k: v for k, v in patched.items() if k not in current or current[k] != v}
+            changes = {k: v for k, v in patched.items() if k not in current or not same_json(current[k], v)}
             changes.update({k: None for k in current if k not in patched})
             unknown = [k for k in changes if k not in dt.properties]
-            if unknown:
-                raise invalid_properties(unknown, "unknown properties")
             server_set = [k for k in changes if k in dt.server_set]
-            if server_set:
-                raise invalid_properties(server_set, "server-set properties cannot be changed")
-            with txn.savepoint():
-                extra = dt.update(ctx, txn, account_id, record_id, record, changes, args) if changes else None
+            settable = {k: v for k, v in changes.items() if k not in unknown and k not in server_set}
+            problem = "; ".join(text for props, text in ((unknown, "unknown properties"),
+                                                         (server_set, "server-set properties cannot be changed"))
+                                if props)
+            with record_savepoint(txn):
+                extra = reporting_all(
+                    unknown + server_set, problem,
+                    lambda: dt.update(ctx, txn, account_id, record_id, record, settable, args) if settable else None)
         except SetError as exc:
             not_updated[key] = exc.to_json()
             continue
@@ -99,7 +108,7 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
             record = None if record_id is None else dt.load(txn, account_id, record_id)
             if record is None:
                 raise SetError("notFound", f"no {dt.name} {key}")
-            with txn.savepoint():
+            with record_savepoint(txn):
                 dt.destroy(ctx, txn, account_id, record_id, record, args)
         except SetError as exc:
             not_destroyed[key] = exc.to_json()
@@ -114,3 +123,87 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
         "notUpdated": not_updated or None,
         "notDestroyed": not_destroyed or None,
     }
+
+
+@contextmanager
+def record_savepoint(txn: WriteTxn) -> Iterator[None]:
+    """One record's changes: all kept, or (on any exception) none, not even its push notification.
+
+    The savepoint undoes the writes; the set of touched types, kept beside the transaction, is put
+    back by hand so that a rejected record does not announce a state change that never happened.
+    """
+    touched = set(txn.touched)
+    try:
+        with txn.savepoint():
+            yield
+    except BaseException:
+        txn.touched.clear()
+        txn.touched.update(touched)
+        raise
+
+
+def reporting_all(bad: list[str], description: str, apply: Callable[[], T]) -> T:
+    """Run `apply`, failing with invalidProperties if `bad` is not empty.
+
+    The data type's own invalid properties are merged in, so the SetError lists every invalid
+    property at once (§5.3). Callers run this inside a savepoint: a failure after `apply` wrote
+    leaves no trace. A more specific SetError from the data type wins over invalidProperties (§5.3).
+    """
+    try:
+        result = apply()
+    except SetError as exc:
+        if bad and exc.kind == "invalidProperties":
+            merged = "; ".join(d for d in (description, exc.description) if d)
+            raise invalid_properties([*bad, *exc.extra.get("properties", [])], merged or None) from None
+        raise
+    if bad:
+        raise invalid_properties(bad, description)
+    return result
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """JSON equality: unlike Python's, true is not 1 and 0 is not false, so such a patch is a change."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def creation_order(create: dict[str, Any]) -> list[str]:
+    """Creation ids ordered so that each comes after the ones it references as `#id` (§5.3).
+
+    The client's order is kept wherever references allow; ids in a reference cycle keep their place
+    (their references then fail to resolve, as they must).
+    """
+    deps = {cid: {ref for ref in _references(obj) if ref in create and ref != cid} for cid, obj in create.items()}
+    if not any(deps.values()):
+        return list(create)
+    remaining = list(create)
+    done: set[str] = set()
+    ordered: list[str] = []
+    while remaining:
+        index = next((i for i, cid in enumerate(remaining) if deps[cid] <= done), 0)
+        cid = remaining.pop(index)
+        done.add(cid)
+        ordered.append(cid)
+    return ordered
+
+
+def _references(value: Any) -> Iterator[str]:
+    """Every `#creationId` in a created object: string values, and keys of maps such as mailboxIds."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.startswith("#"):
+                yield item[1:]
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and key.startswith("#"):
+                    yield key[1:]
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
