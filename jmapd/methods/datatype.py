@@ -26,6 +26,8 @@ class DataType:
     properties: ClassVar[tuple[str, ...]]
     # Properties a client may not set to a new value (invalidProperties if it tries, RFC 8620 §5.3).
     server_set: ClassVar[frozenset[str]] = frozenset({"id"})
+    # Properties that may be given on create but never changed (None: just the server-set ones).
+    immutable: ClassVar[frozenset[str] | None] = None
     # Mailbox/changes says which properties changed when only counts did (RFC 8621 §2.2).
     reports_updated_properties: ClassVar[bool] = False
     get_args: ClassVar[type[GetArgs]] = GetArgs

@@ -33,8 +33,9 @@ class EmailType(DataType):
     record = EmailRecord
     id_prefix = "E"
     properties = ALL
-    # Everything but mailboxIds and keywords is immutable (RFC 8621 §4.1).
-    server_set = frozenset(FAST - {"mailboxIds", "keywords"})
+    server_set = frozenset({"id", "blobId", "threadId", "size"})
+    # Everything but mailboxIds and keywords is fixed once the Email exists (RFC 8621 §4.1).
+    immutable = frozenset(ALL) - {"mailboxIds", "keywords"}
     get_args = EmailGetArgs
 
     def renderer(self, ctx, txn, account_id, args):

@@ -174,3 +174,25 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     else:
         txn.destroy(account_id, THREAD, record.thread_id)
         txn.bump(account_id, "count:Thread", -1)
+
+
+def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str) -> None:
+    """Take every email out of a mailbox that is being destroyed; emails in no other mailbox are
+    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails)."""
+    prefix = b"%s\x00%s\x00" % (account_id.encode(), mailbox_id.encode())
+    email_ids = []
+    with txn.txn.cursor(db=txn.dbs["by_mailbox"]) as cur:
+        if cur.set_range(prefix):
+            for key in cur.iternext(keys=True, values=False):
+                if not key.startswith(prefix):
+                    break
+                email_ids.append(key[len(prefix) + 8:].decode())
+    for email_id in email_ids:
+        record = txn.get(account_id, EMAIL, email_id, EmailRecord)
+        if record is None:
+            continue
+        remaining = [m for m in record.mailbox_ids if m != mailbox_id]
+        if remaining:
+            update_email(txn, account_id, email_id, record, mailbox_ids=remaining)
+        else:
+            delete_email(txn, account_id, email_id, record)

@@ -88,10 +88,11 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
             changes = {k: v for k, v in patched.items() if k not in current or not same_json(current[k], v)}
             changes.update({k: None for k in current if k not in patched})
             unknown = [k for k in changes if k not in dt.properties]
-            server_set = [k for k in changes if k in dt.server_set]
+            fixed = dt.server_set if dt.immutable is None else dt.immutable
+            server_set = [k for k in changes if k in fixed]
             settable = {k: v for k, v in changes.items() if k not in unknown and k not in server_set}
             problem = "; ".join(text for props, text in ((unknown, "unknown properties"),
-                                                         (server_set, "server-set properties cannot be changed"))
+                                                         (server_set, "immutable properties cannot be changed"))
                                 if props)
             with record_savepoint(txn):
                 extra = reporting_all(
