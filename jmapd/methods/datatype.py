@@ -100,6 +100,14 @@ class DataType:
         sort_rows(rows, keys)
         return [i for i, _ in rows]
 
+    def changed_since(self, ctx: Context, txn: ReadTxn, account_id: str, since: int,
+                      args: QueryChangesArgs) -> list[str]:
+        """Records whose place in query results may have changed since `since` (oldest change first).
+
+        A record's own changes, by default; a type whose results depend on other records widens it.
+        """
+        return list(dict.fromkeys(entry.id for _, entry in txn.changes_since(account_id, self.name, since)))
+
     def query_state(self, txn: ReadTxn, account_id: str) -> str:
         return str(txn.state(account_id, self.name))
 

@@ -1,4 +1,4 @@
-"""Email methods (RFC 8621 §4): get, changes, query, set, copy, import, parse."""
+"""Email methods (RFC 8621 §4): get, changes, query, queryChanges, set, copy, import, parse."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ EMAIL = EmailType()
 
 
 def register(registry: Registry) -> None:
-    register_standard(registry, EMAIL, "get", "changes", "set")
+    register_standard(registry, EMAIL, "get", "changes", "set", "queryChanges")
     registry.add("Email/copy", MAIL, copy_emails, writes=True)
     registry.add("Email/import", MAIL, import_emails, writes=True)
     registry.add("Email/parse", MAIL, parse_emails)

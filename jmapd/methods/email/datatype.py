@@ -18,7 +18,8 @@ from ..datatype import DataType
 from ..dates import parse_utc_date
 from . import placement
 from .properties import ALL, FAST, fast_value
-from .records import EmailRecord
+from .query import EmailQuery, EmailQueryChangesArgs
+from .records import EmailRecord, ThreadRecord
 from .render import EmailGetArgs, renderer
 from .summary import list_view_summary
 from .writer import delete_email, insert_email, update_email
@@ -37,6 +38,26 @@ class EmailType(DataType):
     # Everything but mailboxIds and keywords is fixed once the Email exists (RFC 8621 §4.1).
     immutable = frozenset(ALL) - {"mailboxIds", "keywords"}
     get_args = EmailGetArgs
+
+    query_changes_args = EmailQueryChangesArgs
+
+    def run_query(self, ctx, txn, account_id, args) -> list[str]:
+        return EmailQuery(ctx, txn, account_id, args).all_ids()
+
+    def changed_since(self, ctx, txn, account_id, since, args) -> list[str]:
+        """With collapsed threads or thread-keyword conditions, an email's place depends on the other
+        emails of its thread: every email of a changed thread counts as changed."""
+        changed = super().changed_since(ctx, txn, account_id, since, args)
+        if not (args.collapseThreads or _mentions_thread(args)):
+            return changed
+        for thread_id in dict.fromkeys(e.id for _, e in txn.changes_since(account_id, "Thread", since)):
+            thread = txn.get(account_id, "Thread", thread_id, ThreadRecord)
+            changed += [email_id for _, email_id in (thread.emails if thread else [])]
+        for email_id in list(changed):
+            record = txn.get(account_id, "Email", email_id, EmailRecord)
+            thread = record and txn.get(account_id, "Thread", record.thread_id, ThreadRecord)
+            changed += [other for _, other in (thread.emails if thread else [])]
+        return list(dict.fromkeys(changed))
 
     def renderer(self, ctx, txn, account_id, args):
         return renderer(txn, account_id, args)
@@ -78,3 +99,19 @@ class EmailType(DataType):
 
     def destroy(self, ctx, txn, account_id, record_id, record: EmailRecord, args) -> None:
         delete_email(txn, account_id, record_id, record)
+
+
+def _mentions_thread(args) -> bool:
+    """Whether the filter or sort looks at other emails of the thread."""
+    thread_props = {"allInThreadHaveKeyword", "someInThreadHaveKeyword", "noneInThreadHaveKeyword"}
+    if any(c.property in thread_props for c in args.sort or []):
+        return True
+
+    def walk(node) -> bool:
+        if not isinstance(node, dict):
+            return False
+        if "operator" in node:
+            return any(walk(c) for c in node.get("conditions") or [])
+        return any(p in thread_props for p in node)
+
+    return walk(args.filter)

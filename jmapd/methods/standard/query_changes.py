@@ -28,7 +28,7 @@ def query_changes(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, 
         current = txn.state(account_id, dt.name)
         if since is None or since > current or since < txn.log_floor(account_id, dt.name):
             raise MethodError("cannotCalculateChanges", f"cannot calculate changes from {args.sinceQueryState!r}")
-        changed = list(dict.fromkeys(entry.id for _, entry in txn.changes_since(account_id, dt.name, since)))
+        changed = dt.changed_since(ctx, txn, account_id, since, args)
         ids = dt.run_query(ctx, txn, account_id, args) if changed or args.calculateTotal else []
         new_state = dt.query_state(txn, account_id)
     index = {record_id: i for i, record_id in enumerate(ids)} if changed else {}
