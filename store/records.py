@@ -65,3 +65,12 @@ class Mailbox(msgspec.Struct, kw_only=True):
     role: str | None = None
     sort_order: int = 0
     is_subscribed: bool = True
+
+
+class MailboxCounts(msgspec.Struct, array_like=True):
+    """The four counts of RFC 8621 §2, read together on every Mailbox/get: one record, one lookup."""
+
+    total_emails: int = 0
+    unread_emails: int = 0
+    total_threads: int = 0
+    unread_threads: int = 0

@@ -16,7 +16,7 @@ import lmdb
 
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 VERSION_KEY = b"schema_version"
 
 
@@ -40,8 +40,35 @@ def registry(*steps: Migration) -> dict[int, Migration]:
     return table
 
 
-# Layout 1 is the first released layout; steps are added here as the layout changes.
-MIGRATIONS: dict[int, Migration] = registry()
+def _mailbox_counts_as_records(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
+    """Layout 1 kept each mailbox count as its own counter (`<account>\\0mbox:<id>:<property>`);
+    layout 2 keeps the four together in one MailboxCounts record."""
+    from .codec import encode
+    from .records import MailboxCounts
+
+    order = ("totalEmails", "unreadEmails", "totalThreads", "unreadThreads")
+    found: dict[tuple[bytes, str], list[int]] = {}
+    stale = []
+    with txn.cursor(db=dbs["counters"]) as cur:
+        for key, value in cur:
+            account, sep, name = key.partition(b"\x00")
+            if not sep or not name.startswith(b"mbox:"):
+                continue
+            mailbox_id, _, prop = name[5:].decode().rpartition(":")
+            if prop in order:
+                found.setdefault((account, mailbox_id), [0, 0, 0, 0])[order.index(prop)] = from_u64(value)
+                stale.append(key)
+    for key in stale:
+        txn.delete(key, db=dbs["counters"])
+    for (account, mailbox_id), values in found.items():
+        key = account + b"\x00MailboxCounts\x00" + mailbox_id.encode()
+        txn.put(key, encode(MailboxCounts(*values)), db=dbs["records"])
+
+
+# Each step carries a data folder from one layout to the next.
+MIGRATIONS: dict[int, Migration] = registry(
+    Migration(1, "mailbox counts kept as one record per mailbox", _mailbox_counts_as_records),
+)
 
 
 def read_version(txn: lmdb.Transaction, meta) -> int | None:

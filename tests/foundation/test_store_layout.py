@@ -104,3 +104,29 @@ def test_map_grows_when_full(tmp_path):
     with store.read() as txn:
         assert read_blob(txn, "acct", blob_id) == data
     assert store.env.info()["map_size"] > 1 << 20
+
+
+def test_layout_1_mailbox_counters_become_records(tmp_path):
+    """The v1 -> v2 step: per-property mailbox counters become one MailboxCounts record each, the old
+    counters disappear, other counters stay, and a backup of the v1 folder is kept."""
+    from jmapd.methods.mailbox.counts import read_counts
+
+    store = Store.open(str(tmp_path), current_version=1, migrations={})
+
+    def v1_counters(txn):
+        for prop, value in (("totalEmails", 7), ("unreadEmails", 3), ("totalThreads", 5), ("unreadThreads", 2)):
+            txn.bump("acct", f"mbox:M1:{prop}", value)
+        txn.bump("acct", "mbox:M2:totalEmails", 1)
+        txn.bump("acct", "modseq", 42)
+
+    store.write(v1_counters)
+    store.close()
+    store = Store.open(str(tmp_path))
+    assert store.migrations_run == ["v1 -> v2: mailbox counts kept as one record per mailbox"]
+    with store.read() as txn:
+        assert read_counts(txn, "acct", "M1") == {"totalEmails": 7, "unreadEmails": 3, "totalThreads": 5,
+                                                   "unreadThreads": 2}
+        assert read_counts(txn, "acct", "M2")["totalEmails"] == 1
+        assert txn.counter("acct", "mbox:M1:totalEmails") == 0
+        assert txn.counter("acct", "modseq") == 42
+    assert any(name.startswith("store-v1-") for name in os.listdir(tmp_path / "backups"))
