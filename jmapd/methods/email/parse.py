@@ -31,7 +31,9 @@ class EmailParseArgs(Args):
 def parse_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
     args = parse(raw_args, EmailParseArgs)
     account_id = ctx.account(args.accountId, "urn:ietf:params:jmap:mail")
-    properties = [p for p in check_properties(list(args.properties or DEFAULT)) if p != "id"]
+    # check_properties always adds "id"; §4.9 returns it (as null) only when it is asked for.
+    asked = list(DEFAULT if args.properties is None else args.properties)
+    properties = [p for p in check_properties(asked) if p != "id" or "id" in asked]
     body_properties = check_body_properties(args.bodyProperties)
     limit = ctx.server.core_limits.max_objects_in_get
     if len(args.blobIds) > limit:
