@@ -3,9 +3,10 @@
 It knows nothing about HTTP or JSON; the JMAP methods translate between the wire and these records.
 """
 
+from . import feed
 from .env import Store
 from .records import CREATED, DESTROYED, UPDATED
 from .schema import SchemaError
 from .txn import ReadTxn, WriteTxn
 
-__all__ = ["Store", "ReadTxn", "WriteTxn", "SchemaError", "CREATED", "UPDATED", "DESTROYED"]
+__all__ = ["feed", "Store", "ReadTxn", "WriteTxn", "SchemaError", "CREATED", "UPDATED", "DESTROYED"]

@@ -26,6 +26,8 @@ DATABASES: list[str] = [
     "meta", "users", "tokens", "accounts", "records", "changes", "counters", "blobs", "blobrefs",
     # Email secondary indexes: Message-ID -> thread, and emails ordered by receivedAt per mailbox.
     "msgids", "by_mailbox",
+    # Store-wide feeds that background workers follow (store/feed.py).
+    "feeds",
 ]
 
 DEFAULT_MAP_SIZE = 8 << 30

@@ -67,6 +67,15 @@ class DataType:
         """Create a record; return its id and the properties the client did not send."""
         raise MethodError("invalidArguments", f"{self.name} records cannot be created")
 
+    def normalize_patch(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Patch paths as the type stores them (e.g. case-insensitive keys in lowercase)."""
+        return patch
+
+    def patch_base(self, ctx: Context, txn: ReadTxn, account_id: str, record_id: str, record: Any,
+                   patch: dict[str, Any]) -> dict[str, Any]:
+        """The object a patch applies to (RFC 8620 §5.3): the whole record as /get shows it."""
+        return self.to_json(ctx, txn, account_id, record_id, record, frozenset(self.properties))
+
     def update(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str, record: Any,
                changes: dict[str, Any], args: SetArgs) -> dict[str, Any] | None:
         """Apply changed top-level properties; return server-changed properties, if any."""

@@ -189,9 +189,6 @@ def test_update_with_whole_object(mail, kit):
     assert after == current
 
 
-@pytest.mark.xfail(strict=True, reason="the /set comparison sees only the fast properties, so the body properties "
-                                       "of an unchanged whole object (textBody, htmlBody, attachments, bodyValues, "
-                                       "headers, bodyStructure) count as changed: invalidProperties")
 def test_update_with_whole_object_from_default_get(mail, kit):
     """RFC 8620 §5.3: "an entire Foo object is also a valid PatchObject" and immutable properties may
     be sent back with their current values: the Email exactly as Email/get returned it (default
@@ -374,8 +371,6 @@ def test_destroyed_email_is_not_found_afterwards(mail, kit):
     assert set_error(result, "notDestroyed", e["id"])["type"] == "notFound"
 
 
-@pytest.mark.xfail(strict=True, reason="standard /set answers willDestroy before checking that the record "
-                                       "exists, so a missing id in both update and destroy is not notFound")
 def test_missing_email_in_update_and_destroy_is_not_found(mail, kit):
     """RFC 8620 §5.3: "If an id given cannot be found, the update or destroy MUST be rejected with a
     notFound set error"; willDestroy is only for an object that this call destroys."""

@@ -12,12 +12,12 @@ from ...blobs import read_blob_any
 from ...mime import parse_message, summarize
 from ...mime.compose import BlobNotFound, ComposeError, compose_email
 from ...protocol.capabilities import MAIL
-from ...protocol.errors import SetError, invalid_properties
+from ...protocol.errors import MethodError, SetError, invalid_properties
 from ..args import SetArgs
 from ..datatype import DataType
 from ..dates import parse_utc_date
 from . import placement
-from .properties import ALL, FAST, fast_value
+from .properties import ALL, FAST, PARSED, check_header_property, fast_value
 from .query import EmailQuery, EmailQueryChangesArgs
 from .records import EmailRecord, ThreadRecord
 from .render import EmailGetArgs, renderer
@@ -63,8 +63,22 @@ class EmailType(DataType):
         return renderer(txn, account_id, args)
 
     def to_json(self, ctx, txn, account_id, record_id, record, properties) -> dict[str, Any]:
-        """The cheap properties only: what /set compares patches against."""
         return {p: fast_value(record_id, record, p) for p in properties if p in FAST}
+
+    def normalize_patch(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Keywords are case-insensitive and stored lowercase (RFC 8621 §4.1.1)."""
+        return {("keywords/" + k[9:].lower() if k[:9].lower() == "keywords/" else k): v for k, v in patch.items()}
+
+    def patch_base(self, ctx, txn, account_id, record_id, record, patch) -> dict[str, Any]:
+        """The cheap properties, plus the parsed ones the patch names: a client may send back a whole
+        Email from Email/get (RFC 8620 §5.3), but parsing the message for every flag change would
+        be waste."""
+        named = {key.split("/", 1)[0] for key in patch}
+        parsed = [p for p in named if p in PARSED or (p.startswith("header:") and _valid_header_property(p))]
+        if not parsed:
+            return self.to_json(ctx, txn, account_id, record_id, record, FAST)
+        args = EmailGetArgs(accountId=account_id, properties=[*FAST, *parsed])
+        return renderer(txn, account_id, args)(record_id, record)
 
     def create(self, ctx, txn: WriteTxn, account_id: str, obj: dict[str, Any], args: SetArgs):
         mailboxes = placement.mailbox_ids(ctx, txn, account_id, obj.get("mailboxIds"))
@@ -115,3 +129,11 @@ def _mentions_thread(args) -> bool:
         return any(p in thread_props for p in node)
 
     return walk(args.filter)
+
+
+def _valid_header_property(prop: str) -> bool:
+    try:
+        check_header_property(prop)
+    except MethodError:
+        return False
+    return True

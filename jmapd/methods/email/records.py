@@ -40,3 +40,11 @@ class ThreadStats(msgspec.Struct, kw_only=True):
     mailboxes: dict[str, int] = {}
     unread_live: int = 0
     unread_trash: int = 0
+
+
+class IndexEvent(msgspec.Struct, array_like=True):
+    """An entry of the "search" feed: an Email whose text the full-text index must add or drop."""
+
+    account_id: str
+    email_id: str
+    removed: bool = False

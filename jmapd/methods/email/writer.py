@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import ReadTxn, WriteTxn
+from store import ReadTxn, WriteTxn, feed
 from store.codec import u64
 from store.records import Mailbox
 
 from ...mime import EmailSummary
 from ..mailbox.counts import adjust_counts
 from .keywords import is_unread
-from .records import EmailRecord, ThreadRecord, ThreadStats
+from .records import EmailRecord, IndexEvent, ThreadRecord, ThreadStats
 from .threads import base_subject, find_thread, remember_ids
 
 EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
+SEARCH_FEED = "search"
 ALL_MAILBOXES = ""  # the by_mailbox index also lists every email once under this pseudo-mailbox
 
 
@@ -139,6 +140,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
     txn.bump(account_id, "count:Email")
+    feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
     _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
     _recount(txn, account_id, thread_id, Placement.of(None), Placement.of(record))
     return email_id, record
@@ -164,6 +166,7 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
     txn.destroy(account_id, EMAIL, email_id)
     txn.bump(account_id, "count:Email", -1)
+    feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id, removed=True))
     _recount(txn, account_id, record.thread_id, Placement.of(record), Placement.of(None))
     thread = txn.get(account_id, THREAD, record.thread_id, ThreadRecord)
     if thread is None:

@@ -73,14 +73,15 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
     for key, patch in (args.update or {}).items():
         record_id = ctx.resolve_id(key)
         try:
-            if record_id in to_destroy:
-                raise SetError("willDestroy", "the record is destroyed in the same call")
             record = None if record_id is None else dt.load(txn, account_id, record_id)
             if record is None:
                 raise SetError("notFound", f"no {dt.name} {key}")
+            if record_id in to_destroy:
+                raise SetError("willDestroy", "the record is destroyed in the same call")
             if not isinstance(patch, dict):
                 raise SetError("invalidPatch", "a PatchObject must be a JSON object")
-            current = dt.to_json(ctx, txn, account_id, record_id, record, frozenset(dt.properties))
+            patch = dt.normalize_patch(patch)
+            current = dt.patch_base(ctx, txn, account_id, record_id, record, patch)
             try:
                 patched = apply_patch(current, patch)
             except PointerError as exc:
