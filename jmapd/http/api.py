@@ -30,11 +30,11 @@ async def api(request: Request) -> Response:
         state.engine.check(jmap_request)
         principal = Principal(state.server, user)
         started = time.perf_counter()
-        if state.engine.registry.writes(jmap_request):
-            # A writer may wait for LMDB's write lock and the disk: keep it off the event loop.
+        if state.engine.registry.may_block(jmap_request):
+            # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
             result = await run_in_threadpool(state.engine.run, jmap_request, principal)
         else:
-            # Readers never block in LMDB, and a thread hop would cost as much as the calls themselves.
+            # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
             result = state.engine.run(jmap_request, principal)
         elapsed_ms = (time.perf_counter() - started) * 1000
     result["sessionState"] = session_state(user, accessible_accounts(state.server, user))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..protocol.engine import Registry
-from . import blob, core, email, mailbox, thread
+from . import blob, core, email, mailbox, search_snippet, thread
 
 
 def build_registry() -> Registry:
@@ -13,4 +13,5 @@ def build_registry() -> Registry:
     mailbox.register(registry)
     email.register(registry)
     thread.register(registry)
+    search_snippet.register(registry)
     return registry

@@ -69,23 +69,30 @@ class Method:
     name: str
     capability: str
     handler: Handler
-    # Writers may wait for the store's write lock and sync to disk; readers never block.
-    writes: bool = False
+    # Whether a call may block: writers wait for the store's write lock and the disk, searches for
+    # the index to catch up. A predicate decides from the call's arguments.
+    blocking: bool | Callable[[dict[str, Any]], bool] = False
 
 
 @dataclass
 class Registry:
     methods: dict[str, Method] = field(default_factory=dict)
 
-    def add(self, name: str, capability: str, handler: Handler, *, writes: bool = False) -> None:
+    def add(self, name: str, capability: str, handler: Handler, *,
+            blocking: bool | Callable[[dict[str, Any]], bool] = False) -> None:
         if name in self.methods:
             raise ValueError(f"method {name} registered twice")
-        self.methods[name] = Method(name, capability, handler, writes)
+        self.methods[name] = Method(name, capability, handler, blocking)
 
-    def writes(self, request: Request) -> bool:
-        """Whether any call of the request may write (unknown names count as readers: they fail)."""
-        methods = self.methods
-        return any(m is not None and m.writes for m in (methods.get(c[0]) for c in request.methodCalls))
+    def may_block(self, request: Request) -> bool:
+        """Whether any call of the request may block (unknown names cannot: they fail at once)."""
+        for name, args, _ in request.methodCalls:
+            method = self.methods.get(name)
+            if method is None or method.blocking is False:
+                continue
+            if method.blocking is True or method.blocking(args):
+                return True
+        return False
 
 
 class Engine:

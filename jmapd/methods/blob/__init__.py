@@ -41,4 +41,4 @@ def copy(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(registry: Registry) -> None:
-    registry.add("Blob/copy", CORE, copy, writes=True)
+    registry.add("Blob/copy", CORE, copy, blocking=True)

@@ -21,6 +21,18 @@ from .records import EmailRecord, ThreadRecord
 
 TEXT_CONDITIONS = ("text", "from", "to", "cc", "bcc", "subject", "body")
 THREAD_CONDITIONS = ("allInThreadHaveKeyword", "someInThreadHaveKeyword", "noneInThreadHaveKeyword")
+KNOWN_CONDITIONS = frozenset(("inMailbox", "inMailboxOtherThan", "before", "after", "minSize", "maxSize",
+                              "hasKeyword", "notKeyword", "hasAttachment", "header", *TEXT_CONDITIONS,
+                              *THREAD_CONDITIONS))
+
+
+def has_text_condition(node: Any) -> bool:
+    """Whether a filter needs the full-text index (and so may wait for it to catch up)."""
+    if not isinstance(node, dict):
+        return False
+    if "operator" in node:
+        return any(has_text_condition(c) for c in node.get("conditions") or [] if isinstance(c, dict))
+    return any(k in TEXT_CONDITIONS for k in node)
 
 
 class TextSearch(Protocol):

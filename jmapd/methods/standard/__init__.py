@@ -18,4 +18,4 @@ def register(registry: Registry, dt: DataType, *verbs: str) -> None:
     for verb in verbs:
         handler = METHODS[verb]
         registry.add(f"{dt.name}/{verb}", dt.capability, lambda call, args, h=handler: h(dt, call, args),
-                     writes=verb == "set")
+                     blocking=verb == "set")

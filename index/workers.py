@@ -1,0 +1,156 @@
+"""Worker processes for segment builds and merges.
+
+Plain child interpreters talking over their stdin/stdout, rather than
+``multiprocessing``: forking a threaded server is unsafe, and the "spawn"
+method re-imports the parent's ``__main__``, which a library cannot ask of
+every program that embeds it. A worker runs one job at a time; if it dies,
+its job fails and the caller falls back to doing the work itself. A worker
+exits when its stdin closes or its parent dies, and it ignores SIGINT so that
+the parent decides when work stops.
+
+Frames are an 8-byte length and a pickle, both ways; the peer is our own
+child, so pickle is safe here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from typing import Any
+
+__all__ = ["WorkerError", "WorkerProcess", "main"]
+
+_LEN = struct.Struct("<Q")
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE = __name__.rpartition(".")[0]
+
+
+class WorkerError(RuntimeError):
+    """The job failed in the worker, or the worker died."""
+
+
+def _write(f, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    f.write(_LEN.pack(len(data)))
+    f.write(data)
+    f.flush()
+
+
+def _read(f) -> Any:
+    head = f.read(_LEN.size)
+    if len(head) < _LEN.size:
+        raise EOFError
+    (n,) = _LEN.unpack(head)
+    data = f.read(n)
+    if len(data) < n:
+        raise EOFError
+    return pickle.loads(data)
+
+
+class WorkerProcess:
+    """One child interpreter; :meth:`run` sends a job and waits for it."""
+
+    def __init__(self) -> None:
+        code = (
+            f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+            f"from {_PACKAGE}.workers import main; main({os.getpid()})"
+        )
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def run(self, kind: str, *args: Any) -> Any:
+        """Run job ``kind`` (a function of :mod:`index.segments`)."""
+        with self._lock:
+            try:
+                _write(self._proc.stdin, (kind, args))
+                status, value = _read(self._proc.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError) as e:
+                self.kill()
+                raise WorkerError(f"index worker {self._proc.pid} died ({e!r})") from None
+        if status != "ok":
+            raise WorkerError(value)
+        return value
+
+    def kill(self) -> None:
+        """Stop the worker now, even in the middle of a job."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for f in (self._proc.stdin, self._proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Let an idle worker exit on its own (end of input)."""
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        try:
+            self._proc.stdout.close()
+        except OSError:
+            pass
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the thread that started it ends.
+
+    Without it, a worker of a SIGKILLed server would finish its job first
+    (it only notices on its next read). Best effort: elsewhere it is a no-op.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main(parent_pid: int | None = None) -> None:
+    """The worker's loop: read a job, run it, write the outcome."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if parent_pid is not None and os.getppid() != parent_pid:
+        return  # the parent died before the request above took effect
+    from . import segments
+
+    jobs = {"build": segments.build_segment, "merge": segments.merge_segments}
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # stray prints must not corrupt the frames
+    while True:
+        try:
+            kind, args = _read(stdin)
+        except EOFError:
+            return
+        try:
+            outcome = ("ok", jobs[kind](*args))
+        except Exception as e:
+            outcome = ("error", f"{type(e).__name__}: {e}")
+        try:
+            _write(stdout, outcome)
+        except OSError:
+            return

@@ -1,0 +1,751 @@
+"""The one writer: a thread that owns every change to the index.
+
+Whoosh allows one writer at a time, so every change goes through this thread:
+submitted batches, account deletion, adopting built and merged segments.
+
+Work is taken from a queue ordered by modseq and cut into *units*; each unit
+becomes one commit. A unit holds the net effect of its batches per document
+key (the last upsert or delete wins), because Whoosh's ``update_document``
+cannot replace a document added in the same commit. For each key the old
+versions are deleted from the committed segments and the new one added, so
+applying a unit twice (after a crash) leaves exactly one copy.
+
+Two paths, chosen by backlog:
+
+* hot path: a small backlog is indexed right here and committed with
+  ``merge=False`` (a default commit may merge segments and hold the writer
+  for tens of seconds);
+* bulk path: a large backlog is cut into units that worker processes index
+  into segments of their own (:mod:`index.segments`), several at a time;
+  this thread adopts them in modseq order.
+
+Merges run in a worker process too, in idle time (or when segments pile up,
+or on :meth:`Writer.optimize`), and are adopted by a quick commit, so neither
+a search nor a waiting reader ever sits behind a merge.
+
+After every commit the thread publishes the new snapshot for searches, then
+records the highest modseq it fully holds (see :meth:`Writer._settle`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import heapq
+import itertools
+import logging
+import os
+import shutil
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import msgspec
+from whoosh.codec.base import Segment
+from whoosh.index import TOC, FileIndex, clean_files
+from whoosh.writing import SegmentWriter
+
+from .durable import MODSEQ_NAME, fsync_dir, fsync_file, write_atomic
+from .schema import IndexBatch, IndexDocument, doc_key, whoosh_fields
+from .search import ReaderPool, Snapshot
+from .segments import (
+    LeanSegmentWriter,
+    MergePolicy,
+    adopt_files,
+    carry_deletions,
+    new_work_dir,
+    segment_files,
+)
+from .workers import WorkerProcess
+
+__all__ = ["Writer", "WriterConfig"]
+
+log = logging.getLogger(__name__)
+
+
+class WriterConfig(msgspec.Struct, frozen=True):
+    """Tuning of the writer; the defaults suit a small (2-core) machine."""
+
+    #: Largest unit indexed in the writer thread itself (one commit).
+    local_unit_docs: int = 1000
+    local_unit_chars: int = 3_000_000
+    #: Backlog (documents waiting) from which units go to builder processes.
+    bulk_min_docs: int = 3000
+    #: Largest unit built by a worker process (one segment each). Whoosh
+    #: spills postings to disk runs past ~128 MB of them, which doubles the
+    #: cost per document; ~2000 emails of ~2.5 KB stay below.
+    bulk_unit_docs: int = 2000
+    bulk_unit_chars: int = 5_000_000
+    #: Builder processes; 0 turns the bulk path off.
+    builders: int = min(2, os.cpu_count() or 1)
+    #: ``submit`` blocks while more documents than this are waiting.
+    max_backlog_docs: int = 20000
+    #: Background merging (the policy chooses what; these say when).
+    merges: bool = True
+    merge_policy: MergePolicy = MergePolicy()
+    #: Seconds without work before a background merge may start.
+    idle_merge_delay: float = 1.0
+    #: Above this many segments a merge starts even while busy.
+    max_segments: int = 40
+
+
+# --------------------------------------------------------------------------
+# Units of work
+
+
+def _text_size(doc: IndexDocument) -> int:
+    return (
+        len(doc.body) + len(doc.subject) + len(doc.from_) + len(doc.to)
+        + len(doc.cc) + len(doc.bcc) + len(doc.attachments)
+    )
+
+
+@dataclass
+class _Unit:
+    """Batches cut for one commit (see the module docstring)."""
+
+    min_modseq: int
+    modseq: int = 0  # highest modseq whose batch is fully in this unit
+    ops: dict[str, IndexDocument | None] = field(default_factory=dict)
+    docs: int = 0
+    future: cf.Future | None = None  # set when built by a worker process
+    work_dir: str | None = None
+    built: bool = False
+    segment: Segment | None = None
+    moved: bool = False  # segment files already in the index directory
+    in_process: bool = False  # the worker failed; index it here instead
+
+    def ready(self) -> bool:
+        return self.future is None or self.future.done()
+
+    def upserts(self) -> list[IndexDocument]:
+        return [d for d in self.ops.values() if d is not None]
+
+
+@dataclass
+class _Partial:
+    """A batch bigger than a unit, being consumed across several units."""
+
+    batch: IndexBatch
+    next_upsert: int = 0
+
+
+@dataclass
+class _Merge:
+    snapshot: list[Segment]
+    work_dir: str
+    full: bool
+    done: bool = False
+    result: Segment | None = None
+    error: str | None = None
+    moved: bool = False
+
+
+@dataclass(order=True)
+class _Queued:
+    epoch: int
+    modseq: int
+    seq: int
+    batch: IndexBatch = field(compare=False)
+
+
+@dataclass
+class _Control:
+    epoch: int
+    kind: str
+    arg: object
+    future: cf.Future
+
+
+class _DurableWriter(LeanSegmentWriter):
+    """A SegmentWriter whose commit reaches the disk in a safe order.
+
+    Segment files are synced before the table of contents that names them,
+    and the table of contents before the commit returns (see
+    :mod:`index.durable`).
+    """
+
+    def __init__(self, ix: FileIndex, directory: str, synced: set[str]) -> None:
+        self._directory = directory
+        self._synced = synced
+        try:
+            super().__init__(ix, timeout=0.0)
+        except BaseException:
+            # SegmentWriter takes the lock first; do not leave it held when
+            # the rest of its setup fails.
+            lock = getattr(self, "writelock", None)
+            if lock is not None and lock.fd is not None:
+                lock.release()
+            raise
+
+    def _commit_toc(self, segments):
+        for seg in segments:
+            if seg.segid not in self._synced:
+                for name in segment_files(self._directory, seg):
+                    fsync_file(os.path.join(self._directory, name))
+                self._synced.add(seg.segid)
+        fsync_dir(self._directory)
+        toc = TOC(self.schema, segments, self.generation)
+        toc.write(self.storage, self.indexname)
+        fsync_file(os.path.join(self._directory, TOC._filename(self.indexname, self.generation)))
+        fsync_dir(self._directory)
+        clean_files(self.storage, self.indexname, self.generation, segments)
+        live = {s.segid for s in segments}
+        self._synced.intersection_update(live)
+
+
+# --------------------------------------------------------------------------
+
+
+class Writer:
+    """Owns the writer thread; the only code that changes the index."""
+
+    def __init__(
+        self,
+        ix: FileIndex,
+        directory: str,
+        applied: int,
+        readers: ReaderPool,
+        publish: Callable[[Snapshot], None],
+        config: WriterConfig,
+    ) -> None:
+        self.ix = ix
+        self.directory = directory
+        self.config = config
+        self._readers = readers
+        self._publish = publish
+        self._cv = threading.Condition()
+        self._heap: list[_Queued] = []
+        self._controls: deque[_Control] = deque()
+        self._epoch = 0
+        self._seq = itertools.count()
+        self._partial: _Partial | None = None
+        self._jobs: deque[_Unit] = deque()
+        self._backlog = 0  # documents submitted and not yet committed
+        self._queued = 0  # documents submitted and not yet cut into units
+        self._applied = applied  # highest modseq fully committed (in memory)
+        self._recorded = applied  # value in the modseq file
+        self._taken = applied  # highest modseq taken off the queue
+        self._merge: _Merge | None = None
+        self._optimize_waiters: list[cf.Future] = []
+        self._builds: cf.ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._workers: list[WorkerProcess] = []
+        self._merger: WorkerProcess | None = None
+        self._bulk_ok = config.builders > 0
+        self._idle_since = time.monotonic()
+        self._merge_pause_until = 0.0  # after a failed merge, wait a while
+        self._checked_segments: tuple[Segment, ...] | None = None  # nothing to merge there
+        self._stopping = False
+        self._stopped = False
+        self.last_error: BaseException | None = None
+        toc = ix._read_toc()
+        self._synced = {s.segid for s in toc.segments}
+        self._segments: tuple[Segment, ...] = tuple(toc.segments)
+        self._thread = threading.Thread(target=self._run, name="index-writer", daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------- public API
+
+    def submit(self, batch: IndexBatch) -> None:
+        """Queue a batch; blocks while the backlog is over its bound."""
+        n = len(batch.upserts)
+        with self._cv:
+            self._check_open()
+            while self._backlog > 0 and self._backlog + n > self.config.max_backlog_docs:
+                self._cv.wait()
+                self._check_open()
+            heapq.heappush(self._heap, _Queued(self._epoch, batch.modseq, next(self._seq), batch))
+            self._backlog += n
+            self._queued += n
+            self._cv.notify_all()
+
+    def control(self, kind: str, arg: object = None) -> cf.Future:
+        """Run ``kind`` after every batch submitted so far is committed."""
+        fut: cf.Future = cf.Future()
+        with self._cv:
+            self._check_open()
+            self._controls.append(_Control(self._epoch, kind, arg, fut))
+            self._epoch += 1
+            self._cv.notify_all()
+        return fut
+
+    def applied(self) -> int:
+        with self._cv:
+            return self._applied
+
+    def wait_for(self, modseq: int, timeout: float) -> bool:
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self._cv:
+            while self._applied < modseq:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._stopped:
+                    return False
+                self._cv.wait(left)
+            return True
+
+    def segment_count(self) -> int:
+        return len(self._segments)
+
+    def close(self) -> None:
+        """Commit everything submitted, stop merging, end the thread."""
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+        self._thread.join()
+
+    # ------------------------------------------------------------ the loop
+
+    def _check_open(self) -> None:
+        if self._stopping:
+            raise RuntimeError("the index is closed")
+
+    def _run(self) -> None:
+        backoff = 0.0
+        while True:
+            try:
+                if not self._step():
+                    break
+                backoff = 0.0
+            except Exception as e:  # keep the index alive; the work is retried
+                backoff = min(30.0, backoff * 2 or 0.5)
+                log.exception("index writer failed; retrying in %.1f s", backoff)
+                self.last_error = e.with_traceback(None)  # frames hold writers
+                with self._cv:
+                    if self._stopping and backoff >= 8:
+                        break  # do not hang close() on a persistent failure
+                    self._cv.wait(backoff)
+        self._shutdown()
+
+    def _step(self) -> bool:
+        """Do the next piece of work; False when it is time to stop."""
+        with self._cv:
+            job = self._jobs[0] if self._jobs and self._jobs[0].ready() else None
+            swap = self._merge if self._merge is not None and self._merge.done else None
+        if job is not None:
+            self._commit(job, swap)
+            return True
+        with self._cv:
+            if not self._jobs and self._controls and not self._pending_before(self._controls[0].epoch):
+                ctl = self._controls.popleft()
+            else:
+                ctl = None
+        if ctl is not None:
+            self._run_control(ctl)
+            return True
+        if self._cut():
+            return True
+        if swap is not None and not self._jobs:
+            self._commit(None, swap)
+            return True
+        if self._maybe_start_merge():
+            return True
+        with self._cv:
+            if self._stopping and not self._has_work():
+                return False
+            if self._has_runnable_work():
+                return True
+            self._cv.wait(self._wait_timeout())
+        return True
+
+    def _has_work(self) -> bool:
+        return bool(self._heap or self._partial or self._jobs or self._controls)
+
+    def _has_runnable_work(self) -> bool:
+        if self._jobs and self._jobs[0].ready():
+            return True
+        if self._merge is not None and self._merge.done:
+            return True
+        if self._controls and not self._jobs and not self._pending_before(self._controls[0].epoch):
+            return True
+        return self._can_cut()
+
+    def _wait_timeout(self) -> float | None:
+        """How long to sleep: until a background merge may be due, if any."""
+        if (
+            self.config.merges
+            and self._merge is None
+            and not self._has_work()
+            and self._checked_segments is not self._segments
+        ):
+            return max(0.05, self._idle_since + self.config.idle_merge_delay - time.monotonic())
+        return None
+
+    def _pending_before(self, epoch: int) -> bool:
+        return bool(self._heap and self._heap[0].epoch <= epoch) or self._partial is not None
+
+    # ------------------------------------------------------------- cutting
+
+    def _can_cut(self) -> bool:
+        if not (self._heap or self._partial):
+            return False
+        if self._controls and not self._pending_before(self._controls[0].epoch):
+            return False
+        if not self._jobs:
+            return True
+        # Behind units still being built, only more bulk work may queue up.
+        return self._bulk_ok and self._remote_inflight() <= self.config.builders and self._queued >= self.config.bulk_unit_docs
+
+    def _remote_inflight(self) -> int:
+        return sum(1 for j in self._jobs if j.future is not None)
+
+    def _cut(self) -> bool:
+        """Cut the next unit off the queue; True if one was cut."""
+        with self._cv:
+            if not self._can_cut():
+                return False
+            queued = self._queued
+            remote = self._bulk_ok and (queued >= self.config.bulk_min_docs or bool(self._jobs))
+            if remote:
+                unit = self._take(self.config.bulk_unit_docs, self.config.bulk_unit_chars)
+            else:
+                unit = self._take(self.config.local_unit_docs, self.config.local_unit_chars)
+            if unit is None:
+                return True  # only stale batches were dropped
+            self._jobs.append(unit)
+        if remote and unit.docs:
+            self._send(unit)
+        return True
+
+    def _take(self, limit: int, max_chars: int) -> _Unit | None:
+        """Move batches (up to ``limit`` documents or about ``max_chars``
+        characters of text, at least one document) into a new unit."""
+        unit: _Unit | None = None
+        chars = 0
+        epoch = self._controls[0].epoch if self._controls else None
+        while unit is None or (unit.docs < limit and chars < max_chars):
+            if self._partial is None:
+                if not self._heap or (epoch is not None and self._heap[0].epoch > epoch):
+                    break
+                q = heapq.heappop(self._heap)
+                if q.modseq < self._taken:
+                    log.warning("dropping stale index batch %d (already past %d)", q.modseq, self._taken)
+                    self._backlog -= len(q.batch.upserts)
+                    self._queued -= len(q.batch.upserts)
+                    continue
+                self._taken = q.modseq
+                self._partial = _Partial(q.batch)
+            part = self._partial
+            batch = part.batch
+            if unit is None:
+                unit = _Unit(min_modseq=batch.modseq)
+            start = i = part.next_upsert
+            upserts = batch.upserts
+            while i < len(upserts) and unit.docs + (i - start) < limit and chars < max_chars:
+                doc = upserts[i]
+                unit.ops[doc_key(doc.account_id, doc.email_id)] = doc
+                chars += _text_size(doc)
+                i += 1
+            part.next_upsert = i
+            unit.docs += i - start
+            self._queued -= i - start
+            if part.next_upsert >= len(batch.upserts):
+                # Deletes take effect after the batch's upserts.
+                for account_id, email_id in batch.deletes:
+                    unit.ops[doc_key(account_id, email_id)] = None
+                unit.modseq = max(unit.modseq, batch.modseq)
+                self._partial = None
+            else:
+                break
+        if unit is not None and unit.modseq == 0:
+            unit.modseq = unit.min_modseq - 1  # only part of one batch
+        return unit
+
+    def _send(self, unit: _Unit) -> None:
+        """Hand a unit to a builder process; it becomes ready when built."""
+        if self._builds is None:
+            self._builds = cf.ThreadPoolExecutor(self.config.builders, thread_name_prefix="index-build")
+        unit.work_dir = new_work_dir(self.directory, "build")
+        payload = msgspec.msgpack.encode(unit.upserts())
+        unit.future = self._builds.submit(self._build, unit.work_dir, payload)
+        unit.future.add_done_callback(lambda _f: self._notify())
+
+    def _build(self, work_dir: str, payload: bytes) -> Segment | None:
+        """Runs on a build thread: drive this thread's worker process."""
+        worker = getattr(self._local, "worker", None)
+        if worker is None or not worker.alive():
+            worker = WorkerProcess()
+            self._local.worker = worker
+            with self._cv:
+                self._workers.append(worker)
+        return worker.run("build", work_dir, payload)
+
+    def _notify(self) -> None:
+        with self._cv:
+            self._cv.notify_all()
+
+    # ------------------------------------------------------------ committing
+
+    def _commit(self, unit: _Unit | None, swap: _Merge | None) -> None:
+        """One Whoosh commit: a unit's changes and/or a finished merge.
+
+        Safe to retry after an exception: files already moved into the index
+        are not moved again, and every deletion is recomputed from the
+        committed state.
+        """
+        adopted: list[Segment] = []
+        local: list[IndexDocument] = []
+        if unit is not None:
+            if unit.future is not None and not unit.built and not unit.in_process:
+                try:
+                    unit.segment = unit.future.result()
+                except Exception:
+                    log.exception("index builder failed; indexing that unit in-process")
+                    self._bulk_ok = False
+                    unit.in_process = True
+                    if unit.work_dir:
+                        shutil.rmtree(unit.work_dir, ignore_errors=True)
+                else:
+                    unit.built = True
+            if unit.segment is not None:
+                if not unit.moved:
+                    adopt_files(unit.work_dir, self.directory, unit.segment)
+                    unit.moved = True
+                adopted.append(unit.segment)
+            elif unit.future is None or unit.in_process:
+                local = unit.upserts()
+        if swap is not None and swap.result is not None and not swap.moved:
+            adopt_files(swap.work_dir, self.directory, swap.result)
+            swap.moved = True
+
+        if unit is not None and not unit.ops and swap is None:
+            self._finish(unit, swap)  # empty batches: only the modseq moves
+            return
+
+        w = _DurableWriter(self.ix, self.directory, self._synced)
+        try:
+            if unit is not None and unit.ops:
+                self._delete_keys(w, [k.encode("utf-8") for k in unit.ops])
+            for doc in local:
+                w.add_document(**whoosh_fields(doc))
+            inflight = self._inflight_ids(swap)
+            w.commit(mergetype=lambda _w, segs: self._plan(segs, adopted, swap, inflight))
+        except BaseException:
+            if not w.is_closed:
+                w.cancel()
+            raise
+        self._finish(unit, swap)
+
+    def _delete_keys(self, w: SegmentWriter, keys: list[bytes]) -> None:
+        """Mark every committed copy of ``keys`` deleted in writer ``w``."""
+        segs = w.segments
+        if not segs:
+            return
+        snap = Snapshot(w.generation - 1, tuple(segs))
+        leaves = self._readers.leaves(snap)
+        for seg, leaf in zip(segs, leaves):
+            reader = leaf.reader
+            for kb in keys:
+                if ("key", kb) in reader:
+                    for docnum in reader.postings("key", kb).all_ids():
+                        seg.delete_document(docnum)
+
+    def _inflight_ids(self, swap: _Merge | None) -> set[str]:
+        if self._merge is None or self._merge is swap:
+            return set()
+        return {s.segid for s in self._merge.snapshot}
+
+    def _plan(
+        self,
+        segments: list[Segment],
+        adopted: list[Segment],
+        swap: _Merge | None,
+        inflight: set[str],
+    ) -> list[Segment]:
+        """The merge policy of every commit: the new list of segments.
+
+        Nothing is merged here (that would hold the writer); a finished
+        merge is swapped in, fully deleted segments are dropped, adopted
+        segments are appended.
+        """
+        replaced: set[str] = set()
+        merged: Segment | None = None
+        if swap is not None and swap.error is None:
+            replaced = {s.segid for s in swap.snapshot}
+            merged = swap.result
+            if merged is not None:
+                carry_deletions(merged, swap.snapshot, {s.segid: s for s in segments})
+        out = [
+            s
+            for s in segments
+            if s.segid not in replaced and (s.doc_count() > 0 or s.segid in inflight)
+        ]
+        if merged is not None and merged.doc_count() > 0:
+            out.append(merged)
+        out.extend(adopted)
+        return out
+
+    def _finish(self, unit: _Unit | None, swap: _Merge | None) -> None:
+        toc = self.ix._read_toc()
+        self._segments = tuple(toc.segments)
+        self._publish(Snapshot(toc.generation, self._segments))
+        with self._cv:
+            if unit is not None:
+                self._jobs.popleft()
+                self._backlog -= unit.docs
+            if swap is not None:
+                self._merge = None
+                if swap.work_dir and os.path.isdir(swap.work_dir):
+                    shutil.rmtree(swap.work_dir, ignore_errors=True)
+                if swap.error is not None:
+                    self._merge_pause_until = time.monotonic() + 60.0
+                if swap.full:
+                    for fut in self._optimize_waiters:
+                        if fut.done():
+                            continue
+                        if swap.error is None:
+                            fut.set_result(None)
+                        else:
+                            fut.set_exception(RuntimeError(f"merge failed: {swap.error}"))
+                    self._optimize_waiters.clear()
+            self._idle_since = time.monotonic()
+            self._cv.notify_all()
+        if unit is not None:
+            self._settle(unit.modseq)
+
+    def _settle(self, complete: int) -> None:
+        """Record the highest modseq the index now fully holds.
+
+        That is the unit's highest complete batch, lowered below any batch
+        of that modseq still waiting (a modseq split into several batches is
+        only done when all are), and recorded on disk after the commit that
+        made it true: on restart, re-submitting everything after the recorded
+        value redoes at most some already applied, idempotent upserts.
+        """
+        with self._cv:
+            pending = [q.modseq for q in self._heap]
+            if self._partial is not None:
+                pending.append(self._partial.batch.modseq)
+            pending.extend(j.min_modseq for j in self._jobs)
+            value = complete if not pending else min(complete, min(pending) - 1)
+        if value != self._recorded and value >= 0:
+            write_atomic(self.directory, MODSEQ_NAME, b"%d\n" % value)
+            self._recorded = value
+        with self._cv:
+            if value > self._applied:
+                self._applied = value
+                self._cv.notify_all()
+
+    # -------------------------------------------------------------- controls
+
+    def _run_control(self, ctl: _Control) -> None:
+        if ctl.future.done():
+            return
+        try:
+            if ctl.kind == "delete_account":
+                result = self._delete_account(str(ctl.arg))
+            elif ctl.kind == "optimize":
+                with self._cv:
+                    self._optimize_waiters.append(ctl.future)
+                if not self._maybe_start_merge(full=True) and self._merge is None:
+                    self._resolve_optimize()
+                return
+            elif ctl.kind == "flush":
+                result = None
+            else:
+                raise ValueError(f"unknown control {ctl.kind!r}")
+        except BaseException as e:
+            ctl.future.set_exception(e)
+            raise
+        ctl.future.set_result(result)
+
+    def _resolve_optimize(self) -> None:
+        with self._cv:
+            for fut in self._optimize_waiters:
+                if not fut.done():
+                    fut.set_result(None)
+            self._optimize_waiters.clear()
+
+    def _delete_account(self, account_id: str) -> int:
+        w = _DurableWriter(self.ix, self.directory, self._synced)
+        count = 0
+        try:
+            segs = w.segments
+            leaves = self._readers.leaves(Snapshot(w.generation - 1, tuple(segs))) if segs else []
+            term = account_id.encode("utf-8")
+            for seg, leaf in zip(segs, leaves):
+                if ("account", term) in leaf.reader:
+                    for docnum in leaf.reader.postings("account", term).all_ids():
+                        seg.delete_document(docnum)
+                        count += 1
+            inflight = self._inflight_ids(None)
+            w.commit(mergetype=lambda _w, s: self._plan(s, [], None, inflight))
+        except BaseException:
+            if not w.is_closed:
+                w.cancel()
+            raise
+        self._finish(None, None)
+        return count
+
+    # ---------------------------------------------------------------- merges
+
+    def _maybe_start_merge(self, full: bool = False) -> bool:
+        """Start a background merge if one is due; True if started."""
+        with self._cv:
+            if self._merge is not None or self._stopping:
+                return False
+            want_full = full or bool(self._optimize_waiters)
+            busy = self._has_work()
+            segments = list(self._segments)
+        if want_full:
+            chosen = segments if (len(segments) > 1 or any(s.has_deletions() for s in segments)) else []
+            if not chosen:
+                self._resolve_optimize()
+                return False
+        else:
+            if not self.config.merges or time.monotonic() < self._merge_pause_until:
+                return False
+            idle = not busy and time.monotonic() - self._idle_since >= self.config.idle_merge_delay
+            if not idle and len(segments) <= self.config.max_segments:
+                return False
+            chosen = self.config.merge_policy.choose(segments)
+            if not chosen:
+                self._checked_segments = self._segments
+                return False
+        snapshot = [copy.deepcopy(s) for s in chosen]
+        merge = _Merge(snapshot=snapshot, work_dir=new_work_dir(self.directory, "merge"), full=want_full)
+        with self._cv:
+            self._merge = merge
+            if self._merger is None or not self._merger.alive():
+                self._merger = WorkerProcess()
+                self._workers.append(self._merger)
+            merger = self._merger
+        threading.Thread(target=self._run_merge, args=(merger, merge), name="index-merge", daemon=True).start()
+        log.debug("merging %d segments (%d docs)", len(chosen), sum(s.doc_count() for s in chosen))
+        return True
+
+    def _run_merge(self, merger: WorkerProcess, m: _Merge) -> None:
+        """Runs on its own thread while the worker process merges."""
+        try:
+            m.result = merger.run("merge", self.directory, m.work_dir, m.snapshot)
+        except Exception as e:
+            m.error = str(e)
+            if not self._stopping:
+                log.error("index merge failed: %s", e)
+        with self._cv:
+            m.done = True
+            self._cv.notify_all()
+
+    # -------------------------------------------------------------- shutdown
+
+    def _shutdown(self) -> None:
+        if self._merger is not None:
+            self._merger.kill()  # an unfinished merge is simply discarded
+        if self._merge is not None:
+            shutil.rmtree(self._merge.work_dir, ignore_errors=True)
+        if self._builds is not None:
+            self._builds.shutdown(wait=True, cancel_futures=True)
+        for worker in self._workers:
+            worker.close()
+        with self._cv:
+            self._stopped = True
+            err = RuntimeError("the index was closed")
+            for fut in self._optimize_waiters:
+                if not fut.done():
+                    fut.set_exception(err)
+            for ctl in self._controls:
+                if not ctl.future.done():
+                    ctl.future.set_exception(err)
+            self._cv.notify_all()

@@ -1,0 +1,78 @@
+"""SearchSnippet/get (RFC 8621 §5): the subject and a piece of the body with the filter's words marked.
+
+The words are analysed exactly as the index analyses them, so a match the search found (accents or
+case folded, a CJK word inside a sentence) is also the one marked; everything else is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index import PREVIEW_MAX_BYTES, SearchIndex
+
+from store.blobs import read_blob
+
+from ...mime import parse_message, summarize
+from ...protocol.capabilities import MAIL
+from ...protocol.engine import Registry
+from ...protocol.errors import MethodError, invalid_arguments
+from ..args import Args, parse
+from ..context import Context
+from ..email.conditions import KNOWN_CONDITIONS, has_text_condition
+from ..email.records import EmailRecord
+
+
+class SearchSnippetGetArgs(Args):
+    accountId: str
+    emailIds: list[str]
+    filter: dict[str, Any] | None = None
+
+
+def filter_texts(node: Any, fields: tuple[str, ...], negated: bool = False) -> list[str]:
+    """The text of the conditions on `fields` that a match satisfies (not those under NOT)."""
+    if not isinstance(node, dict):
+        raise invalid_arguments("a filter must be a FilterOperator or FilterCondition object")
+    if "operator" in node:
+        conditions = node.get("conditions")
+        if node.get("operator") not in ("AND", "OR", "NOT") or not isinstance(conditions, list):
+            raise invalid_arguments("a FilterOperator needs operator AND, OR or NOT and a conditions array")
+        negated = negated or node["operator"] == "NOT"
+        return [t for c in conditions for t in filter_texts(c, fields, negated)]
+    unknown = [k for k in node if k not in KNOWN_CONDITIONS]
+    if unknown:
+        raise MethodError("unsupportedFilter", f"Email filters have no condition {unknown[0]!r}")
+    if negated:
+        return []
+    return [node[f] for f in fields if isinstance(node.get(f), str)]
+
+
+def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
+    args = parse(raw, SearchSnippetGetArgs)
+    account_id = ctx.account(args.accountId, MAIL)
+    limit = ctx.server.core_limits.max_objects_in_get
+    if len(args.emailIds) > limit:
+        raise MethodError("requestTooLarge", f"at most {limit} emailIds in one SearchSnippet/get")
+    subject_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "subject"))))
+    body_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "body"))))
+    found, not_found = [], []
+    with ctx.store.read() as txn:
+        for email_id in dict.fromkeys(args.emailIds):
+            record = txn.get(account_id, "Email", email_id, EmailRecord)
+            if record is None:
+                not_found.append(email_id)
+                continue
+            subject = record.summary.subject
+            preview = None
+            if not body_terms.empty:
+                message = parse_message(read_blob(txn, account_id, record.blob_id) or b"", record.blob_id)
+                preview = SearchIndex.snippet(summarize(message).body_text, body_terms, max_bytes=PREVIEW_MAX_BYTES)
+            found.append({
+                "emailId": email_id,
+                "subject": None if subject_terms.empty or not subject else SearchIndex.snippet(subject, subject_terms),
+                "preview": preview,
+            })
+    return {"accountId": account_id, "list": found, "notFound": not_found or None}
+
+
+def register(registry: Registry) -> None:
+    registry.add("SearchSnippet/get", MAIL, get_snippets, blocking=lambda args: has_text_condition(args.get("filter")))

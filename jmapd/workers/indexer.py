@@ -1,0 +1,143 @@
+"""The search indexer: follows the store's "search" feed into the full-text index.
+
+The index lags the store by design and records how far it got (the feed sequence of its last
+durable commit), so a crash costs at most some re-indexing, never a lost or doubled entry (updates
+are idempotent). A query with a text condition waits, boundedly, until the index has everything
+committed before it: read-your-writes. A fresh index is first filled from the Email records
+themselves, which also covers data written before the feed existed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+
+from index import IndexBatch, IndexDocument, SearchIndex
+from store import ReadTxn, Store, feed
+from store.blobs import read_blob
+from store.codec import decode
+
+from ..methods.email.records import EmailRecord, IndexEvent
+from ..methods.email.writer import SEARCH_FEED
+from ..mime import parse_message, summarize
+
+log = logging.getLogger("jmapd.indexer")
+BATCH = 500
+# How long a text query waits for the index to catch up before answering from what it has.
+READ_YOUR_WRITES_WAIT = 5.0
+
+
+def _addresses(value) -> str:
+    return ", ".join(f"{a.get('name') or ''} <{a.get('email') or ''}>" for a in value or [])
+
+
+def document(txn: ReadTxn, account_id: str, email_id: str, record: EmailRecord) -> IndexDocument:
+    """The searchable text of an Email, from its message (bodies are not kept in the record)."""
+    raw = read_blob(txn, account_id, record.blob_id) or b""
+    summary = summarize(parse_message(raw, record.blob_id))
+    return IndexDocument(
+        account_id=account_id, email_id=email_id, from_=_addresses(summary.from_), to=_addresses(summary.to),
+        cc=_addresses(summary.cc), bcc=_addresses(summary.bcc), subject=summary.subject or "",
+        body=summary.body_text, attachments=" ".join(summary.attachment_names))
+
+
+def all_emails(txn: ReadTxn) -> Iterator[tuple[str, str, EmailRecord]]:
+    """Every Email of every account, for rebuilding the index from the records."""
+    marker = b"\x00Email\x00"
+    with txn.txn.cursor(db=txn.dbs["records"]) as cur:
+        for key, value in cur:
+            account, found, email_id = key.partition(marker)
+            if found:
+                yield account.decode(), email_id.decode(), decode(value, EmailRecord)
+
+
+class Indexer:
+    def __init__(self, store: Store, index: SearchIndex):
+        self.store = store
+        self.index = index
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.position = index.applied_modseq()
+
+    @classmethod
+    def open(cls, store: Store, data_dir: str) -> "Indexer":
+        return cls(store, SearchIndex.open(os.path.join(data_dir, "index")))
+
+    def start(self) -> None:
+        self.store.add_listener(self._committed)
+        self._thread = threading.Thread(target=self._run, name="jmapd-indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.index.close()
+
+    def _committed(self, touched: set[tuple[str, str]]) -> None:
+        if ("", "feed:" + SEARCH_FEED) in touched:
+            self._wake.set()
+
+    def _run(self) -> None:
+        try:
+            if self.position == 0:
+                self.rebuild_from_records()
+            while not self._stop.is_set():
+                if not self.catch_up():
+                    self._wake.wait(timeout=1.0)
+                    self._wake.clear()
+        except Exception:  # the server goes on without fresh search results; say why
+            log.exception("the search indexer stopped")
+
+    def rebuild_from_records(self) -> int:
+        """Index every stored Email; later feed entries are replayed on top (harmlessly)."""
+        with self.store.read() as txn:
+            upto = feed.last(txn, SEARCH_FEED)
+            docs: list[IndexDocument] = []
+            count = 0
+            for account_id, email_id, record in all_emails(txn):
+                docs.append(document(txn, account_id, email_id, record))
+                if len(docs) >= BATCH:
+                    self.index.submit(IndexBatch(modseq=upto, upserts=docs))
+                    count += len(docs)
+                    docs = []
+            self.index.submit(IndexBatch(modseq=upto, upserts=docs))
+        self.position = upto
+        return count + len(docs)
+
+    def catch_up(self) -> int:
+        """Submit the next feed entries to the index; returns how many there were."""
+        with self.store.read() as txn:
+            entries = list(feed.since(txn, SEARCH_FEED, self.position, IndexEvent, BATCH))
+            if not entries:
+                return 0
+            upserts, deletes = [], []
+            for _, event in entries:
+                record = None if event.removed else txn.get(event.account_id, "Email", event.email_id,
+                                                             EmailRecord)
+                if record is None:
+                    deletes.append((event.account_id, event.email_id))
+                else:
+                    upserts.append(document(txn, event.account_id, event.email_id, record))
+        self.position = entries[-1][0]
+        self.index.submit(IndexBatch(modseq=self.position, upserts=upserts, deletes=deletes))
+        return len(entries)
+
+
+class IndexedSearch:
+    """Text conditions of Email/query answered from the index, after it has caught up."""
+
+    def __init__(self, index: SearchIndex):
+        self.index = index
+
+    def caught_up(self, txn: ReadTxn) -> None:
+        if not self.index.wait_for(feed.last(txn, SEARCH_FEED), READ_YOUR_WRITES_WAIT):
+            log.warning("search index is behind the store; answering from what it has")
+
+    def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> set[str]:
+        self.caught_up(txn)
+        return self.index.search(account_id, field, text)
