@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from contextlib import asynccontextmanager
-
-from index import IndexBusyError
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,7 +22,7 @@ from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
 from ..services import Server
-from ..workers.indexer import IndexedSearch, Indexer
+from ..workers.indexer import IndexedSearch
 from .api import api
 from .auth import Authenticator
 from .blobs import download, upload
@@ -36,21 +33,6 @@ from .eventsource import eventsource
 from .session import server_capabilities, session_object
 from .state import AppState, app_state, require_user
 from .urls import UrlBuilder
-
-log = logging.getLogger("jmapd")
-
-
-def start_indexer(server: Server, data_dir: str) -> Indexer | None:
-    """The full-text indexer; one process owns the index, others serve without text search."""
-    try:
-        indexer = Indexer.open(server.store, data_dir)
-    except IndexBusyError:
-        log.warning("the search index is in use by another process; text search is off in this one")
-        return None
-    indexer.start()
-    server.extras["search"] = IndexedSearch(indexer.index)
-    return indexer
-
 
 async def session(request: Request) -> Response:
     state = app_state(request)
@@ -95,13 +77,14 @@ def create_app(config: Config, server: Server) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette):
         state.push.start(asyncio.get_running_loop())
-        indexer = start_indexer(server, config.data)
+        search = IndexedSearch(server.store, config.data)
+        search.start()
+        server.extras["search"] = search
         try:
             yield
         finally:
-            if indexer is not None:
-                server.extras.pop("search", None)
-                await run_in_threadpool(indexer.stop)
+            server.extras.pop("search", None)
+            await run_in_threadpool(search.stop)
 
     routes = [
         Route("/.well-known/jmap", well_known, methods=["GET"]),

@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Iterator
 
-from index import IndexBatch, IndexDocument, SearchIndex
+from index import IndexBatch, IndexBusyError, IndexDocument, SearchIndex
 from store import ReadTxn, Store, feed
 from store.blobs import read_blob
 from store.codec import decode
@@ -22,6 +22,7 @@ from store.codec import decode
 from ..methods.email.records import EmailRecord, IndexEvent
 from ..methods.email.writer import SEARCH_FEED
 from ..mime import parse_message, summarize
+from ..protocol.errors import MethodError
 
 log = logging.getLogger("jmapd.indexer")
 BATCH = 500
@@ -129,15 +130,43 @@ class Indexer:
 
 
 class IndexedSearch:
-    """Text conditions of Email/query answered from the index, after it has caught up."""
+    """Text conditions of Email/query answered from the index, after it has caught up.
 
-    def __init__(self, index: SearchIndex):
-        self.index = index
+    The index opens in the background so the server answers at once; a text query that comes
+    first waits for it like it waits for the index to catch up.
+    """
 
-    def caught_up(self, txn: ReadTxn) -> None:
-        if not self.index.wait_for(feed.last(txn, SEARCH_FEED), READ_YOUR_WRITES_WAIT):
-            log.warning("search index is behind the store; answering from what it has")
+    def __init__(self, store: Store, data_dir: str):
+        self.store = store
+        self.data_dir = data_dir
+        self.indexer: Indexer | None = None
+        self.ready = threading.Event()
+        self._opener = threading.Thread(target=self._open, name="jmapd-index-open", daemon=True)
+
+    def start(self) -> None:
+        self._opener.start()
+
+    def _open(self) -> None:
+        try:
+            self.indexer = Indexer.open(self.store, self.data_dir)
+            self.indexer.start()
+        except IndexBusyError:
+            log.warning("the search index is in use by another process; text search is off in this one")
+        except Exception:
+            log.exception("the search index could not be opened; text search is off")
+        finally:
+            self.ready.set()
+
+    def stop(self) -> None:
+        self._opener.join(timeout=60)
+        if self.indexer is not None:
+            self.indexer.stop()
 
     def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> set[str]:
-        self.caught_up(txn)
-        return self.index.search(account_id, field, text)
+        self.ready.wait(timeout=READ_YOUR_WRITES_WAIT)
+        if self.indexer is None:
+            raise MethodError("unsupportedFilter", "full-text search is not available right now")
+        index = self.indexer.index
+        if not index.wait_for(feed.last(txn, SEARCH_FEED), READ_YOUR_WRITES_WAIT):
+            log.warning("search index is behind the store; answering from what it has")
+        return index.search(account_id, field, text)
