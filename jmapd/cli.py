@@ -7,6 +7,8 @@
     jmapd user token NAME [--label TEXT] --data DIR
     jmapd user share OWNER --with NAME [--read-only] --data DIR
     jmapd user unshare OWNER --with NAME --data DIR
+    jmapd index rebuild --data DIR
+    jmapd seed --out DIR --count N [--seed S] [--format eml|mbox]
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     unshare.add_argument("owner")
     unshare.add_argument("--with", dest="with_user", required=True)
     _common(unshare)
+
+    index = sub.add_parser("index", help="manage the full-text index")
+    index_sub = index.add_subparsers(dest="action", required=True)
+    rebuild = index_sub.add_parser("rebuild", help="rebuild the index from the stored messages (server stopped)")
+    _common(rebuild)
 
     seed = sub.add_parser("seed", help="write a deterministic benchmark mail dataset", add_help=False)
     seed.add_argument("args", nargs=argparse.REMAINDER)
@@ -149,9 +156,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jmapd: {exc}", file=sys.stderr)
         return 2
     try:
+        if args.command == "index":
+            return _rebuild_index(store, config.data)
         return _user_command(args, store)
     finally:
         store.close()
+
+
+def _rebuild_index(store: Store, data_dir: str) -> int:
+    from index import IndexBusyError
+
+    from .workers.indexer import rebuild_index
+
+    try:
+        count = rebuild_index(store, data_dir)
+    except IndexBusyError:
+        print("jmapd: the index is in use; stop the server first", file=sys.stderr)
+        return 1
+    print(f"indexed {count} emails")
+    return 0
 
 
 if __name__ == "__main__":

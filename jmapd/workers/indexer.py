@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 
@@ -127,6 +128,19 @@ class Indexer:
         self.position = entries[-1][0]
         self.index.submit(IndexBatch(modseq=self.position, upserts=upserts, deletes=deletes))
         return len(entries)
+
+
+def rebuild_index(store: Store, data_dir: str) -> int:
+    """Throw the index away and build it again from the stored Emails; returns how many."""
+    path = os.path.join(data_dir, "index")
+    probe = SearchIndex.open(path)  # takes the owner lock: refuses while a server runs
+    probe.close()
+    shutil.rmtree(path)
+    indexer = Indexer.open(store, data_dir)
+    try:
+        return indexer.rebuild_from_records()
+    finally:
+        indexer.index.close()
 
 
 class IndexedSearch:
