@@ -17,6 +17,7 @@ from typing import TypeVar
 import lmdb
 
 from . import schema
+from .commit import GroupCommitter
 from .txn import ReadTxn, WriteTxn
 
 T = TypeVar("T")
@@ -42,6 +43,7 @@ class Store:
         self._listeners: list[Listener] = []
         self._grow_lock = threading.Lock()
         self.migrations_run: list[str] = []
+        self._committer = GroupCommitter(env, dbs, self._grow, self._announce)
 
     @classmethod
     def open(
@@ -70,11 +72,12 @@ class Store:
                 fresh=fresh,
             )
         except BaseException:
-            env.close()
+            store.close()
             raise
         return store
 
     def close(self) -> None:
+        self._committer.close()
         self.env.close()
 
     def add_listener(self, listener: Listener) -> None:
@@ -94,25 +97,16 @@ class Store:
             txn.abort()
 
     def write(self, fn: Callable[[WriteTxn], T]) -> T:
-        """Run `fn` in a write transaction and commit it; rerun it once per map growth if needed."""
-        while True:
-            txn = self.env.begin(write=True)
-            wtxn = WriteTxn(txn, self.dbs, self.env)
-            try:
-                result = fn(wtxn)
-                wtxn.flush_touches()
-                txn.commit()
-            except lmdb.MapFullError:
-                txn.abort()
-                self._grow()
-                continue
-            except BaseException:
-                txn.abort()
-                raise
-            if wtxn.touched:
-                for listener in self._listeners:
-                    listener(wtxn.touched)
-            return result
+        """Run `fn` in a write transaction and commit it durably; returns what `fn` returned.
+
+        Concurrent writes share one commit (store/commit.py); `fn` may be rerun from the start if
+        the map had to grow, so it must do all its work through the transaction it is given.
+        """
+        return self._committer.write(fn)
+
+    def _announce(self, touched: set[tuple[str, str]]) -> None:
+        for listener in self._listeners:
+            listener(touched)
 
     def _grow(self) -> None:
         with self._grow_lock:

@@ -22,7 +22,7 @@ from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
 from ..services import Server
-from ..workers.indexer import IndexedSearch
+from ..workers.search import IndexedSearch
 from .api import api
 from .auth import Authenticator
 from .blobs import download, upload

@@ -3,7 +3,7 @@
 The index lags the store by design and records how far it got (the feed sequence of its last
 durable commit), so a crash costs at most some re-indexing, never a lost or doubled entry (updates
 are idempotent). A query with a text condition waits, boundedly, until the index has everything
-committed before it: read-your-writes. A fresh index is first filled from the Email records
+committed before it: read-your-writes (jmapd/workers/search.py). A fresh index is first filled from the Email records
 themselves, which also covers data written before the feed existed.
 """
 
@@ -15,7 +15,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 
-from index import IndexBatch, IndexBusyError, IndexDocument, SearchIndex
+from index import IndexBatch, IndexDocument, SearchIndex
 from store import ReadTxn, Store, feed
 from store.blobs import read_blob
 from store.codec import decode
@@ -23,12 +23,9 @@ from store.codec import decode
 from ..methods.email.records import EmailRecord, IndexEvent
 from ..methods.email.writer import SEARCH_FEED
 from ..mime import parse_message, summarize
-from ..protocol.errors import MethodError
 
 log = logging.getLogger("jmapd.indexer")
 BATCH = 500
-# How long a text query waits for the index to catch up before answering from what it has.
-READ_YOUR_WRITES_WAIT = 5.0
 
 
 def _addresses(value) -> str:
@@ -141,46 +138,3 @@ def rebuild_index(store: Store, data_dir: str) -> int:
         return indexer.rebuild_from_records()
     finally:
         indexer.index.close()
-
-
-class IndexedSearch:
-    """Text conditions of Email/query answered from the index, after it has caught up.
-
-    The index opens in the background so the server answers at once; a text query that comes
-    first waits for it like it waits for the index to catch up.
-    """
-
-    def __init__(self, store: Store, data_dir: str):
-        self.store = store
-        self.data_dir = data_dir
-        self.indexer: Indexer | None = None
-        self.ready = threading.Event()
-        self._opener = threading.Thread(target=self._open, name="jmapd-index-open", daemon=True)
-
-    def start(self) -> None:
-        self._opener.start()
-
-    def _open(self) -> None:
-        try:
-            self.indexer = Indexer.open(self.store, self.data_dir)
-            self.indexer.start()
-        except IndexBusyError:
-            log.warning("the search index is in use by another process; text search is off in this one")
-        except Exception:
-            log.exception("the search index could not be opened; text search is off")
-        finally:
-            self.ready.set()
-
-    def stop(self) -> None:
-        self._opener.join(timeout=60)
-        if self.indexer is not None:
-            self.indexer.stop()
-
-    def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> set[str]:
-        self.ready.wait(timeout=READ_YOUR_WRITES_WAIT)
-        if self.indexer is None:
-            raise MethodError("unsupportedFilter", "full-text search is not available right now")
-        index = self.indexer.index
-        if not index.wait_for(feed.last(txn, SEARCH_FEED), READ_YOUR_WRITES_WAIT):
-            log.warning("search index is behind the store; answering from what it has")
-        return index.search(account_id, field, text)

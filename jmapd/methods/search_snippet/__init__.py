@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from index import PREVIEW_MAX_BYTES, SearchIndex
-
 from store.blobs import read_blob
 
 from ...mime import parse_message, summarize
@@ -47,6 +45,9 @@ def filter_texts(node: Any, fields: tuple[str, ...], negated: bool = False) -> l
 
 
 def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
+    # The analyser loads on first use: its Unicode tables would slow every server start.
+    from index import PREVIEW_MAX_BYTES, SearchIndex
+
     args = parse(raw, SearchSnippetGetArgs)
     account_id = ctx.account(args.accountId, MAIL)
     limit = ctx.server.core_limits.max_objects_in_get

@@ -1,0 +1,71 @@
+"""Text conditions of Email/query, answered from the full-text index (jmapd/workers/indexer.py).
+
+The index and its dependencies load in a background thread, not at import: the server must answer
+its first request within moments of starting, and loading Whoosh and the Unicode tables of the
+analyser takes a noticeable part of a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from store import ReadTxn, Store, feed
+
+from ..methods.email.writer import SEARCH_FEED
+from ..protocol.errors import MethodError
+
+log = logging.getLogger("jmapd.indexer")
+# How long a text query waits for the index to open and catch up before answering from what it has.
+READ_YOUR_WRITES_WAIT = 5.0
+
+
+class IndexedSearch:
+    """Text conditions of Email/query answered from the index, after it has caught up.
+
+    The index opens in the background so the server answers at once; a text query that comes
+    first waits for it like it waits for the index to catch up.
+    """
+
+    def __init__(self, store: Store, data_dir: str):
+        self.store = store
+        self.data_dir = data_dir
+        self.indexer: Indexer | None = None
+        self.ready = threading.Event()
+        self._opener = threading.Thread(target=self._open, name="jmapd-index-open", daemon=True)
+
+    def start(self) -> None:
+        self._opener.start()
+
+    def _open(self) -> None:
+        try:
+            from index import IndexBusyError
+
+            from .indexer import Indexer
+        except Exception:
+            log.exception("the search index could not be loaded; text search is off")
+            self.ready.set()
+            return
+        try:
+            self.indexer = Indexer.open(self.store, self.data_dir)
+            self.indexer.start()
+        except IndexBusyError:
+            log.warning("the search index is in use by another process; text search is off in this one")
+        except Exception:
+            log.exception("the search index could not be opened; text search is off")
+        finally:
+            self.ready.set()
+
+    def stop(self) -> None:
+        self._opener.join(timeout=60)
+        if self.indexer is not None:
+            self.indexer.stop()
+
+    def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> set[str]:
+        self.ready.wait(timeout=READ_YOUR_WRITES_WAIT)
+        if self.indexer is None:
+            raise MethodError("unsupportedFilter", "full-text search is not available right now")
+        index = self.indexer.index
+        if not index.wait_for(feed.last(txn, SEARCH_FEED), READ_YOUR_WRITES_WAIT):
+            log.warning("search index is behind the store; answering from what it has")
+        return index.search(account_id, field, text)

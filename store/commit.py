@@ -1,0 +1,113 @@
+"""Group commit: concurrent writers share one durable LMDB commit.
+
+A durable commit waits for the disk (milliseconds), and LMDB has a single writer, so writers that
+each commit alone queue behind each other's disk flushes. Here one committer thread takes every
+write waiting, runs each in a nested transaction of one outer transaction, and commits once. Each
+write still succeeds or fails alone: a write that raises has its nested transaction aborted and
+gets its exception back, while the others commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import lmdb
+
+from .txn import WriteTxn
+
+MAX_GROUP = 64
+
+
+@dataclass(eq=False)
+class _Pending:
+    fn: Callable[[WriteTxn], Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+class GroupCommitter:
+    def __init__(self, env: lmdb.Environment, dbs: dict[str, object], grow: Callable[[], None],
+                 committed: Callable[[set[tuple[str, str]]], None]):
+        self.env = env
+        self.dbs = dbs
+        self.grow = grow
+        self.committed = committed
+        self._queue: list[_Pending] = []
+        self._cv = threading.Condition()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="jmapd-store-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, fn: Callable[[WriteTxn], Any]) -> Any:
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a store write cannot start another store write")
+        pending = _Pending(fn)
+        with self._cv:
+            if self._closing:
+                raise RuntimeError("the store is closed")
+            self._queue.append(pending)
+            self._cv.notify()
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def close(self) -> None:
+        with self._cv:
+            self._closing = True
+            self._cv.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue and not self._closing:
+                    self._cv.wait()
+                if not self._queue:
+                    return
+                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            self._commit(group)
+
+    def _commit(self, group: list[_Pending]) -> None:
+        while True:
+            touched: set[tuple[str, str]] = set()
+            txn = self.env.begin(write=True)
+            try:
+                for pending in group:
+                    pending.result, pending.error = None, None
+                    child = self.env.begin(write=True, parent=txn)
+                    wtxn = WriteTxn(child, self.dbs, self.env)
+                    try:
+                        pending.result = pending.fn(wtxn)
+                        wtxn.flush_touches()
+                        child.commit()
+                        touched |= wtxn.touched
+                    except lmdb.MapFullError:
+                        child.abort()
+                        raise
+                    except BaseException as exc:  # this write alone fails
+                        child.abort()
+                        pending.error = exc
+                txn.commit()
+            except lmdb.MapFullError:
+                txn.abort()
+                self.grow()
+                continue  # rerun the whole group in a larger map
+            except BaseException as exc:  # the commit itself failed: nothing of the group happened
+                txn.abort()
+                for pending in group:
+                    pending.result, pending.error = None, exc
+                    pending.done.set()
+                return
+            break
+        if touched:
+            try:
+                self.committed(touched)
+            except Exception:  # a listener's failure must not lose the writers' results
+                pass
+        for pending in group:
+            pending.done.set()
