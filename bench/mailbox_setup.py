@@ -78,6 +78,9 @@ async def _upload_all(url: str, auth, raws: list[bytes], concurrency: int) -> li
 
 
 def upload_all(jmap: JmapSession, raws: list[bytes], concurrency: int = 4) -> tuple[list[str], float]:
+    """Upload concurrently, within the server's advertised maxConcurrentUpload (RFC 8620 §2)."""
+    limit = jmap.session["capabilities"]["urn:ietf:params:jmap:core"].get("maxConcurrentUpload", 1)
+    concurrency = max(1, min(concurrency, limit))
     start = time.perf_counter()
     ids = asyncio.run(_upload_all(jmap.upload_url(), jmap.auth, raws, concurrency))
     return ids, time.perf_counter() - start

@@ -21,7 +21,7 @@ from ..context import Context
 from ..filtering import build_filter, check_collation, sort_rows
 from ..mailbox.counts import read_counts
 from ..standard.query import MAX_QUERY_LIMIT, window
-from .conditions import ThreadKeywords, compile_condition
+from .conditions import TEXT_CONDITIONS, ThreadKeywords, compile_condition
 from .records import EmailRecord
 from .sorting import sort_key
 from .writer import ALL_MAILBOXES, account_totals
@@ -55,6 +55,50 @@ def required_mailbox(node: Any) -> str | None:
     return None
 
 
+class _CachedSearch:
+    """Each (field, text) is searched once per query, whoever asks: the filter or the planner."""
+
+    def __init__(self, search):
+        self.search = search
+        self.results: dict[tuple[str, str], set[str]] = {}
+
+    def matching_ids(self, txn, account_id, field, text):
+        key = (field, text)
+        if key not in self.results:
+            self.results[key] = self.search.matching_ids(txn, account_id, field, text)
+        return self.results[key]
+
+
+def required_text(node: Any) -> list[tuple[str, str]]:
+    """Text conditions every match must satisfy: the filter's own, or those under a top-level AND."""
+    if not isinstance(node, dict):
+        return []
+    if "operator" not in node:
+        return [(k, v) for k, v in node.items() if k in TEXT_CONDITIONS and isinstance(v, str)]
+    if node.get("operator") == "AND" and isinstance(node.get("conditions"), list):
+        return [found for child in node["conditions"] for found in required_text(child)]
+    return []
+
+
+class _LazyRecord:
+    """The Email record, decoded only if a condition looks at it (text conditions need only the id)."""
+
+    __slots__ = ("_load", "_record")
+
+    def __init__(self, load):
+        self._load = load
+        self._record = None
+
+    def __getattr__(self, name):
+        if self._record is None:
+            self._record = self._load()
+        return getattr(self._record, name)
+
+
+# Start from the text matches instead of the index when they are this small a share of it.
+SEED_RATIO = 20
+
+
 def index_entries(txn: ReadTxn, account_id: str, mailbox_id: str, descending: bool) -> Iterator[tuple[str, str]]:
     """(email id, thread id) of a mailbox's emails in receivedAt order (ties by id)."""
     prefix = b"%s\x00%s\x00" % (account_id.encode(), mailbox_id.encode())
@@ -84,7 +128,7 @@ class EmailQuery:
         self.account_id = account_id
         self.collapse = args.collapseThreads
         self.threads = ThreadKeywords(txn, account_id)
-        search = ctx.server.extras.get("search") or _NoSearch()
+        search = _CachedSearch(ctx.server.extras.get("search") or _NoSearch())
         self.predicate = None
         # A filter that is only {"inMailbox": X} is exactly what the mailbox's index holds.
         if args.filter is not None and not (set(args.filter) == {"inMailbox"} and isinstance(
@@ -92,6 +136,11 @@ class EmailQuery:
             self.predicate = build_filter(args.filter, lambda c: compile_condition(
                 c, ctx=ctx, txn=txn, account_id=account_id, search=search, threads=self.threads))
         mailbox = required_mailbox(args.filter)
+        # Candidates every match is among, when text conditions narrow the query down.
+        self.seeds: set[str] | None = None
+        for field, text in required_text(args.filter):
+            found = search.matching_ids(txn, account_id, field, text)
+            self.seeds = found if self.seeds is None else self.seeds & found
         self.mailbox = ALL_MAILBOXES if mailbox is None else (ctx.resolve_id(mailbox) or mailbox)
         sort = args.sort or []
         for comparator in sort:
@@ -106,26 +155,49 @@ class EmailQuery:
 
     def _in_index_order(self) -> Iterator[str]:
         seen_threads: set[str] = set()
+        seeds = self.seeds
         for email_id, thread_id in index_entries(self.txn, self.account_id, self.mailbox, self.descending):
             if self.collapse and thread_id in seen_threads:
                 continue
+            if seeds is not None and email_id not in seeds:
+                continue
             if self.predicate is not None:
-                record = self._load(email_id)
-                if record is None or not self.predicate(email_id, record):
+                record = _LazyRecord(lambda e=email_id: self._load(e))
+                if not self.predicate(email_id, record):
                     continue
             if self.collapse:
                 seen_threads.add(thread_id)
             yield email_id
 
-    def all_ids(self) -> list[str]:
-        if self.index_order:
-            return list(self._in_index_order())
-        rows = []
+    def _seeded(self) -> bool:
+        """Whether to start from the text matches: a rare word must not cost a walk of the mailbox."""
+        if self.seeds is None:
+            return False
+        if self.mailbox == ALL_MAILBOXES:
+            size = account_totals(self.txn, self.account_id)[0]
+        else:
+            size = read_counts(self.txn, self.account_id, self.mailbox)["totalEmails"]
+        return len(self.seeds) * SEED_RATIO < size
+
+    def _candidates(self) -> Iterator[tuple[str, EmailRecord]]:
+        if self._seeded():
+            for email_id in self.seeds:
+                record = self._load(email_id)
+                if record is not None and (self.mailbox == ALL_MAILBOXES or self.mailbox in record.mailbox_ids):
+                    yield email_id, record
+            return
         for email_id, _ in index_entries(self.txn, self.account_id, self.mailbox, True):
             record = self._load(email_id)
-            if record is not None and (self.predicate is None or self.predicate(email_id, record)):
-                rows.append((email_id, record))
-        sort_rows(rows, self.keys)
+            if record is not None:
+                yield email_id, record
+
+    def all_ids(self) -> list[str]:
+        if self.index_order and not self._seeded():
+            return list(self._in_index_order())
+        rows = [(i, r) for i, r in self._candidates() if self.predicate is None or self.predicate(i, r)]
+        # The index's own order (receivedAt, then id; newest first unless sorted otherwise) breaks ties.
+        rows.sort(key=lambda row: (row[1].received_at, row[0]), reverse=self.descending or not self.index_order)
+        sort_rows(rows, self.keys if not self.index_order else [])
         if self.collapse:
             seen: set[str] = set()
             rows = [row for row in rows if not (row[1].thread_id in seen or seen.add(row[1].thread_id))]
@@ -144,7 +216,7 @@ class EmailQuery:
 
     def page(self, args: EmailQueryArgs) -> tuple[int, list[str], int | None, int | None]:
         """(position, ids, total or None, limit to report or None) reading no further than needed."""
-        if not self.index_order or args.anchor is not None or args.position < 0:
+        if not self.index_order or args.anchor is not None or args.position < 0 or self._seeded():
             ids = self.all_ids()
             position, page, reported = window(ids, args)
             return position, page, len(ids), reported

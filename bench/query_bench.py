@@ -1,0 +1,122 @@
+"""Mailbox view, text search and indexing throughput on a generated account (issue: Email/query and search).
+
+    .venv/bin/python bench/query_bench.py --count 100000 [--seed 1] [--max-attachment-bytes 200000]
+
+Dataset: `jmapd seed`'s deterministic mailbox of --count messages (see bench/import_bench.py), loaded
+with upload + Email/import in batches of 100 while the indexer catches up in the background.
+- index catch-up: from the first Email/import until a text search for a marker word that is in
+  exactly 10% of the messages finds all of them; messages/s = count / that time.
+- mailbox view: Email/query {inMailbox: Inbox} sorted receivedAt descending, collapseThreads, limit 50,
+  position on one of the first five pages, plus Email/get of the list-view properties through a
+  back-reference to the ids, in one request; 500 requests.
+- text search: Email/query {text: word} limit 50 (+ calculateTotal) over rare and common words; 100
+  requests. Server time comes from the Server-Timing header.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+
+from mailbox_setup import USING, JmapSession, ensure_folders, upload_all
+from servers import jmapd_server
+
+from jmapd.seed import SeedOptions, iter_messages
+
+LIST_VIEW = ["id", "threadId", "mailboxIds", "keywords", "from", "to", "subject", "receivedAt", "size",
+             "preview", "hasAttachment"]
+SEARCH_WORDS = ["quillorax", "zentravik", "vorpalith", "xylobrant", "meeting", "report", "budget", "thanks"]
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"median": round(statistics.median(ordered), 3), "p99": round(ordered[int(0.99 * (len(ordered) - 1))], 3),
+            "max": round(ordered[-1], 3)}
+
+
+def timed(jmap: JmapSession, calls) -> tuple[float, float, list]:
+    t = time.perf_counter()
+    r = jmap.http.post(jmap.api_url, json={"using": USING, "methodCalls": calls})
+    wall = (time.perf_counter() - t) * 1000
+    return wall, float(r.headers["server-timing"].split("dur=")[1]), r.json()["methodResponses"]
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=100000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-attachment-bytes", type=int, default=200000)
+    parser.add_argument("--views", type=int, default=500)
+    parser.add_argument("--searches", type=int, default=100)
+    args = parser.parse_args()
+
+    messages = list(iter_messages(args.seed, args.count, SeedOptions(max_attachment_bytes=args.max_attachment_bytes)))
+    marker = "quillorax"
+    expected = sum(1 for m in messages if marker in m.markers)
+    print(f"dataset: {len(messages)} messages, {sum(len(m.raw) for m in messages) / 1e6:.0f} MB; "
+          f"{expected} contain {marker!r}", flush=True)
+    result: dict = {"count": len(messages)}
+    with jmapd_server() as (base, _data, pid):
+        jmap = JmapSession(base + "/.well-known/jmap", "bench", "bench")
+        folders = ensure_folders(jmap, {m.folder for m in messages})
+        blob_ids, upload_s = upload_all(jmap, [m.raw for m in messages], concurrency=8)
+        result["upload_msgs_per_s"] = round(len(messages) / upload_s, 1)
+        print(f"upload: {result['upload_msgs_per_s']} messages/s", flush=True)
+        items = [{"blobId": b, "mailboxIds": {folders[m.folder]: True},
+                  "keywords": dict.fromkeys(m.keywords, True), "receivedAt": m.received_at}
+                 for b, m in zip(blob_ids, messages)]
+        start = time.perf_counter()
+        for i in range(0, len(items), 100):
+            chunk = {str(j): item for j, item in enumerate(items[i:i + 100])}
+            jmap.call([["Email/import", {"accountId": jmap.account_id, "emails": chunk}, "0"]])
+        import_s = time.perf_counter() - start
+        result["import_msgs_per_s"] = round(len(items) / import_s, 1)
+        print(f"Email/import: {result['import_msgs_per_s']} messages/s", flush=True)
+        while True:
+            _, _, out = timed(jmap, [["Email/query", {"accountId": jmap.account_id, "filter": {"text": marker},
+                                                      "calculateTotal": True, "limit": 1}, "s"]])
+            if out[0][1].get("total", 0) >= expected:
+                break
+            time.sleep(0.5)
+        index_s = time.perf_counter() - start
+        result["index_catch_up_msgs_per_s"] = round(len(items) / index_s, 1)
+        print(f"index caught up {index_s - import_s:.1f} s after the last import: "
+              f"{result['index_catch_up_msgs_per_s']} messages/s end to end", flush=True)
+
+        inbox = folders["Inbox"]
+        rng = random.Random(args.seed)
+        wall, server = [], []
+        for _ in range(args.views):
+            calls = [["Email/query", {"accountId": jmap.account_id, "filter": {"inMailbox": inbox},
+                                      "sort": [{"property": "receivedAt", "isAscending": False}],
+                                      "collapseThreads": True, "position": 50 * rng.randrange(5), "limit": 50,
+                                      "calculateTotal": True}, "q"],
+                     ["Email/get", {"accountId": jmap.account_id, "properties": LIST_VIEW,
+                                    "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]]
+            w, s, out = timed(jmap, calls)
+            assert len(out[1][1]["list"]) == 50, out
+            wall.append(w)
+            server.append(s)
+        result["mailbox_view_ms"] = {"wall": stats(wall), "server": stats(server)}
+        print(f"mailbox view: {result['mailbox_view_ms']}", flush=True)
+        wall, server = [], []
+        for i in range(args.searches):
+            word = SEARCH_WORDS[i % len(SEARCH_WORDS)]
+            w, s, _ = timed(jmap, [["Email/query", {"accountId": jmap.account_id, "filter": {"text": word},
+                                                    "limit": 50, "calculateTotal": True}, "s"]])
+            wall.append(w)
+            server.append(s)
+        result["search_ms"] = {"wall": stats(wall), "server": stats(server)}
+        print(f"text search: {result['search_ms']}", flush=True)
+        with open(f"/proc/{pid}/status") as f:
+            rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+        result["server_rss_mb"] = round(rss / 1024, 1)
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
