@@ -22,10 +22,13 @@ from store.codec import decode
 
 from ..methods.email.records import EmailRecord, IndexEvent
 from ..methods.email.writer import SEARCH_FEED
-from ..mime import parse_message, summarize
+from ..mime import EmailSummary, parse_message, summarize
 
 log = logging.getLogger("jmapd.indexer")
 BATCH = 500
+# Summaries handed over by imports, so the indexer need not parse those messages again; beyond this
+# many waiting, the indexer parses instead of the cache growing.
+MAX_HANDED_OVER = 5000
 
 
 def _addresses(value) -> str:
@@ -35,7 +38,10 @@ def _addresses(value) -> str:
 def document(txn: ReadTxn, account_id: str, email_id: str, record: EmailRecord) -> IndexDocument:
     """The searchable text of an Email, from its message (bodies are not kept in the record)."""
     raw = read_blob(txn, account_id, record.blob_id) or b""
-    summary = summarize(parse_message(raw, record.blob_id))
+    return document_from_summary(account_id, email_id, summarize(parse_message(raw, record.blob_id)))
+
+
+def document_from_summary(account_id: str, email_id: str, summary: EmailSummary) -> IndexDocument:
     return IndexDocument(
         account_id=account_id, email_id=email_id, from_=_addresses(summary.from_), to=_addresses(summary.to),
         cc=_addresses(summary.cc), bcc=_addresses(summary.bcc), subject=summary.subject or "",
@@ -60,6 +66,14 @@ class Indexer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.position = index.applied_modseq()
+        self._handed: dict[tuple[str, str], EmailSummary] = {}
+        self._handed_lock = threading.Lock()
+
+    def hand_over(self, summaries: dict[tuple[str, str], EmailSummary]) -> None:
+        """Full summaries (with body text) of just-committed Emails, keyed by (account, email id)."""
+        with self._handed_lock:
+            if len(self._handed) + len(summaries) <= MAX_HANDED_OVER:
+                self._handed.update(summaries)
 
     @classmethod
     def open(cls, store: Store, data_dir: str) -> "Indexer":
@@ -116,10 +130,15 @@ class Indexer:
                 return 0
             upserts, deletes = [], []
             for _, event in entries:
+                key = (event.account_id, event.email_id)
+                with self._handed_lock:
+                    summary = self._handed.pop(key, None)
                 record = None if event.removed else txn.get(event.account_id, "Email", event.email_id,
                                                              EmailRecord)
                 if record is None:
-                    deletes.append((event.account_id, event.email_id))
+                    deletes.append(key)
+                elif summary is not None:
+                    upserts.append(document_from_summary(event.account_id, event.email_id, summary))
                 else:
                     upserts.append(document(txn, event.account_id, event.email_id, record))
         self.position = entries[-1][0]

@@ -61,6 +61,11 @@ class IndexedSearch:
         if self.indexer is not None:
             self.indexer.stop()
 
+    def hand_over(self, summaries) -> None:
+        """Summaries of new Emails for the indexer, which then need not parse them again."""
+        if self.indexer is not None and summaries:
+            self.indexer.hand_over(summaries)
+
     def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> set[str]:
         self.ready.wait(timeout=READ_YOUR_WRITES_WAIT)
         if self.indexer is None:

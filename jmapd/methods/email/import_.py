@@ -64,7 +64,7 @@ def prepare(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, Email
             raise invalid_properties(["receivedAt"], "receivedAt must be a UTCDate")
     else:
         received_at = received_time(message) or received_at
-    return raw, blob_id, list_view_summary(summarize(message)), received_at
+    return raw, blob_id, summarize(message), received_at
 
 
 def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +80,10 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
         except SetError as exc:
             prepared[creation_id] = exc
 
+    summaries: dict[tuple[str, str], EmailSummary] = {}
+
     def work(txn: WriteTxn) -> dict[str, Any]:
+        summaries.clear()
         old_state = str(txn.state(account_id, "Email"))
         if args.ifInState is not None and args.ifInState != old_state:
             raise MethodError("stateMismatch", f"Email state is {old_state}, not {args.ifInState}")
@@ -99,15 +102,20 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
                     if read_blob(txn, account_id, given_blob_id) is None:
                         blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
                     email_id, record = insert_email(
-                        txn, account_id, blob_id=blob_id, size=len(raw), summary=summary,
+                        txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(summary),
                         mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
             except SetError as exc:
                 not_created[creation_id] = exc.to_json()
                 continue
             ctx.created(creation_id, email_id)
+            summaries[(account_id, email_id)] = summary
             created[creation_id] = {"id": email_id, "blobId": blob_id, "threadId": record.thread_id,
                                     "size": record.size}
         return {"accountId": account_id, "oldState": old_state, "newState": str(txn.state(account_id, "Email")),
                 "created": created or None, "notCreated": not_created or None}
 
-    return ctx.store.write(work)
+    response = ctx.store.write(work)
+    search = ctx.server.extras.get("search")
+    if search is not None:
+        search.hand_over(summaries)
+    return response
