@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+import store.users as store_users
 from jmapd.testing import LiveServer
 
 CORE = "urn:ietf:params:jmap:core"
@@ -60,6 +61,16 @@ class Client:
 
     def close(self) -> None:
         self.http.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Tests create hundreds of users; the real scrypt cost would dominate the suite. Hashes stay
+    scrypt, salted and checked the same way, only with a tiny work factor."""
+    original = store_users.SCRYPT_N
+    store_users.SCRYPT_N = 2
+    yield
+    store_users.SCRYPT_N = original
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,8 @@ from email.utils import format_datetime, make_msgid
 from typing import Callable, Iterator
 from urllib.parse import quote
 
+from .message import CONVENIENCE_HEADERS
+
 __all__ = ["BlobNotFound", "ComposeError", "compose_email"]
 
 
@@ -68,19 +70,7 @@ _PART_PROPS = {
 }
 
 # RFC 8621 §4.1.3: convenience property -> (header field, parsed form)
-_CONVENIENCE = {
-    "messageId": ("Message-ID", "MessageIds"),
-    "inReplyTo": ("In-Reply-To", "MessageIds"),
-    "references": ("References", "MessageIds"),
-    "sender": ("Sender", "Addresses"),
-    "from": ("From", "Addresses"),
-    "to": ("To", "Addresses"),
-    "cc": ("Cc", "Addresses"),
-    "bcc": ("Bcc", "Addresses"),
-    "replyTo": ("Reply-To", "Addresses"),
-    "subject": ("Subject", "Text"),
-    "sentAt": ("Date", "Date"),
-}
+_CONVENIENCE = CONVENIENCE_HEADERS
 
 # Fields defined by RFC 5322 or RFC 2369; other fields accept every form.
 _DEFINED_FIELDS = frozenset({

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from jmapd.protocol.capabilities import CORE, MAIL
-from store import users as store_users
 
 PROPERTIES = {"id", "name", "parentId", "role", "sortOrder", "totalEmails", "unreadEmails", "totalThreads",
               "unreadThreads", "myRights", "isSubscribed"}
@@ -13,13 +12,6 @@ COUNTS = ("totalEmails", "unreadEmails", "totalThreads", "unreadThreads")
 RIGHTS = {"mayReadItems", "mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords", "mayCreateChild",
           "mayRename", "mayDelete", "maySubmit"}
 DEFAULT_ROLES = {"inbox", "drafts", "sent", "archive", "junk", "trash"}
-
-
-@pytest.fixture
-def client(make_client, monkeypatch):
-    """A fresh user and account per test; its password hash is made cheap, as every test makes one."""
-    monkeypatch.setattr(store_users, "SCRYPT_N", 2)
-    return make_client()
 
 
 def get(client, **args):

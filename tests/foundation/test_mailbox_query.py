@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from jmapd.protocol.capabilities import CORE
-from store import users as store_users
 
 # A small tree beside the six mailboxes every account starts with (all top-level, all with a role):
 #
@@ -22,13 +21,6 @@ TREE = {
     "eta": {"parentId": "#Zeta", "sortOrder": 0},
 }
 OURS = {"hasAnyRole": False}
-
-
-@pytest.fixture
-def client(make_client, monkeypatch):
-    """A fresh user and account per test; its password hash is made cheap, as every test makes one."""
-    monkeypatch.setattr(store_users, "SCRYPT_N", 2)
-    return make_client()
 
 
 @pytest.fixture

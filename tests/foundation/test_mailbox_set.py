@@ -7,17 +7,9 @@ import unicodedata
 import pytest
 
 from jmapd.protocol.capabilities import CORE, MAIL
-from store import users as store_users
 
 SERVER_SET = ("id", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights")
 DEFAULTED = {"parentId": None, "role": None, "sortOrder": 0}
-
-
-@pytest.fixture
-def client(make_client, monkeypatch):
-    """A fresh user and account per test; its password hash is made cheap, as every test makes one."""
-    monkeypatch.setattr(store_users, "SCRYPT_N", 2)
-    return make_client()
 
 
 def mset(client, **args):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from jmapd.methods.mailbox.counts import adjust_counts
-from store import users as store_users
 
 # Query shapes a client might keep cached: (filter, sort).
 SHAPES = [
@@ -16,13 +15,6 @@ SHAPES = [
     ({"hasAnyRole": False}, [{"property": "sortOrder"}, {"property": "name"}]),
     ({"operator": "OR", "conditions": [{"name": "o"}, {"role": "inbox"}]}, [{"property": "name"}]),
 ]
-
-
-@pytest.fixture
-def client(make_client, monkeypatch):
-    """A fresh user and account per test; its password hash is made cheap, as every test makes one."""
-    monkeypatch.setattr(store_users, "SCRYPT_N", 2)
-    return make_client()
 
 
 def mset(client, **args):

@@ -19,7 +19,6 @@ from jmapd.protocol.capabilities import MAIL
 from jmapd.protocol.engine import RequestScope
 from jmapd.protocol.errors import invalid_properties
 from jmapd.services import Principal
-from store import users as store_users
 from store.users import get_user
 
 
@@ -72,9 +71,8 @@ NOTE = NoteType()
 
 
 @pytest.fixture
-def notes(make_client, live, monkeypatch):
+def notes(make_client, live):
     """Calls Note/set and Note/get in-process for a fresh account; returns (set, get) functions."""
-    monkeypatch.setattr(store_users, "SCRYPT_N", 2)
     client = make_client()
     with live.server.store.read() as txn:
         user = get_user(txn, client.username)
