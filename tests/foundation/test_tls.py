@@ -1,0 +1,36 @@
+"""Serving HTTPS directly with --tls-cert/--tls-key (many JMAP clients insist on https)."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+
+import httpx
+import pytest
+
+from jmapd.testing import LiveServer
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_https_session_has_https_urls(certificate):
+    """RFC 8620 §8.1 (TLS) and §2: over HTTPS the Session's URLs are https URLs of the same server."""
+    cert, key = certificate
+    with LiveServer(tls_cert=cert, tls_key=key) as server:
+        server.add_user("t", "pw")
+        base = f"https://127.0.0.1:{server.port}"
+        trust = ssl.create_default_context(cafile=cert)
+        session = httpx.get(base + "/jmap/session", auth=("t", "pw"), verify=trust).json()
+        assert session["apiUrl"] == base + "/jmap/api/"
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{server.port}/jmap/session", auth=("t", "pw"), timeout=2)
