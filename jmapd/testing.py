@@ -39,7 +39,8 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.config.tls_cert else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def session_url(self) -> str:

@@ -28,7 +28,8 @@ def test_https_session_has_https_urls(certificate):
     cert, key = certificate
     with LiveServer(tls_cert=cert, tls_key=key) as server:
         server.add_user("t", "pw")
-        base = f"https://127.0.0.1:{server.port}"
+        base = server.url
+        assert base.startswith("https://")
         trust = ssl.create_default_context(cafile=cert)
         session = httpx.get(base + "/jmap/session", auth=("t", "pw"), verify=trust).json()
         assert session["apiUrl"] == base + "/jmap/api/"
