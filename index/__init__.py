@@ -4,10 +4,11 @@ See :class:`SearchIndex`. The package knows nothing of the store or of JMAP
 methods; callers hand it :class:`IndexBatch` objects and get email ids back.
 """
 
-from .analysis import QueryTerms, parse_query
 from .durable import IndexBusyError
+from .query import QueryTerms, parse_query
 from .schema import FIELD_OF, IndexBatch, IndexDocument
 from .searchindex import PREVIEW_MAX_BYTES, SearchIndex
+from .segments import MergePolicy
 from .snippet import snippet
 from .writer import WriterConfig
 
@@ -17,6 +18,7 @@ __all__ = [
     "IndexBatch",
     "IndexBusyError",
     "IndexDocument",
+    "MergePolicy",
     "QueryTerms",
     "SearchIndex",
     "WriterConfig",

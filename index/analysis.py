@@ -1,9 +1,9 @@
 """Text analysis shared by indexing, querying and snippets.
 
-Everything that turns text into terms lives here so that the three users can
-never disagree: a word is findable exactly when the snippet code can also mark
-it, and a query term is produced by the very function that produced the
-indexed term.
+Everything that turns text into terms lives here so that its three users
+(indexing, :mod:`index.query`, :mod:`index.snippet`) can never disagree: a
+word is findable exactly when the snippet code can also mark it, and a query
+term is produced by the very function that produced the indexed term.
 
 Folding
     Each character is folded on its own (case folding, compatibility
@@ -45,27 +45,18 @@ from collections.abc import Callable, Iterable
 import msgspec
 
 __all__ = [
-    "MAX_QUERY_TERMS",
     "MAX_TERM_CHARS",
-    "QueryTerms",
     "Token",
     "fold",
+    "fold_pieces",
     "index_terms",
-    "parse_query",
+    "phrase_terms",
     "positioned_tokens",
 ]
 
 #: Longer runs (base64, hashes) are cut to this length on both the index and
 #: the query side, so they still match each other without bloating the index.
 MAX_TERM_CHARS = 64
-
-#: Characters of query text considered at all: enough for MAX_QUERY_TERMS
-#: terms of any sensible length, and a bound on the work a pasted novel costs.
-MAX_QUERY_CHARS = 8192
-
-#: A query is cut after this many terms. Each further word would only narrow
-#: an AND that is already very selective, while costing a posting-list walk.
-MAX_QUERY_TERMS = 64
 
 # --------------------------------------------------------------------------
 # Folding
@@ -358,7 +349,7 @@ def positioned_tokens(text: str) -> list[Token]:
     return tokens
 
 
-def _sequence(text: str) -> list[str]:
+def phrase_terms(text: str) -> list[str]:
     """Terms of ``text`` at consecutive positions, for a phrase.
 
     A CJK run contributes its pairs (which sit at consecutive positions), plus
@@ -379,95 +370,3 @@ def _sequence(text: str) -> list[str]:
             if k < len(found) - 1:
                 seq.append(cjk[-1])
     return seq
-
-
-# --------------------------------------------------------------------------
-# Query text
-
-
-class QueryTerms(msgspec.Struct, frozen=True):
-    """What a filter's text asks for: every sequence must occur.
-
-    Each sequence is a run of terms at consecutive positions: a single word
-    is a sequence of one; a quoted phrase, a word joined by punctuation
-    (``alice@example.com``) or a CJK run is longer.
-    """
-
-    sequences: tuple[tuple[str, ...], ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not self.sequences
-
-    def terms(self) -> frozenset[str]:
-        return frozenset(t for seq in self.sequences for t in seq)
-
-
-_QUOTES = "\"'"
-_CHUNK_RE = re.compile(r"\S+")
-
-
-def _chunks(text: str) -> list[str]:
-    """Split user text into phrases and white-space separated chunks.
-
-    RFC 8621 §4.4.1: matched single or double quotes delimit a phrase, inside
-    which a backslash escapes ``'``, ``"`` and ``\\``; outside phrases white
-    space separates tokens that must all be present. A quote only opens a
-    phrase at the start of a chunk and only closes it when followed by white
-    space or the end, so apostrophes inside words (``don't``) stay words. An
-    unmatched quote is plain punctuation.
-    """
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        m = _CHUNK_RE.search(text, i)
-        if m is None:
-            break
-        i = m.start()
-        q = text[i]
-        if q in _QUOTES:
-            buf: list[str] = []
-            j = i + 1
-            while j < n:
-                c = text[j]
-                if c == "\\" and j + 1 < n and text[j + 1] in "\"'\\":
-                    buf.append(text[j + 1])
-                    j += 2
-                    continue
-                if c == q and (j + 1 == n or text[j + 1].isspace()):
-                    break
-                buf.append(c)
-                j += 1
-            if j < n:
-                out.append("".join(buf))
-                i = j + 1
-                continue
-        out.append(m.group())
-        i = m.end()
-    return out
-
-
-def parse_query(text: str | None) -> QueryTerms:
-    """Turn a FilterCondition's text into the sequences it requires.
-
-    Never raises: user text is not a query language, so operators, wildcards
-    and stray quotes are just characters. A quoted phrase and an unquoted
-    chunk whose words are joined by punctuation are alike: their terms must
-    appear in this order. Duplicates are dropped and the total number of
-    terms is capped at :data:`MAX_QUERY_TERMS`.
-    """
-    if not text or not isinstance(text, str):
-        return QueryTerms()
-    seqs: list[tuple[str, ...]] = []
-    seen: set[tuple[str, ...]] = set()
-    budget = MAX_QUERY_TERMS
-    for chunk in _chunks(text[:MAX_QUERY_CHARS]):
-        key = tuple(_sequence(chunk)[:budget])
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        seqs.append(key)
-        budget -= len(key)
-        if budget <= 0:
-            break
-    return QueryTerms(tuple(seqs))

@@ -9,6 +9,7 @@ read-your-writes when it needs them.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -17,7 +18,6 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, clean_files
 from whoosh.query import Term
 
-from .analysis import QueryTerms, parse_query
 from .durable import (
     FORMAT_NAME,
     LOCK_NAME,
@@ -27,13 +27,17 @@ from .durable import (
     remove_leftovers,
     write_atomic,
 )
+from .query import QueryTerms, parse_query
+from .readers import IdMaps, ReaderPool, Snapshot
 from .schema import FIELD_OF, INDEX_FORMAT, SCHEMA, IndexBatch
-from .search import IdMaps, ReaderPool, Snapshot, build_query, run_query
+from .search import search_leaves
 from .segments import INDEXNAME
 from .snippet import snippet as _snippet
 from .writer import Writer, WriterConfig
 
-__all__ = ["SearchIndex"]
+__all__ = ["PREVIEW_MAX_BYTES", "SearchIndex"]
+
+log = logging.getLogger(__name__)
 
 #: RFC 8621 §5: a SearchSnippet preview "MUST NOT be bigger than 255 octets".
 PREVIEW_MAX_BYTES = 255
@@ -60,10 +64,17 @@ class SearchIndex:
             storage = FileStorage(self.path)
             if read_int(self.path, FORMAT_NAME, -1) != INDEX_FORMAT or TOC._latest_generation(storage, INDEXNAME) < 0:
                 self._create(storage)
-            self._ix = FileIndex(storage, SCHEMA, INDEXNAME)
+            try:
+                self._ix = FileIndex(storage, SCHEMA, INDEXNAME)
+                toc = self._ix._read_toc()
+            except Exception:
+                # Derived data: rebuilding beats refusing to start.
+                log.exception("search index in %s is unreadable; starting a new one", self.path)
+                self._create(storage)
+                self._ix = FileIndex(storage, SCHEMA, INDEXNAME)
+                toc = self._ix._read_toc()
             self._readers = ReaderPool(storage)
             self._idmaps = IdMaps()
-            toc = self._ix._read_toc()
             # Segment files of a commit that a crash cut short.
             clean_files(storage, INDEXNAME, toc.generation, toc.segments)
             self._snap = Snapshot(toc.generation, tuple(toc.segments))
@@ -83,8 +94,9 @@ class SearchIndex:
     def open(cls, path: str, config: WriterConfig | None = None) -> SearchIndex:
         """Open the index in ``path``, creating it if missing.
 
-        An index written with another analysis format (or half-created) is
-        discarded and recreated empty; its applied modseq then reads 0.
+        An index written with another analysis format, half-created or
+        unreadable is discarded and recreated empty; its applied modseq then
+        reads 0, so the caller re-submits everything.
         Raises :class:`index.durable.IndexBusyError` if another process has it
         open.
         """
@@ -107,6 +119,7 @@ class SearchIndex:
     def _publish(self, snap: Snapshot) -> None:
         self._snap = snap
         self._idmaps.retain(snap.segments)
+        self._readers.prune(snap)
 
     # ------------------------------------------------------------- writing
 
@@ -155,13 +168,14 @@ class SearchIndex:
         """:meth:`search` for text already parsed with :func:`query_terms`."""
         if field not in FIELD_OF:
             raise ValueError(f"not a searchable field: {field!r}")
-        leaves = self._readers.leaves(self._snap)
-        return run_query(leaves, self._idmaps, build_query(account_id, field, terms))
+        with self._readers.leaves(self._snap) as leaves:
+            return search_leaves(leaves, self._idmaps, account_id, field, terms)
 
     def doc_count(self, account_id: str) -> int:
         """Documents of the account in the index (committed ones)."""
         q = Term("account", account_id)
-        return sum(sum(1 for _ in q.docs(leaf.searcher)) for leaf in self._readers.leaves(self._snap))
+        with self._readers.leaves(self._snap) as leaves:
+            return sum(sum(1 for _ in leaf.searcher.docs_for_query(q)) for leaf in leaves)
 
     def segment_count(self) -> int:
         return len(self._snap.segments)

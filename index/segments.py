@@ -24,6 +24,7 @@ adoption, using the order in which a merge copies live documents (see
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import os
 import shutil
@@ -34,56 +35,26 @@ from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex
 from whoosh.reading import SegmentReader
-from whoosh.writing import PostingPool, SegmentWriter
 
 from .durable import WORK_DIR, fsync_dir, fsync_file
 from .schema import SCHEMA, IndexDocument, whoosh_fields
+from .segwriter import LeanSegmentWriter, segment_files
 
 __all__ = [
     "INDEXNAME",
-    "LeanSegmentWriter",
     "MergePolicy",
     "adopt_files",
     "build_segment",
     "carry_deletions",
     "merge_segments",
     "new_work_dir",
-    "segment_files",
 ]
 
 INDEXNAME = "MAIN"
 
 
-class _LeanPool(PostingPool):
-    """Whoosh's posting pool without per-posting type checks.
-
-    ``add`` runs once per posting (a few hundred per email) and its
-    assertions and size arithmetic were a measurable share of indexing time.
-    The size estimate is the same formula, folded into one constant.
-    """
-
-    def add(self, item):
-        self.currentsize += 160 + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-
-class LeanSegmentWriter(SegmentWriter):
-    """SegmentWriter using :class:`_LeanPool`."""
-
-    def __init__(self, ix, **kwargs) -> None:
-        super().__init__(ix, **kwargs)
-        self.pool = _LeanPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
-
-
 def new_work_dir(index_dir: str, kind: str) -> str:
     return os.path.join(index_dir, WORK_DIR, f"{kind}-{uuid.uuid4().hex}")
-
-
-def segment_files(directory: str, segment: Segment) -> list[str]:
-    prefix = segment.segment_id() + "."
-    return [n for n in os.listdir(directory) if n.startswith(prefix)]
 
 
 def _private_writer(work_dir: str) -> LeanSegmentWriter:
@@ -117,18 +88,54 @@ def merge_segments(index_dir: str, work_dir: str, segments: list[Segment]) -> Se
     """Worker process: copy the live documents of ``segments`` into one.
 
     Returns None when none is live (the inputs can simply be dropped).
+
+    ``SegmentWriter.add_reader`` would push every posting through the
+    writer's sorting pool, which past ~128 MB spills to disk runs; but each
+    input's postings already come in (field, term, document) order, and
+    renumbered documents of later inputs only follow those of earlier ones,
+    so a streaming k-way merge of the inputs is already in the order the
+    field writer needs. This is the way Whoosh's own multiprocessing writer
+    joins its sub-segments.
     """
     if sum(s.doc_count() for s in segments) == 0:
         return None
     storage = FileStorage(index_dir)
     writer = _private_writer(work_dir)
-    for segment in segments:
-        reader = SegmentReader(storage, SCHEMA, segment)
+    names = set(SCHEMA.names())
+    readers = [SegmentReader(storage, SCHEMA, s) for s in segments]
+    try:
+        sources = []
+        for reader in readers:
+            base = writer.docnum
+            docmap = writer.write_per_doc(names, reader)
+            sources.append(_renumbered(reader.iter_postings(), base, docmap))
+        writer.perdocwriter.close()
+        lengths = writer.per_document_reader()
         try:
-            writer.add_reader(reader)
+            writer.fieldwriter.add_postings(SCHEMA, lengths, heapq.merge(*sources))
         finally:
+            lengths.close()
+        writer._added = True
+        writer._close_segment()
+        writer._assemble_segment()
+        segment = writer.get_segment()
+        writer._commit_toc([segment])
+        writer._finish()
+    finally:
+        for reader in readers:
             reader.close()
-    return _finish(work_dir, writer)
+    for name in segment_files(work_dir, segment):
+        fsync_file(os.path.join(work_dir, name))
+    return segment
+
+
+def _renumbered(postings, base: int, docmap: dict[int, int] | None):
+    if docmap is None:
+        for fieldname, text, docnum, weight, value in postings:
+            yield fieldname, text, base + docnum, weight, value
+    else:
+        for fieldname, text, docnum, weight, value in postings:
+            yield fieldname, text, docmap[docnum], weight, value
 
 
 def adopt_files(work_dir: str, index_dir: str, segment: Segment) -> None:

@@ -9,7 +9,8 @@ the result is the ``<mark>`` tags themselves.
 
 from __future__ import annotations
 
-from .analysis import QueryTerms, Token, positioned_tokens
+from .analysis import Token, positioned_tokens
+from .query import QueryTerms
 
 __all__ = ["MAX_SCAN_CHARS", "find_spans", "snippet"]
 
@@ -93,6 +94,7 @@ class _Out:
         self.used = 0
         self.limit = limit
         self.in_bytes = in_bytes
+        self.collapse = limit is not None  # white space runs -> one space
         self.space = False  # a collapsed run of white space is pending
         self.fixed = 0  # parts before this index are marks or precede them
 
@@ -107,7 +109,7 @@ class _Out:
 
     def char(self, ch: str, reserve: int = 0) -> bool:
         """Append one text character; False when the budget is exhausted."""
-        if ch.isspace():
+        if self.collapse and ch.isspace():
             self.space = bool(self.parts)
             return True
         piece = _ESCAPES.get(ch, ch)
@@ -128,12 +130,13 @@ def snippet(
 ) -> str | None:
     """``text`` with its matches wrapped in ``<mark></mark>``, or None.
 
-    Without limits the whole text is returned (the SearchSnippet ``subject``).
-    With ``max_chars`` and/or ``max_bytes`` (the ``preview``: RFC 8621 says at
-    most 255 octets) the result, markup and entities included, stays within
-    them: a window that opens shortly before the first match, with runs of
-    white space collapsed to one space. A match that does not fit whole is
-    left out rather than cut, unless it is the first one.
+    Without limits the whole text is returned, transformed only as RFC 8621
+    §5 says (the SearchSnippet ``subject``). With ``max_chars`` and/or
+    ``max_bytes`` (the ``preview``: at most 255 octets) the result, markup and
+    entities included, stays within them: a window that opens shortly before
+    the first match, with runs of white space collapsed to one space and no
+    word cut in half at its end. A match that does not fit whole is left out
+    rather than cut, unless it is the first one.
     """
     spans = find_spans(text, terms)
     if not spans:
@@ -161,6 +164,7 @@ def snippet(
         # The whole match, or (for the first one only) as much as fits.
         pending_space = out.space
         inner = _Out(None, out.in_bytes)
+        inner.collapse = out.collapse
         for ch in text[s:e]:
             inner.char(ch)
         whole = (" " if pending_space else "") + _OPEN + "".join(inner.parts) + _CLOSE

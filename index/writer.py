@@ -3,12 +3,10 @@
 Whoosh allows one writer at a time, so every change goes through this thread:
 submitted batches, account deletion, adopting built and merged segments.
 
-Work is taken from a queue ordered by modseq and cut into *units*; each unit
-becomes one commit. A unit holds the net effect of its batches per document
-key (the last upsert or delete wins), because Whoosh's ``update_document``
-cannot replace a document added in the same commit. For each key the old
-versions are deleted from the committed segments and the new one added, so
-applying a unit twice (after a crash) leaves exactly one copy.
+Submitted batches wait in a :class:`index.backlog.Backlog` and are cut into
+*units*, one commit each. For every key a unit touches, the committed
+versions are deleted and the new one added, so applying a unit twice (after a
+crash) leaves exactly one copy.
 
 Two paths, chosen by backlog:
 
@@ -31,8 +29,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import copy
-import heapq
-import itertools
 import logging
 import os
 import shutil
@@ -40,24 +36,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import msgspec
 from whoosh.codec.base import Segment
-from whoosh.index import TOC, FileIndex, clean_files
+from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
-from .durable import MODSEQ_NAME, fsync_dir, fsync_file, write_atomic
-from .schema import IndexBatch, IndexDocument, doc_key, whoosh_fields
-from .search import ReaderPool, Snapshot
-from .segments import (
-    LeanSegmentWriter,
-    MergePolicy,
-    adopt_files,
-    carry_deletions,
-    new_work_dir,
-    segment_files,
-)
+from .backlog import Backlog, Control, Unit
+from .durable import MODSEQ_NAME, write_atomic
+from .readers import ReaderPool, Snapshot
+from .schema import IndexBatch, IndexDocument, whoosh_fields
+from .segments import MergePolicy, adopt_files, carry_deletions, new_work_dir
+from .segwriter import DurableWriter
 from .workers import WorkerProcess
 
 __all__ = ["Writer", "WriterConfig"]
@@ -92,48 +83,12 @@ class WriterConfig(msgspec.Struct, frozen=True):
 
 
 # --------------------------------------------------------------------------
-# Units of work
-
-
-def _text_size(doc: IndexDocument) -> int:
-    return (
-        len(doc.body) + len(doc.subject) + len(doc.from_) + len(doc.to)
-        + len(doc.cc) + len(doc.bcc) + len(doc.attachments)
-    )
-
-
-@dataclass
-class _Unit:
-    """Batches cut for one commit (see the module docstring)."""
-
-    min_modseq: int
-    modseq: int = 0  # highest modseq whose batch is fully in this unit
-    ops: dict[str, IndexDocument | None] = field(default_factory=dict)
-    docs: int = 0
-    future: cf.Future | None = None  # set when built by a worker process
-    work_dir: str | None = None
-    built: bool = False
-    segment: Segment | None = None
-    moved: bool = False  # segment files already in the index directory
-    in_process: bool = False  # the worker failed; index it here instead
-
-    def ready(self) -> bool:
-        return self.future is None or self.future.done()
-
-    def upserts(self) -> list[IndexDocument]:
-        return [d for d in self.ops.values() if d is not None]
-
-
-@dataclass
-class _Partial:
-    """A batch bigger than a unit, being consumed across several units."""
-
-    batch: IndexBatch
-    next_upsert: int = 0
 
 
 @dataclass
 class _Merge:
+    """A background merge: its inputs as they were when it started."""
+
     snapshot: list[Segment]
     work_dir: str
     full: bool
@@ -141,59 +96,6 @@ class _Merge:
     result: Segment | None = None
     error: str | None = None
     moved: bool = False
-
-
-@dataclass(order=True)
-class _Queued:
-    epoch: int
-    modseq: int
-    seq: int
-    batch: IndexBatch = field(compare=False)
-
-
-@dataclass
-class _Control:
-    epoch: int
-    kind: str
-    arg: object
-    future: cf.Future
-
-
-class _DurableWriter(LeanSegmentWriter):
-    """A SegmentWriter whose commit reaches the disk in a safe order.
-
-    Segment files are synced before the table of contents that names them,
-    and the table of contents before the commit returns (see
-    :mod:`index.durable`).
-    """
-
-    def __init__(self, ix: FileIndex, directory: str, synced: set[str]) -> None:
-        self._directory = directory
-        self._synced = synced
-        try:
-            super().__init__(ix, timeout=0.0)
-        except BaseException:
-            # SegmentWriter takes the lock first; do not leave it held when
-            # the rest of its setup fails.
-            lock = getattr(self, "writelock", None)
-            if lock is not None and lock.fd is not None:
-                lock.release()
-            raise
-
-    def _commit_toc(self, segments):
-        for seg in segments:
-            if seg.segid not in self._synced:
-                for name in segment_files(self._directory, seg):
-                    fsync_file(os.path.join(self._directory, name))
-                self._synced.add(seg.segid)
-        fsync_dir(self._directory)
-        toc = TOC(self.schema, segments, self.generation)
-        toc.write(self.storage, self.indexname)
-        fsync_file(os.path.join(self._directory, TOC._filename(self.indexname, self.generation)))
-        fsync_dir(self._directory)
-        clean_files(self.storage, self.indexname, self.generation, segments)
-        live = {s.segid for s in segments}
-        self._synced.intersection_update(live)
 
 
 # --------------------------------------------------------------------------
@@ -217,17 +119,11 @@ class Writer:
         self._readers = readers
         self._publish = publish
         self._cv = threading.Condition()
-        self._heap: list[_Queued] = []
-        self._controls: deque[_Control] = deque()
-        self._epoch = 0
-        self._seq = itertools.count()
-        self._partial: _Partial | None = None
-        self._jobs: deque[_Unit] = deque()
+        self._queue = Backlog(applied)
+        self._jobs: deque[Unit] = deque()  # units cut, in modseq order
         self._backlog = 0  # documents submitted and not yet committed
-        self._queued = 0  # documents submitted and not yet cut into units
         self._applied = applied  # highest modseq fully committed (in memory)
         self._recorded = applied  # value in the modseq file
-        self._taken = applied  # highest modseq taken off the queue
         self._merge: _Merge | None = None
         self._optimize_waiters: list[cf.Future] = []
         self._builds: cf.ThreadPoolExecutor | None = None
@@ -243,7 +139,8 @@ class Writer:
         self.last_error: BaseException | None = None
         toc = ix._read_toc()
         self._synced = {s.segid for s in toc.segments}
-        self._segments: tuple[Segment, ...] = tuple(toc.segments)
+        self._snap = Snapshot(toc.generation, tuple(toc.segments))
+        self._segments = self._snap.segments
         self._thread = threading.Thread(target=self._run, name="index-writer", daemon=True)
         self._thread.start()
 
@@ -257,18 +154,15 @@ class Writer:
             while self._backlog > 0 and self._backlog + n > self.config.max_backlog_docs:
                 self._cv.wait()
                 self._check_open()
-            heapq.heappush(self._heap, _Queued(self._epoch, batch.modseq, next(self._seq), batch))
+            self._queue.push(batch)
             self._backlog += n
-            self._queued += n
             self._cv.notify_all()
 
     def control(self, kind: str, arg: object = None) -> cf.Future:
         """Run ``kind`` after every batch submitted so far is committed."""
-        fut: cf.Future = cf.Future()
         with self._cv:
             self._check_open()
-            self._controls.append(_Control(self._epoch, kind, arg, fut))
-            self._epoch += 1
+            fut = self._queue.push_control(kind, arg)
             self._cv.notify_all()
         return fut
 
@@ -328,16 +222,13 @@ class Writer:
             self._commit(job, swap)
             return True
         with self._cv:
-            if not self._jobs and self._controls and not self._pending_before(self._controls[0].epoch):
-                ctl = self._controls.popleft()
-            else:
-                ctl = None
+            ctl = self._queue.pop_control() if not self._jobs and self._queue.control_due() else None
         if ctl is not None:
             self._run_control(ctl)
             return True
         if self._cut():
             return True
-        if swap is not None and not self._jobs:
+        if swap is not None:  # units still being built are adopted later
             self._commit(None, swap)
             return True
         if self._maybe_start_merge():
@@ -351,14 +242,14 @@ class Writer:
         return True
 
     def _has_work(self) -> bool:
-        return bool(self._heap or self._partial or self._jobs or self._controls)
+        return bool(self._jobs or self._queue.has_batches() or self._queue.controls)
 
     def _has_runnable_work(self) -> bool:
         if self._jobs and self._jobs[0].ready():
             return True
         if self._merge is not None and self._merge.done:
             return True
-        if self._controls and not self._jobs and not self._pending_before(self._controls[0].epoch):
+        if not self._jobs and self._queue.control_due():
             return True
         return self._can_cut()
 
@@ -373,87 +264,42 @@ class Writer:
             return max(0.05, self._idle_since + self.config.idle_merge_delay - time.monotonic())
         return None
 
-    def _pending_before(self, epoch: int) -> bool:
-        return bool(self._heap and self._heap[0].epoch <= epoch) or self._partial is not None
-
     # ------------------------------------------------------------- cutting
 
     def _can_cut(self) -> bool:
-        if not (self._heap or self._partial):
-            return False
-        if self._controls and not self._pending_before(self._controls[0].epoch):
+        if not self._queue.can_cut():
             return False
         if not self._jobs:
             return True
         # Behind units still being built, only more bulk work may queue up.
-        return self._bulk_ok and self._remote_inflight() <= self.config.builders and self._queued >= self.config.bulk_unit_docs
+        return (
+            self._bulk_ok
+            and self._remote_inflight() <= self.config.builders
+            and self._queue.queued >= self.config.bulk_unit_docs
+        )
 
     def _remote_inflight(self) -> int:
         return sum(1 for j in self._jobs if j.future is not None)
 
     def _cut(self) -> bool:
-        """Cut the next unit off the queue; True if one was cut."""
+        """Cut the next unit off the queue; True if there was anything."""
         with self._cv:
             if not self._can_cut():
                 return False
-            queued = self._queued
-            remote = self._bulk_ok and (queued >= self.config.bulk_min_docs or bool(self._jobs))
+            remote = self._bulk_ok and (self._queue.queued >= self.config.bulk_min_docs or bool(self._jobs))
             if remote:
-                unit = self._take(self.config.bulk_unit_docs, self.config.bulk_unit_chars)
+                unit, dropped = self._queue.take(self.config.bulk_unit_docs, self.config.bulk_unit_chars)
             else:
-                unit = self._take(self.config.local_unit_docs, self.config.local_unit_chars)
+                unit, dropped = self._queue.take(self.config.local_unit_docs, self.config.local_unit_chars)
+            self._backlog -= dropped
             if unit is None:
-                return True  # only stale batches were dropped
+                return True
             self._jobs.append(unit)
         if remote and unit.docs:
             self._send(unit)
         return True
 
-    def _take(self, limit: int, max_chars: int) -> _Unit | None:
-        """Move batches (up to ``limit`` documents or about ``max_chars``
-        characters of text, at least one document) into a new unit."""
-        unit: _Unit | None = None
-        chars = 0
-        epoch = self._controls[0].epoch if self._controls else None
-        while unit is None or (unit.docs < limit and chars < max_chars):
-            if self._partial is None:
-                if not self._heap or (epoch is not None and self._heap[0].epoch > epoch):
-                    break
-                q = heapq.heappop(self._heap)
-                if q.modseq < self._taken:
-                    log.warning("dropping stale index batch %d (already past %d)", q.modseq, self._taken)
-                    self._backlog -= len(q.batch.upserts)
-                    self._queued -= len(q.batch.upserts)
-                    continue
-                self._taken = q.modseq
-                self._partial = _Partial(q.batch)
-            part = self._partial
-            batch = part.batch
-            if unit is None:
-                unit = _Unit(min_modseq=batch.modseq)
-            start = i = part.next_upsert
-            upserts = batch.upserts
-            while i < len(upserts) and unit.docs + (i - start) < limit and chars < max_chars:
-                doc = upserts[i]
-                unit.ops[doc_key(doc.account_id, doc.email_id)] = doc
-                chars += _text_size(doc)
-                i += 1
-            part.next_upsert = i
-            unit.docs += i - start
-            self._queued -= i - start
-            if part.next_upsert >= len(batch.upserts):
-                # Deletes take effect after the batch's upserts.
-                for account_id, email_id in batch.deletes:
-                    unit.ops[doc_key(account_id, email_id)] = None
-                unit.modseq = max(unit.modseq, batch.modseq)
-                self._partial = None
-            else:
-                break
-        if unit is not None and unit.modseq == 0:
-            unit.modseq = unit.min_modseq - 1  # only part of one batch
-        return unit
-
-    def _send(self, unit: _Unit) -> None:
+    def _send(self, unit: Unit) -> None:
         """Hand a unit to a builder process; it becomes ready when built."""
         if self._builds is None:
             self._builds = cf.ThreadPoolExecutor(self.config.builders, thread_name_prefix="index-build")
@@ -478,7 +324,7 @@ class Writer:
 
     # ------------------------------------------------------------ committing
 
-    def _commit(self, unit: _Unit | None, swap: _Merge | None) -> None:
+    def _commit(self, unit: Unit | None, swap: _Merge | None) -> None:
         """One Whoosh commit: a unit's changes and/or a finished merge.
 
         Safe to retry after an exception: files already moved into the index
@@ -514,10 +360,10 @@ class Writer:
             self._finish(unit, swap)  # empty batches: only the modseq moves
             return
 
-        w = _DurableWriter(self.ix, self.directory, self._synced)
+        w = DurableWriter(self.ix, self.directory, self._synced)
         try:
             if unit is not None and unit.ops:
-                self._delete_keys(w, [k.encode("utf-8") for k in unit.ops])
+                self._delete_term(w, "key", [k.encode("utf-8") for k in unit.ops])
             for doc in local:
                 w.add_document(**whoosh_fields(doc))
             inflight = self._inflight_ids(swap)
@@ -528,19 +374,32 @@ class Writer:
             raise
         self._finish(unit, swap)
 
-    def _delete_keys(self, w: SegmentWriter, keys: list[bytes]) -> None:
-        """Mark every committed copy of ``keys`` deleted in writer ``w``."""
-        segs = w.segments
-        if not segs:
-            return
-        snap = Snapshot(w.generation - 1, tuple(segs))
-        leaves = self._readers.leaves(snap)
-        for seg, leaf in zip(segs, leaves):
-            reader = leaf.reader
-            for kb in keys:
-                if ("key", kb) in reader:
-                    for docnum in reader.postings("key", kb).all_ids():
-                        seg.delete_document(docnum)
+    def _delete_term(self, w: SegmentWriter, fieldname: str, terms: list[bytes]) -> int:
+        """Mark every committed document with one of ``terms`` deleted in
+        writer ``w``; returns how many.
+
+        Reads through the published snapshot, which is the state ``w``
+        starts from (this thread makes every commit); its segment objects are
+        not the ones ``w`` marks deletions in.
+        """
+        snap = self._snap
+        count = 0
+        with self._readers.leaves(snap) as leaves:
+            pairs = list(zip(w.segments, leaves))
+            if (
+                snap.generation != w.generation - 1
+                or len(pairs) != len(snap.segments)
+                or any(s.segid != leaf.segid for s, leaf in pairs)
+            ):
+                raise RuntimeError("index changed under its writer")
+            for seg, leaf in pairs:
+                reader = leaf.reader
+                for tb in terms:
+                    if (fieldname, tb) in reader:
+                        for docnum in reader.postings(fieldname, tb).all_ids():
+                            seg.delete_document(docnum)
+                            count += 1
+        return count
 
     def _inflight_ids(self, swap: _Merge | None) -> set[str]:
         if self._merge is None or self._merge is swap:
@@ -577,10 +436,11 @@ class Writer:
         out.extend(adopted)
         return out
 
-    def _finish(self, unit: _Unit | None, swap: _Merge | None) -> None:
+    def _finish(self, unit: Unit | None, swap: _Merge | None) -> None:
         toc = self.ix._read_toc()
-        self._segments = tuple(toc.segments)
-        self._publish(Snapshot(toc.generation, self._segments))
+        self._snap = Snapshot(toc.generation, tuple(toc.segments))
+        self._segments = self._snap.segments
+        self._publish(self._snap)
         with self._cv:
             if unit is not None:
                 self._jobs.popleft()
@@ -615,9 +475,7 @@ class Writer:
         value redoes at most some already applied, idempotent upserts.
         """
         with self._cv:
-            pending = [q.modseq for q in self._heap]
-            if self._partial is not None:
-                pending.append(self._partial.batch.modseq)
+            pending = self._queue.pending_modseqs()
             pending.extend(j.min_modseq for j in self._jobs)
             value = complete if not pending else min(complete, min(pending) - 1)
         if value != self._recorded and value >= 0:
@@ -630,7 +488,7 @@ class Writer:
 
     # -------------------------------------------------------------- controls
 
-    def _run_control(self, ctl: _Control) -> None:
+    def _run_control(self, ctl: Control) -> None:
         if ctl.future.done():
             return
         try:
@@ -642,8 +500,6 @@ class Writer:
                 if not self._maybe_start_merge(full=True) and self._merge is None:
                     self._resolve_optimize()
                 return
-            elif ctl.kind == "flush":
-                result = None
             else:
                 raise ValueError(f"unknown control {ctl.kind!r}")
         except BaseException as e:
@@ -659,17 +515,9 @@ class Writer:
             self._optimize_waiters.clear()
 
     def _delete_account(self, account_id: str) -> int:
-        w = _DurableWriter(self.ix, self.directory, self._synced)
-        count = 0
+        w = DurableWriter(self.ix, self.directory, self._synced)
         try:
-            segs = w.segments
-            leaves = self._readers.leaves(Snapshot(w.generation - 1, tuple(segs))) if segs else []
-            term = account_id.encode("utf-8")
-            for seg, leaf in zip(segs, leaves):
-                if ("account", term) in leaf.reader:
-                    for docnum in leaf.reader.postings("account", term).all_ids():
-                        seg.delete_document(docnum)
-                        count += 1
+            count = self._delete_term(w, "account", [account_id.encode("utf-8")])
             inflight = self._inflight_ids(None)
             w.commit(mergetype=lambda _w, s: self._plan(s, [], None, inflight))
         except BaseException:
@@ -745,7 +593,7 @@ class Writer:
             for fut in self._optimize_waiters:
                 if not fut.done():
                     fut.set_exception(err)
-            for ctl in self._controls:
+            for ctl in self._queue.controls:
                 if not ctl.future.done():
                     ctl.future.set_exception(err)
             self._cv.notify_all()

@@ -7,7 +7,8 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import fold, fold_pieces, index_terms, parse_query, positioned_tokens
+from index.analysis import fold, fold_pieces, index_terms, positioned_tokens
+from index.query import parse_query
 
 alphabet = st.sampled_from(
     list("abcXYZ019 _-@.,'\"\n\t")

@@ -1,0 +1,170 @@
+"""Open segment readers for searches, and the docnum -> email id maps.
+
+Searches never take a lock that the writer holds: each search works on a
+*snapshot* (a TOC generation: the list of segments and their deletions) that
+the writer publishes after every commit, through segment readers opened for
+that snapshot.
+
+Readers are opened per thread, because Whoosh readers and searchers are not
+documented as safe to share, and cached per (segment, number of deletions):
+segments are immutable, and a segment that gained deletions must be reopened
+because Whoosh's reader caches the deleted set it saw first (which is also
+why ``Searcher.refresh()`` is not used here).
+
+Matching documents become email ids through a per-segment list read once
+from the ``key`` column -- an order of magnitude faster than loading stored
+fields for large hit sets -- shared by all threads since a segment never
+changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import msgspec
+from whoosh.codec.base import Segment
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+from whoosh.searching import Searcher
+
+from .schema import SCHEMA, split_key
+
+__all__ = ["IdMaps", "Leaf", "ReaderPool", "Snapshot"]
+
+
+class Snapshot(msgspec.Struct, frozen=True):
+    """One committed state of the index, as the writer published it."""
+
+    generation: int
+    segments: tuple[Segment, ...]
+
+
+def _reader_key(segment: Segment) -> tuple[str, int]:
+    return (segment.segid, segment.deleted_count())
+
+
+class Leaf:
+    """One open segment: its reader and an unscored searcher over it."""
+
+    __slots__ = ("reader", "searcher", "segid")
+
+    def __init__(self, storage: FileStorage, segment: Segment) -> None:
+        self.segid = segment.segid
+        self.reader = SegmentReader(storage, SCHEMA, segment)
+        self.searcher = Searcher(self.reader)
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class _ThreadReaders:
+    """The readers of one thread; ``lock`` is held while a search uses them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation = -1
+        self.leaves: list[Leaf] = []
+        self.by_key: dict[tuple[str, int], Leaf] = {}
+
+    def update(self, storage: FileStorage, snap: Snapshot) -> list[Leaf]:
+        if snap.generation != self.generation:
+            old = self.by_key
+            by_key: dict[tuple[str, int], Leaf] = {}
+            for seg in snap.segments:
+                key = _reader_key(seg)
+                leaf = old.pop(key, None)
+                by_key[key] = leaf or Leaf(storage, seg)
+            for leaf in old.values():
+                leaf.close()
+            self.by_key = by_key
+            self.leaves = list(by_key.values())
+            self.generation = snap.generation
+        return self.leaves
+
+    def prune(self, snap: Snapshot) -> None:
+        """Close readers of segments that ``snap`` no longer has."""
+        if self.generation == snap.generation:
+            return
+        live = {_reader_key(s) for s in snap.segments}
+        for key in [k for k in self.by_key if k not in live]:
+            self.by_key.pop(key).close()
+        self.leaves = []
+        self.generation = -1  # rebuilt on next use
+
+    def close(self) -> None:
+        for leaf in self.by_key.values():
+            leaf.close()
+        self.by_key = {}
+        self.leaves = []
+        self.generation = -1
+
+
+class ReaderPool:
+    """Per-thread readers over the latest published snapshot.
+
+    A merged-away segment's files are deleted at once, but their space is
+    only freed when the last reader closes them; :meth:`prune` closes idle
+    threads' readers of such segments so that a thread that stopped
+    searching does not pin them.
+    """
+
+    def __init__(self, storage: FileStorage) -> None:
+        self.storage = storage
+        self._local = threading.local()
+        self._all: weakref.WeakSet[_ThreadReaders] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def leaves(self, snap: Snapshot) -> Iterator[list[Leaf]]:
+        """The calling thread's readers for ``snap``, for one search."""
+        tr = getattr(self._local, "readers", None)
+        if tr is None:
+            tr = _ThreadReaders()
+            self._local.readers = tr
+            with self._lock:
+                self._all.add(tr)
+        with tr.lock:
+            yield tr.update(self.storage, snap)
+
+    def prune(self, snap: Snapshot) -> None:
+        """Close readers that only older snapshots need, in idle threads."""
+        with self._lock:
+            threads = list(self._all)
+        for tr in threads:
+            if tr.lock.acquire(blocking=False):
+                try:
+                    tr.prune(snap)
+                finally:
+                    tr.lock.release()
+
+    def close(self) -> None:
+        """Close every thread's readers; only once no search is running."""
+        with self._lock:
+            for tr in list(self._all):
+                tr.close()
+
+
+class IdMaps:
+    """docnum -> email id, per segment, shared by all threads."""
+
+    def __init__(self) -> None:
+        self._maps: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, leaf: Leaf) -> list[str]:
+        ids = self._maps.get(leaf.segid)
+        if ids is None:
+            ids = [split_key(k)[1] for k in leaf.reader.column_reader("key")]
+            with self._lock:
+                self._maps[leaf.segid] = ids
+        return ids
+
+    def retain(self, segments: tuple[Segment, ...]) -> None:
+        """Forget segments that are no longer in the index."""
+        live = {s.segid for s in segments}
+        with self._lock:
+            for segid in [k for k in self._maps if k not in live]:
+                del self._maps[segid]
