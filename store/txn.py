@@ -57,17 +57,17 @@ class ReadTxn:
                     break
                 yield key[n:].decode(), decode(value, record_type)
 
-    def count(self, account_id: str, kind: str) -> int:
+    def ids(self, account_id: str, kind: str) -> Iterator[str]:
+        """Record ids of one type in one account, without decoding the records."""
         p = keys.prefix(account_id, kind)
-        total = 0
+        n = len(p)
         with self.txn.cursor(db=self.dbs["records"]) as cur:
             if not cur.set_range(p):
-                return 0
+                return
             for key in cur.iternext(keys=True, values=False):
                 if not key.startswith(p):
                     break
-                total += 1
-        return total
+                yield key[n:].decode()
 
     # -- change log --------------------------------------------------------------------------------
     def state(self, account_id: str, kind: str) -> int:

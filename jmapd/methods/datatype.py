@@ -56,7 +56,7 @@ class DataType:
         return lambda record_id, record: self.to_json(ctx, txn, account_id, record_id, record, properties)
 
     def all_ids(self, txn: ReadTxn, account_id: str) -> Iterable[str]:
-        return (record_id for record_id, _ in txn.scan(account_id, self.name, self.record))
+        return txn.ids(account_id, self.name)
 
     def load(self, txn: ReadTxn, account_id: str, record_id: str) -> Any:
         return txn.get(account_id, self.name, record_id, self.record)

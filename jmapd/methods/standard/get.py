@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from ...protocol.errors import MethodError
@@ -22,7 +23,7 @@ def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
         state = str(txn.state(account_id, dt.name))
         render = dt.renderer(ctx, txn, account_id, args)
         if args.ids is None:
-            ids = list(dt.all_ids(txn, account_id))
+            ids = list(islice(dt.all_ids(txn, account_id), limit + 1))
             if len(ids) > limit:
                 raise MethodError("requestTooLarge", f"more than {limit} {dt.name} records; give ids")
         else:
