@@ -57,18 +57,6 @@ class ReadTxn:
                     break
                 yield key[n:].decode(), decode(value, record_type)
 
-    def ids(self, account_id: str, kind: str) -> Iterator[str]:
-        """Record ids of one type in one account, without decoding the records."""
-        p = keys.prefix(account_id, kind)
-        n = len(p)
-        with self.txn.cursor(db=self.dbs["records"]) as cur:
-            if not cur.set_range(p):
-                return
-            for key in cur.iternext(keys=True, values=False):
-                if not key.startswith(p):
-                    break
-                yield key[n:].decode()
-
     # -- change log --------------------------------------------------------------------------------
     def state(self, account_id: str, kind: str) -> int:
         """The modseq of the newest change of this type: the JMAP state of the type."""

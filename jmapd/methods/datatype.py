@@ -7,7 +7,7 @@ which filter conditions and sorts it understands.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from store import ReadTxn, WriteTxn
@@ -54,9 +54,6 @@ class DataType:
         """How /get turns each record into JSON; types with extra /get arguments override it."""
         properties = self.check_properties(args.properties)
         return lambda record_id, record: self.to_json(ctx, txn, account_id, record_id, record, properties)
-
-    def all_ids(self, txn: ReadTxn, account_id: str) -> Iterable[str]:
-        return txn.ids(account_id, self.name)
 
     def load(self, txn: ReadTxn, account_id: str, record_id: str) -> Any:
         return txn.get(account_id, self.name, record_id, self.record)

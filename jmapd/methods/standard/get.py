@@ -23,12 +23,12 @@ def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
         state = str(txn.state(account_id, dt.name))
         render = dt.renderer(ctx, txn, account_id, args)
         if args.ids is None:
-            ids = list(islice(dt.all_ids(txn, account_id), limit + 1))
-            if len(ids) > limit:
+            records = list(islice(txn.scan(account_id, dt.name, dt.record), limit + 1))
+            if len(records) > limit:
                 raise MethodError("requestTooLarge", f"more than {limit} {dt.name} records; give ids")
-        else:
-            ids = list(dict.fromkeys(args.ids))  # an id asked for twice is answered once (§5.1)
-        for requested in ids:
+            return {"accountId": account_id, "state": state, "list": [render(i, r) for i, r in records],
+                    "notFound": []}
+        for requested in dict.fromkeys(args.ids):  # an id asked for twice is answered once (§5.1)
             record_id = ctx.resolve_id(requested)
             record = None if record_id is None else dt.load(txn, account_id, record_id)
             if record is None:
