@@ -109,6 +109,13 @@ class Backlog:
         self._epoch += 1
         return fut
 
+    def drop_batches(self) -> None:
+        """Forget batches not yet taken: they are above the applied modseq, so the caller submits
+        them again after a restart."""
+        self._heap.clear()
+        self._partial = None
+        self.queued = 0
+
     def has_batches(self) -> bool:
         return bool(self._heap) or self._partial is not None
 

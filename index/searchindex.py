@@ -205,14 +205,16 @@ class SearchIndex:
 
     # ------------------------------------------------------------ lifecycle
 
-    def close(self) -> None:
-        """Commit everything submitted, stop the writer, release the index."""
+    def close(self, drain: bool = True) -> None:
+        """Stop the writer and release the index, after committing everything submitted (drain) or
+        just what is already being built (not drain: a quick stop; the caller resubmits the rest
+        after :meth:`applied_modseq` when it opens the index again)."""
         with self._close_lock:
             if self._closed:
                 return
             self._closed = True
         try:
-            self._writer.close()
+            self._writer.close(drain)
             self._readers.close()
         finally:
             self._lock.release()

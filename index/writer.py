@@ -183,10 +183,14 @@ class Writer:
     def segment_count(self) -> int:
         return len(self._segments)
 
-    def close(self) -> None:
-        """Commit everything submitted, stop merging, end the thread."""
+    def close(self, drain: bool = True) -> None:
+        """Stop merging and end the thread, after committing everything submitted (drain) or only
+        the units already being built (not drain: the rest is above applied_modseq, to be
+        submitted again after a restart)."""
         with self._cv:
             self._stopping = True
+            if not drain:
+                self._queue.drop_batches()
             self._cv.notify_all()
         self._thread.join()
 

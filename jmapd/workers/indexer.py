@@ -85,11 +85,12 @@ class Indexer:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop quickly: what the index has not committed is re-read from the feed next time."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        self.index.close()
+        self.index.close(drain=False)
 
     def _committed(self, touched: set[tuple[str, str]]) -> None:
         if ("", "feed:" + SEARCH_FEED) in touched:
@@ -113,6 +114,8 @@ class Indexer:
             docs: list[IndexDocument] = []
             count = 0
             for account_id, email_id, record in all_emails(txn):
+                if self._stop.is_set():
+                    return count  # the position stays: the next start rebuilds again
                 docs.append(document(txn, account_id, email_id, record))
                 if len(docs) >= BATCH:
                     self.index.submit(IndexBatch(modseq=upto, upserts=docs))
