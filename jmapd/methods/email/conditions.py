@@ -7,6 +7,7 @@ MIME summary). Text conditions ask the full-text search for the matching ids onc
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from store import ReadTxn
@@ -19,6 +20,7 @@ from ..filtering import Predicate
 from .keywords import valid_keyword
 from .records import EmailRecord, ThreadRecord
 
+_FRACTION = re.compile(r"\.(\d+)[Zz]$")
 TEXT_CONDITIONS = ("text", "from", "to", "cc", "bcc", "subject", "body")
 THREAD_CONDITIONS = ("allInThreadHaveKeyword", "someInThreadHaveKeyword", "noneInThreadHaveKeyword")
 KNOWN_CONDITIONS = frozenset(("inMailbox", "inMailboxOtherThan", "before", "after", "minSize", "maxSize",
@@ -80,6 +82,17 @@ def _unsigned(value: Any, prop: str) -> int:
     return value
 
 
+def _whole_seconds_bound(value: Any) -> int | None:
+    """A UTCDate as the bound that compares the same against whole-second receivedAt values:
+    with a non-zero fraction f (RFC 8620 §1.4 time-secfrac), receivedAt < d.f holds exactly when
+    receivedAt < d + 1, and receivedAt >= d.f exactly when receivedAt >= d + 1."""
+    seconds = parse_utc_date(value)
+    if seconds is None:
+        return None
+    fraction = _FRACTION.search(value)
+    return seconds + 1 if fraction and fraction.group(1).strip("0") else seconds
+
+
 def compile_condition(condition: dict[str, Any], *, ctx, txn: ReadTxn, account_id: str,
                       search: TextSearch, threads: ThreadKeywords) -> Predicate:
     tests: list[Predicate] = []
@@ -95,7 +108,7 @@ def compile_condition(condition: dict[str, Any], *, ctx, txn: ReadTxn, account_i
             excluded = {ctx.resolve_id(v) for v in value}
             tests.append(lambda i, r, x=excluded: any(m not in x for m in r.mailbox_ids))
         elif prop in ("before", "after"):
-            moment = parse_utc_date(value)
+            moment = _whole_seconds_bound(value)
             if moment is None:
                 raise invalid_arguments(f"{prop} must be a UTCDate")
             if prop == "before":

@@ -8,6 +8,7 @@ candidates of the narrowest index (one mailbox when the filter requires one) and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,10 @@ from .conditions import TEXT_CONDITIONS, ThreadKeywords, compile_condition
 from .records import EmailRecord
 from .sorting import sort_key
 from .writer import ALL_MAILBOXES, account_totals
+
+
+# RFC 8620 §1.2: an Id is 1-255 characters of the URL and filename safe base64 alphabet.
+_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
 class EmailQueryArgs(QueryArgs):
@@ -141,7 +146,11 @@ class EmailQuery:
         for field, text in required_text(args.filter):
             found = search.matching_ids(txn, account_id, field, text)
             self.seeds = found if self.seeds is None else self.seeds & found
-        self.mailbox = ALL_MAILBOXES if mailbox is None else (ctx.resolve_id(mailbox) or mailbox)
+        if mailbox is not None:
+            mailbox = ctx.resolve_id(mailbox) or mailbox
+        # None: an id no Mailbox can have (RFC 8620 §1.2), so nothing matches. It must never reach the
+        # index as "", the key of its every-mailbox list.
+        self.mailbox: str | None = ALL_MAILBOXES if mailbox is None else mailbox if _ID.fullmatch(mailbox) else None
         sort = args.sort or []
         for comparator in sort:
             check_collation(comparator, ctx.server.core_limits.collation_algorithms)
@@ -153,10 +162,15 @@ class EmailQuery:
     def _load(self, email_id: str) -> EmailRecord | None:
         return self.txn.get(self.account_id, "Email", email_id, EmailRecord)
 
+    def _entries(self, descending: bool) -> Iterator[tuple[str, str]]:
+        if self.mailbox is None:
+            return iter(())
+        return index_entries(self.txn, self.account_id, self.mailbox, descending)
+
     def _in_index_order(self) -> Iterator[str]:
         seen_threads: set[str] = set()
         seeds = self.seeds
-        for email_id, thread_id in index_entries(self.txn, self.account_id, self.mailbox, self.descending):
+        for email_id, thread_id in self._entries(self.descending):
             if self.collapse and thread_id in seen_threads:
                 continue
             if seeds is not None and email_id not in seeds:
@@ -171,7 +185,7 @@ class EmailQuery:
 
     def _seeded(self) -> bool:
         """Whether to start from the text matches: a rare word must not cost a walk of the mailbox."""
-        if self.seeds is None:
+        if self.seeds is None or self.mailbox is None:
             return False
         if self.mailbox == ALL_MAILBOXES:
             size = account_totals(self.txn, self.account_id)[0]
@@ -186,7 +200,7 @@ class EmailQuery:
                 if record is not None and (self.mailbox == ALL_MAILBOXES or self.mailbox in record.mailbox_ids):
                     yield email_id, record
             return
-        for email_id, _ in index_entries(self.txn, self.account_id, self.mailbox, True):
+        for email_id, _ in self._entries(True):
             record = self._load(email_id)
             if record is not None:
                 yield email_id, record
@@ -207,6 +221,8 @@ class EmailQuery:
         """The count the mailbox (or account) already keeps, when the filter adds nothing to the index."""
         if self.predicate is not None:
             return None
+        if self.mailbox is None:
+            return 0
         if self.mailbox == ALL_MAILBOXES:
             emails, threads = account_totals(self.txn, self.account_id)
         else:

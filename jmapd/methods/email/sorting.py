@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from ...protocol.errors import MethodError, invalid_arguments
 from ..args import Comparator
-from ..filtering import SortKey, casemap
+from ..filtering import SortKey
+from ..mailbox.datatype import collation_key
 from .conditions import ThreadKeywords
 from .keywords import valid_keyword
-from .threads import base_subject
 
 SORT_PROPERTIES = ("receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword",
                    "allInThreadHaveKeyword", "someInThreadHaveKeyword")
@@ -22,21 +24,47 @@ def _first_address(addresses) -> str:
 
 
 def _collate(collation: str | None):
-    if collation in (None, "i;unicode-casemap"):
-        return casemap
-    if collation == "i;ascii-casemap":
-        return lambda s: "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in (s or ""))
-    if collation == "i;ascii-numeric":
-        # RFC 4790 §9.1: leading digits as a number; strings without digits sort after all numbers.
-        def numeric(s: str | None) -> tuple[int, int]:
-            digits = ""
-            for ch in s or "":
-                if not ch.isdigit():
-                    break
-                digits += ch
-            return (0, int(digits)) if digits else (1, 0)
-        return numeric
+    """The RFC 4790 collation's sort key (the mailbox sorts' own): i;unicode-casemap by default."""
+    if collation in (None, "i;unicode-casemap", "i;ascii-casemap", "i;ascii-numeric"):
+        key = collation_key(collation)
+        return lambda s: key(s or "")
     raise MethodError("unsupportedSort", f"unknown collation {collation!r}")
+
+
+# RFC 5256 §2.1 ABNF, case-insensitive: subj-blob, subj-refwd, subj-leader, subj-trailer.
+_BLOB = r"\[[^\[\]]*\][ \t]*"
+_LEADER = re.compile(r"(?:%s)*(?:re|fwd?)[ \t]*(?:%s)?:|[ \t]" % (_BLOB, _BLOB), re.IGNORECASE)
+_BLOB_PREFIX = re.compile(_BLOB)
+_TRAILER = re.compile(r"(?:\(fwd\)|[ \t])$", re.IGNORECASE)
+_WHITE = re.compile(r"[ \t\r\n]+")
+
+
+def sort_base_subject(subject: str | None) -> str:
+    """The base subject of RFC 5256 §2.1, which the `subject` sort compares (RFC 8621 §4.4.2).
+
+    The subject is already decoded (step 1's encoded words); case is left to the collation.
+    """
+    text = _WHITE.sub(" ", subject or "")
+    while True:
+        while True:  # (2) trailing "(fwd)" and white space
+            cut = _TRAILER.sub("", text)
+            if cut == text:
+                break
+            text = cut
+        while True:  # (3) and (4), repeated (5)
+            before = text
+            leader = _LEADER.match(text)
+            if leader and leader.end():
+                text = text[leader.end():]
+            blob = _BLOB_PREFIX.match(text)
+            if blob and text[blob.end():].strip(" \t"):  # only if a non-empty base remains
+                text = text[blob.end():]
+            if text == before:
+                break
+        if text[:5].lower() == "[fwd:" and text.endswith("]"):  # (6) "[fwd: ... ]"
+            text = text[5:-1]
+            continue
+        return text
 
 
 def sort_key(comparator: Comparator, threads: ThreadKeywords) -> SortKey:
@@ -50,7 +78,7 @@ def sort_key(comparator: Comparator, threads: ThreadKeywords) -> SortKey:
     if prop in ("from", "to", "subject"):
         collate = _collate(comparator.collation)
         if prop == "subject":
-            return lambda i, r: collate(base_subject(r.summary.subject))
+            return lambda i, r: collate(sort_base_subject(r.summary.subject))
         if prop == "from":
             return lambda i, r: collate(_first_address(r.summary.from_))
         return lambda i, r: collate(_first_address(r.summary.to))

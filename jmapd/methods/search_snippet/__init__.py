@@ -16,8 +16,9 @@ from ...protocol.engine import Registry
 from ...protocol.errors import MethodError, invalid_arguments
 from ..args import Args, parse
 from ..context import Context
-from ..email.conditions import KNOWN_CONDITIONS, has_text_condition
+from ..email.conditions import KNOWN_CONDITIONS, ThreadKeywords, compile_condition, has_text_condition
 from ..email.records import EmailRecord
+from ..filtering import build_filter
 
 
 class SearchSnippetGetArgs(Args):
@@ -26,15 +27,33 @@ class SearchSnippetGetArgs(Args):
     filter: dict[str, Any] | None = None
 
 
+class _UnsearchedText:
+    """Text conditions are checked but not run: snippets need the filter's words, not its matches."""
+
+    def matching_ids(self, txn, account_id, field, text) -> set[str]:
+        return set()
+
+
+def check_filter(ctx: Context, txn, account_id: str, node: Any) -> None:
+    """The filter is "the same filter as passed to Email/query" (RFC 8621 §5.1): it is rejected
+    exactly as Email/query would reject it (unsupportedFilter, invalidArguments)."""
+    if node is None:
+        return
+    threads = ThreadKeywords(txn, account_id)
+    build_filter(node, lambda c: compile_condition(c, ctx=ctx, txn=txn, account_id=account_id,
+                                                    search=_UnsearchedText(), threads=threads))
+
+
 def filter_texts(node: Any, fields: tuple[str, ...], negated: bool = False) -> list[str]:
-    """The text of the conditions on `fields` that a match satisfies (not those under NOT)."""
+    """The text of the conditions on `fields` that a match satisfies: not those under an odd number
+    of NOTs (a NOT of a NOT requires its words again)."""
     if not isinstance(node, dict):
         raise invalid_arguments("a filter must be a FilterOperator or FilterCondition object")
     if "operator" in node:
         conditions = node.get("conditions")
         if node.get("operator") not in ("AND", "OR", "NOT") or not isinstance(conditions, list):
             raise invalid_arguments("a FilterOperator needs operator AND, OR or NOT and a conditions array")
-        negated = negated or node["operator"] == "NOT"
+        negated = negated != (node["operator"] == "NOT")
         return [t for c in conditions for t in filter_texts(c, fields, negated)]
     unknown = [k for k in node if k not in KNOWN_CONDITIONS]
     if unknown:
@@ -53,10 +72,11 @@ def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     limit = ctx.server.core_limits.max_objects_in_get
     if len(args.emailIds) > limit:
         raise MethodError("requestTooLarge", f"at most {limit} emailIds in one SearchSnippet/get")
-    subject_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "subject"))))
-    body_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "body"))))
     found, not_found = [], []
     with ctx.store.read() as txn:
+        check_filter(ctx, txn, account_id, args.filter)
+        subject_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "subject"))))
+        body_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "body"))))
         for email_id in dict.fromkeys(args.emailIds):
             record = txn.get(account_id, "Email", email_id, EmailRecord)
             if record is None:
