@@ -9,6 +9,7 @@ import msgspec
 
 from store.records import Account, User
 
+from ..methods.email.sorting import SORT_PROPERTIES
 from ..protocol.capabilities import CORE, MAIL
 from ..services import Server
 from .urls import UrlBuilder
@@ -24,7 +25,9 @@ def server_capabilities(server: Server) -> dict[str, Any]:
 
 
 def account_capabilities(server: Server) -> dict[str, Any]:
-    return {MAIL: msgspec.to_builtins(server.mail_limits)}
+    # Clients check their sorts against this list before sending them (RFC 8621 §1.3.1).
+    mail = {**msgspec.to_builtins(server.mail_limits), "emailQuerySortOptions": list(SORT_PROPERTIES)}
+    return {MAIL: mail}
 
 
 def session_state(user: User, accounts: dict[str, Account]) -> str:

@@ -106,6 +106,10 @@ class DataType:
         sort_rows(rows, keys)
         return [i for i, _ in rows]
 
+    def check_query(self, ctx: Context, txn: ReadTxn, account_id: str, args: QueryArgs | QueryChangesArgs) -> None:
+        """Raise the error a bad filter or sort deserves, without needing the results."""
+        self.run_query(ctx, txn, account_id, args)
+
     def changed_since(self, ctx: Context, txn: ReadTxn, account_id: str, since: int,
                       args: QueryChangesArgs) -> list[str]:
         """Records whose place in query results may have changed since `since` (oldest change first).

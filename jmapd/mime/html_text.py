@@ -45,11 +45,22 @@ def _tag(m: re.Match) -> str:
     return ""
 
 
-def html_to_text(source: str) -> str:
+# Attributes whose text is shown to people (RFC 8621 §4.4.1: searched, though not displayed inline).
+_SHOWN_ATTRIBUTE = re.compile(r"""\b(?:alt|title)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def _tag_with_attributes(m: re.Match) -> str:
+    shown = " ".join(a or b or c for a, b, c in _SHOWN_ATTRIBUTE.findall(m.group(0)))
+    return _tag(m) + (" " + shown + " " if shown else "")
+
+
+def html_to_text(source: str, *, attributes: bool = False) -> str:
     """Visible text of an HTML document, one line per block, white space collapsed.
 
     Empty lines are dropped: nested blocks would otherwise leave runs of them,
-    and neither previews nor search need paragraph spacing.
+    and neither previews nor search need paragraph spacing. With `attributes`,
+    the text of alt and title attributes is kept too: search should find it,
+    previews should not show it.
     """
     text = source.replace("\r", " ").replace("\n", " ")
     if "<!--" in text:
@@ -57,7 +68,7 @@ def html_to_text(source: str) -> str:
     low = text.lower()
     if any("<" + n in low for n in _HIDDEN_NAMES):
         text = _HIDDEN.sub("", text)
-    text = _TAG.sub(_tag, text)
+    text = _TAG.sub(_tag_with_attributes if attributes else _tag, text)
     if "&" in text:
         text = html.unescape(text)
     lines = [" ".join(line.split()) for line in text.split("\n")]

@@ -275,13 +275,13 @@ class Message:
     # -- derived text -----------------------------------------------------------
 
     def body_text_parts(self) -> list[str]:
-        """Plain text of each textBody text part, HTML converted, in order."""
+        """Searchable text of each textBody text part, HTML converted (alt and title included)."""
         out: list[str] = []
         for p in self._flatten()[0]:
             if p.type == "text/plain":
                 out.append(self.part_text(p)[0])
             elif p.type == "text/html":
-                out.append(html_to_text(self.part_text(p)[0]))
+                out.append(html_to_text(self.part_text(p)[0], attributes=True))
         return out
 
     @property

@@ -32,5 +32,4 @@ class MailLimits(msgspec.Struct, kw_only=True, rename="camel"):
     max_mailbox_depth: int | None = 10
     max_size_mailbox_name: int = 255
     max_size_attachments_per_email: int = 50_000_000
-    email_query_sort_options: list[str] = msgspec.field(default_factory=lambda: ["receivedAt", "sentAt", "size"])
     may_create_top_level_mailbox: bool = True

@@ -236,8 +236,6 @@ def test_html_markup_is_not_text(corpus):
     assert found(account, ids, {"body": "title"}) == set()  # the <title> of the QP HTML message
 
 
-@pytest.mark.xfail(strict=True, reason="jmapd/mime/html_text.py drops attribute content: alt and title "
-                   "text is not searchable")
 def test_html_alt_and_title_are_text(corpus):
     """§4.4.1: attribute content intended for presentation to the user such as "alt" and "title"
     SHOULD be considered in the search."""

@@ -218,8 +218,6 @@ def test_malformed_sort_is_invalid_arguments(data, sort):
     assert data[0].error("Email/query", {"sort": sort}) == "invalidArguments"
 
 
-@pytest.mark.xfail(strict=True, reason="jmapd/protocol/capabilities.py MailLimits.email_query_sort_options "
-                   "advertises only receivedAt, sentAt and size")
 def test_sort_options_are_advertised(data):
     """RFC 8621 §1.3.1 emailQuerySortOptions lists *all* the values the server supports for a
     Comparator's property in Email/query; each of the §4.4.2 sorts this server accepts is listed."""

@@ -44,6 +44,9 @@ class EmailType(DataType):
     def run_query(self, ctx, txn, account_id, args) -> list[str]:
         return EmailQuery(ctx, txn, account_id, args).all_ids()
 
+    def check_query(self, ctx, txn, account_id, args) -> None:
+        EmailQuery(ctx, txn, account_id, args)  # compiling the filter and sort validates them
+
     def changed_since(self, ctx, txn, account_id, since, args) -> list[str]:
         """With collapsed threads or thread-keyword conditions, an email's place depends on the other
         emails of its thread: every email of a changed thread counts as changed."""

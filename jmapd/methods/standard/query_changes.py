@@ -29,7 +29,11 @@ def query_changes(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, 
         if since is None or since > current or since < txn.log_floor(account_id, dt.name):
             raise MethodError("cannotCalculateChanges", f"cannot calculate changes from {args.sinceQueryState!r}")
         changed = dt.changed_since(ctx, txn, account_id, since, args)
-        ids = dt.run_query(ctx, txn, account_id, args) if changed or args.calculateTotal else []
+        if changed or args.calculateTotal:
+            ids = dt.run_query(ctx, txn, account_id, args)
+        else:
+            ids = []
+            dt.check_query(ctx, txn, account_id, args)  # a bad filter or sort is an error either way
         new_state = dt.query_state(txn, account_id)
     index = {record_id: i for i, record_id in enumerate(ids)} if changed else {}
     added = sorted(({"id": i, "index": index[i]} for i in changed if i in index), key=lambda a: a["index"])
