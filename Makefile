@@ -25,8 +25,12 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# Figures and the commands behind them are recorded in bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python bench/http_floor.py
+	$(BIN)/python bench/import_bench.py --count 20000
+	$(BIN)/python bench/query_bench.py --count 10000
+	$(BIN)/python bench/query_bench.py --count 100000
 
 clean:
 	rm -rf $(VENV) build *.egg-info
