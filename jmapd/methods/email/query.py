@@ -85,6 +85,16 @@ def required_text(node: Any) -> list[tuple[str, str]]:
     return []
 
 
+def _only_text(node: Any) -> bool:
+    """Whether a filter is text conditions only (one condition, or an AND of such)."""
+    if not isinstance(node, dict):
+        return False
+    if "operator" not in node:
+        return bool(node) and all(k in TEXT_CONDITIONS and isinstance(v, str) for k, v in node.items())
+    return node.get("operator") == "AND" and bool(node.get("conditions")) and all(
+        _only_text(c) for c in node["conditions"])
+
+
 class _LazyRecord:
     """The Email record, decoded only if a condition looks at it (text conditions need only the id)."""
 
@@ -146,6 +156,9 @@ class EmailQuery:
         for field, text in required_text(args.filter):
             found = search.matching_ids(txn, account_id, field, text)
             self.seeds = found if self.seeds is None else self.seeds & found
+        # A filter of text conditions alone is exactly "among the seeds": no record needs reading.
+        if self.seeds is not None and _only_text(args.filter):
+            self.predicate = None
         if mailbox is not None:
             mailbox = ctx.resolve_id(mailbox) or mailbox
         # None: an id no Mailbox can have (RFC 8620 §1.2), so nothing matches. It must never reach the
@@ -201,6 +214,8 @@ class EmailQuery:
                     yield email_id, record
             return
         for email_id, _ in self._entries(True):
+            if self.seeds is not None and email_id not in self.seeds:
+                continue
             record = self._load(email_id)
             if record is not None:
                 yield email_id, record
@@ -218,11 +233,14 @@ class EmailQuery:
         return [email_id for email_id, _ in rows]
 
     def _fast_total(self) -> int | None:
-        """The count the mailbox (or account) already keeps, when the filter adds nothing to the index."""
+        """The count the mailbox (or account) already keeps, when the filter adds nothing to the index;
+        or the number of text matches, when they are the whole filter over the whole account."""
         if self.predicate is not None:
             return None
         if self.mailbox is None:
             return 0
+        if self.seeds is not None:
+            return len(self.seeds) if self.mailbox == ALL_MAILBOXES and not self.collapse else None
         if self.mailbox == ALL_MAILBOXES:
             emails, threads = account_totals(self.txn, self.account_id)
         else:
