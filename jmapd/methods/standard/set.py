@@ -8,7 +8,6 @@ the state changed (§3.6.2).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from store import WriteTxn
@@ -58,7 +57,7 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
                 raise invalid_properties([], "a created object must be a JSON object")
             forbidden = [p for p in obj if p in dt.server_set]
             allowed = {p: v for p, v in obj.items() if p not in dt.server_set}
-            with record_savepoint(txn):
+            with txn.savepoint():
                 record_id, extra = reporting_all(
                     forbidden, "server-set properties cannot be given on create",
                     lambda: dt.create(ctx, txn, account_id, allowed, args))
@@ -95,7 +94,7 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
             problem = "; ".join(text for props, text in ((unknown, "unknown properties"),
                                                          (server_set, "immutable properties cannot be changed"))
                                 if props)
-            with record_savepoint(txn):
+            with txn.savepoint():
                 extra = reporting_all(
                     unknown + server_set, problem,
                     lambda: dt.update(ctx, txn, account_id, record_id, record, settable, args) if settable else None)
@@ -110,7 +109,7 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
             record = None if record_id is None else dt.load(txn, account_id, record_id)
             if record is None:
                 raise SetError("notFound", f"no {dt.name} {key}")
-            with record_savepoint(txn):
+            with txn.savepoint():
                 dt.destroy(ctx, txn, account_id, record_id, record, args)
         except SetError as exc:
             not_destroyed[key] = exc.to_json()
@@ -125,23 +124,6 @@ def apply_set(dt: DataType, ctx: Context, txn: WriteTxn, account_id: str, args: 
         "notUpdated": not_updated or None,
         "notDestroyed": not_destroyed or None,
     }
-
-
-@contextmanager
-def record_savepoint(txn: WriteTxn) -> Iterator[None]:
-    """One record's changes: all kept, or (on any exception) none, not even its push notification.
-
-    The savepoint undoes the writes; the set of touched types, kept beside the transaction, is put
-    back by hand so that a rejected record does not announce a state change that never happened.
-    """
-    touched = set(txn.touched)
-    try:
-        with txn.savepoint():
-            yield
-    except BaseException:
-        txn.touched.clear()
-        txn.touched.update(touched)
-        raise
 
 
 def reporting_all(bad: list[str], description: str, apply: Callable[[], T]) -> T:
