@@ -14,7 +14,7 @@ from .bodies import body_value
 from .headers import FORMS, parse_header_property
 from .html_text import html_to_text
 from .parse import Part, parse_tree
-from .structure import DEFAULT_BODY_PROPERTIES, flatten, part_blob_id, render_part
+from .structure import DEFAULT_BODY_PROPERTIES, flatten, render_part
 from .text import decode_bytes, decode_raw_header, lookup_charset
 
 __all__ = ["Message", "parse_message", "CONVENIENCE_HEADERS", "PREVIEW_LENGTH"]

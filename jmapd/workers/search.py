@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from store import ReadTxn, Store, feed
 
 from ..methods.email.writer import SEARCH_FEED
 from ..protocol.errors import MethodError
+
+if TYPE_CHECKING:
+    from .indexer import Indexer
 
 log = logging.getLogger("jmapd.indexer")
 # How long a text query waits for the index to open and catch up before answering from what it has.

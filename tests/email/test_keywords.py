@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 CUSTOM = ("work", "$mdnsent", "project-x_2024", "~tilde!", "a" * 255, "$label1", "nonjunk", "#hash", "[brackets")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from email import policy
 from email.parser import BytesParser
 
-import pytest
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 TEXT = "Hello Bob,\n\nthe report is attached. Grüße!\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jmapd.protocol.capabilities import CORE, MAIL
+from jmapd.protocol.capabilities import CORE
 
 
 def responses(client, calls, **extra):

@@ -44,7 +44,6 @@ def test_older_layout_is_backed_up_then_migrated(tmp_path):
     store.close()
     backups = os.listdir(tmp_path / "backups")
     assert len(backups) == 1 and backups[0].startswith("store-v1-")
-    backup = Store.open.__func__  # the backup is a complete store of the old layout
     env = lmdb.open(str(tmp_path / "backups" / backups[0]), max_dbs=64, readonly=True)
     with env.begin() as txn:
         records = env.open_db(b"records", txn=txn, create=False)

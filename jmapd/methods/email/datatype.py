@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from store import ReadTxn, WriteTxn
+from store import WriteTxn
 from store.blobs import put_blob
 
 from ...blobs import read_blob_any

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from store import ReadTxn
-from store.codec import u64
 
 from ...protocol.capabilities import MAIL
 from ...protocol.errors import MethodError
