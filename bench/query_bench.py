@@ -111,9 +111,13 @@ def main() -> dict:
             server.append(s)
         result["search_ms"] = {"wall": stats(wall), "server": stats(server)}
         print(f"text search: {result['search_ms']}", flush=True)
+        # RSS includes file pages of the LMDB map the server has read (blobs read for indexing);
+        # RssAnon is the server's own memory.
         with open(f"/proc/{pid}/status") as f:
-            rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
-        result["server_rss_mb"] = round(rss / 1024, 1)
+            status = {line.split(":")[0]: int(line.split()[1]) for line in f if line.startswith(("VmRSS", "Rss"))}
+        result["server_rss_mb"] = round(status["VmRSS"] / 1024, 1)
+        result["server_rss_anon_mb"] = round(status.get("RssAnon", 0) / 1024, 1)
+        result["server_rss_file_mb"] = round(status.get("RssFile", 0) / 1024, 1)
     print(json.dumps(result))
     return result
 
