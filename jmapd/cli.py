@@ -9,6 +9,7 @@
     jmapd user unshare OWNER --with NAME --data DIR
     jmapd index rebuild --data DIR
     jmapd seed --out DIR --count N [--seed S] [--format eml|mbox]
+    jmapd bench --session-url URL --user U --password P [--duration S] [--concurrency N] SCENARIO...
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="write a deterministic benchmark mail dataset", add_help=False)
     seed.add_argument("args", nargs=argparse.REMAINDER)
+    bench = sub.add_parser("bench", help="load-test any JMAP server with standard scenarios", add_help=False)
+    bench.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -134,10 +137,15 @@ def _user_command(args: argparse.Namespace, store: Store) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # Subcommands with their own argument parsers.
     if argv[:1] == ["seed"]:
         from .seed import main as seed_main
 
         return seed_main(argv[1:])
+    if argv[:1] == ["bench"]:
+        from .loadgen import main as bench_main
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     overrides = {"data": args.data}
     if args.command == "serve":

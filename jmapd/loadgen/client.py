@@ -1,0 +1,114 @@
+"""Session discovery and a thin JMAP client over httpx.AsyncClient."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import httpx
+
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+USING = [CORE, MAIL]
+
+
+class BenchError(Exception):
+    """A fatal problem (bad credentials, unreachable server, no data): reported, no traceback."""
+
+
+class CallError(Exception):
+    """One operation failed: an HTTP status >= 400, a JMAP error response or a transport error."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+class Session:
+    def __init__(self, url: str, data: dict[str, Any]):
+        self.url = url
+        self.data = data
+        try:
+            self.account_id: str = data["primaryAccounts"][MAIL]
+            # urljoin, not httpx.URL.join: the latter percent-encodes the {accountId} template braces
+            self.api_url = urljoin(url, data["apiUrl"])
+            self.upload_template = urljoin(url, data["uploadUrl"])
+        except (KeyError, TypeError) as exc:
+            raise BenchError(f"the Session at {url} has no primary mail account or lacks {exc}") from None
+
+    def upload_url(self) -> str:
+        # uploadUrl is an RFC 6570 level 1 template with {accountId}
+        return self.upload_template.replace("{accountId}", quote(self.account_id, safe=""))
+
+
+async def discover(http: httpx.AsyncClient, url: str) -> Session:
+    """GET the Session resource (following redirects) and resolve its URLs against where it was found."""
+    try:
+        response = await http.get(url, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise BenchError(f"cannot reach {url}: {exc.__class__.__name__}: {exc}") from None
+    if response.status_code in (401, 403):
+        raise BenchError(f"authentication failed at {url} (HTTP {response.status_code}): check --user and --password")
+    if response.status_code >= 400:
+        raise BenchError(f"Session discovery at {url} failed with HTTP {response.status_code}")
+    try:
+        data = response.json()
+    except ValueError:
+        raise BenchError(f"{response.url} did not return a JSON Session object") from None
+    if not isinstance(data, dict):
+        raise BenchError(f"{response.url} did not return a JSON Session object")
+    return Session(str(response.url), data)
+
+
+class Jmap:
+    """The per-run shared client: one connection pool, one session."""
+
+    def __init__(self, http: httpx.AsyncClient, session: Session):
+        self.http = http
+        self.session = session
+        self.account_id = session.account_id
+
+    async def call(self, *calls: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send one request with the given method calls (call ids "0", "1", ...).
+
+        Returns the arguments of each response, in order; raises CallError on any HTTP
+        or JMAP-level error, so one failed method fails the whole operation.
+        """
+        body = {"using": USING, "methodCalls": [[name, args, str(i)] for i, (name, args) in enumerate(calls)]}
+        try:
+            response = await self.http.post(self.session.api_url, json=body)
+        except httpx.HTTPError as exc:
+            raise CallError(f"transport:{exc.__class__.__name__}") from None
+        if response.status_code >= 400:
+            kind = f"http:{response.status_code}"
+            try:
+                problem = response.json().get("type")
+                if isinstance(problem, str) and problem != "about:blank":
+                    kind += f":{problem.rsplit(':', 1)[-1]}"
+            except (ValueError, AttributeError):
+                pass
+            raise CallError(kind)
+        try:
+            responses = response.json()["methodResponses"]
+        except (ValueError, KeyError, TypeError):
+            raise CallError("bad-response") from None
+        out = []
+        for name, args, _ in responses:
+            if name == "error":
+                raise CallError(f"jmap:{args.get('type', 'unknown')}")
+            out.append(args)
+        return out
+
+    async def upload(self, data: bytes, content_type: str = "message/rfc822") -> str:
+        try:
+            response = await self.http.post(
+                self.session.upload_url(), content=data, headers={"Content-Type": content_type}
+            )
+        except httpx.HTTPError as exc:
+            raise CallError(f"transport:{exc.__class__.__name__}") from None
+        if response.status_code >= 400:
+            raise CallError(f"upload:{response.status_code}")
+        try:
+            return response.json()["blobId"]
+        except (ValueError, KeyError, TypeError):
+            raise CallError("upload:bad-response") from None
