@@ -59,6 +59,16 @@ class Client:
         listed = self.ok("Mailbox/get", {"ids": None})["list"]
         return {m["role"] or m["name"]: m for m in listed}
 
+    def mailbox_set_ok(self, **args: Any) -> dict[str, Any]:
+        """Mailbox/set that must succeed for every record."""
+        result = self.ok("Mailbox/set", args)
+        for key in ("notCreated", "notUpdated", "notDestroyed"):
+            assert not result.get(key), result
+        return result
+
+    def create_mailbox(self, name: str, **props: Any) -> str:
+        return self.mailbox_set_ok(create={"n": {"name": name, **props}})["created"]["n"]["id"]
+
     def close(self) -> None:
         self.http.close()
 
@@ -71,6 +81,12 @@ def cheap_password_hashes():
     store_users.SCRYPT_N = 2
     yield
     store_users.SCRYPT_N = original
+
+
+@pytest.fixture(scope="session")
+def client_type() -> type[Client]:
+    """The Client class, for fixtures that keep an account beyond one test."""
+    return Client
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import itertools
 import os
 from typing import Any
 
-import httpx
 import pytest
 
 CORE = "urn:ietf:params:jmap:core"
@@ -183,36 +182,6 @@ class Mail:
         assert not diff, diff
 
 
-class LongLivedClient:
-    """The calls of the root conftest's client, for an account shared by the tests of one module
-    (creating an account hashes a password, which dominates a short test's time)."""
-
-    def __init__(self, base_url: str, username: str, password: str):
-        self.http = httpx.Client(base_url=base_url, auth=(username, password), timeout=30)
-        self.username = username
-        self.session = self.http.get("/jmap/session").raise_for_status().json()
-        self.account_id = self.session["primaryAccounts"][MAIL]
-        self.api_url = self.session["apiUrl"]
-
-    def request(self, calls: list[list[Any]], using: list[str] | None = None) -> dict[str, Any]:
-        response = self.http.post(self.api_url, json={"using": using or [CORE, MAIL], "methodCalls": calls})
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def call(self, method: str, args: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-        args = {"accountId": self.account_id, **(args or {})}
-        name, result, _ = self.request([[method, args, "c0"]])["methodResponses"][0]
-        return name, result
-
-    def ok(self, method: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-        name, result = self.call(method, args)
-        assert name == method, result
-        return result
-
-    def mailboxes(self) -> dict[str, dict[str, Any]]:
-        return {m["role"] or m["name"]: m for m in self.ok("Mailbox/get", {"ids": None})["list"]}
-
-
 @pytest.fixture
 def mail(client) -> Mail:
     """A fresh account: for tests that look at account-wide state (counts, changes, threads)."""
@@ -220,11 +189,11 @@ def mail(client) -> Mail:
 
 
 @pytest.fixture(scope="module")
-def module_mail(live):
+def module_mail(live, client_type):
     """One account for a whole module: only for tests that read nothing but their own Emails."""
     name = f"module{os.getpid()}x{next(_serial)}"
     live.add_user(name, "module-pw", f"{name}@example.test")
-    client = LongLivedClient(live.url, name, "module-pw")
+    client = client_type(live.url, name, "module-pw")
     yield Mail(client)
     client.http.close()
 

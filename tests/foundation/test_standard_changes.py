@@ -9,15 +9,6 @@ from jmapd.methods.mailbox.counts import adjust_counts
 COUNTS = {"totalEmails", "unreadEmails", "totalThreads", "unreadThreads"}
 
 
-def mset(client, **args):
-    result = client.ok("Mailbox/set", args)
-    for key in ("notCreated", "notUpdated", "notDestroyed"):
-        assert not result.get(key), result
-    return result
-
-
-def create(client, name, **props):
-    return mset(client, create={"n": {"name": name, **props}})["created"]["n"]["id"]
 
 
 def state(client):
@@ -50,11 +41,11 @@ def test_no_changes(client):
 
 def test_created_updated_destroyed(client):
     """RFC 8620 §5.2: ids created, updated and destroyed since the old state are listed as such."""
-    kept, renamed, gone = create(client, "Kept"), create(client, "Renamed"), create(client, "Gone")
+    kept, renamed, gone = client.create_mailbox("Kept"), client.create_mailbox("Renamed"), client.create_mailbox("Gone")
     since = state(client)
-    fresh = create(client, "Fresh")
-    mset(client, update={renamed: {"name": "Renamed again"}})
-    mset(client, destroy=[gone])
+    fresh = client.create_mailbox("Fresh")
+    client.mailbox_set_ok(update={renamed: {"name": "Renamed again"}})
+    client.mailbox_set_ok(destroy=[gone])
     result = changes(client, since)
     assert result["oldState"] == since and result["newState"] == state(client)
     assert result["hasMoreChanges"] is False
@@ -67,9 +58,9 @@ def test_created_updated_destroyed(client):
 def test_created_and_destroyed_is_omitted(client):
     """RFC 8620 §5.2: a record created AND destroyed since the old state SHOULD be left out entirely."""
     since = state(client)
-    ephemeral = create(client, "Ephemeral")
-    mset(client, update={ephemeral: {"sortOrder": 4}})
-    mset(client, destroy=[ephemeral])
+    ephemeral = client.create_mailbox("Ephemeral")
+    client.mailbox_set_ok(update={ephemeral: {"sortOrder": 4}})
+    client.mailbox_set_ok(destroy=[ephemeral])
     result = changes(client, since)
     assert ephemeral not in result["created"] + result["updated"] + result["destroyed"]
 
@@ -77,28 +68,28 @@ def test_created_and_destroyed_is_omitted(client):
 def test_created_and_updated_is_only_created(client):
     """RFC 8620 §5.2: a record created AND updated since the old state SHOULD only be in created."""
     since = state(client)
-    made = create(client, "Made")
-    mset(client, update={made: {"name": "Made and renamed", "sortOrder": 8}})
+    made = client.create_mailbox("Made")
+    client.mailbox_set_ok(update={made: {"name": "Made and renamed", "sortOrder": 8}})
     result = changes(client, since)
     assert result["created"] == [made] and result["updated"] == [] and result["destroyed"] == []
 
 
 def test_updated_and_destroyed_is_only_destroyed(client):
     """RFC 8620 §5.2: a record updated AND destroyed since the old state SHOULD only be in destroyed."""
-    doomed = create(client, "Doomed")
+    doomed = client.create_mailbox("Doomed")
     since = state(client)
-    mset(client, update={doomed: {"name": "Doomed twice"}})
-    mset(client, destroy=[doomed])
+    client.mailbox_set_ok(update={doomed: {"name": "Doomed twice"}})
+    client.mailbox_set_ok(destroy=[doomed])
     result = changes(client, since)
     assert result["destroyed"] == [doomed] and result["updated"] == [] and result["created"] == []
 
 
 def test_each_id_listed_once(client):
     """RFC 8620 §5.2: many updates of one record report its id once."""
-    target = create(client, "Target")
+    target = client.create_mailbox("Target")
     since = state(client)
     for order in range(1, 5):
-        mset(client, update={target: {"sortOrder": order}})
+        client.mailbox_set_ok(update={target: {"sortOrder": order}})
     result = changes(client, since)
     assert result["updated"] == [target]
 
@@ -141,16 +132,16 @@ def test_max_changes_pages_reconstruct_everything(client, max_changes):
     boxes = client.mailboxes()
     start = client.ok("Mailbox/get", {"ids": None})
     cache = {m["id"]: m for m in start["list"]}
-    a, b, c = create(client, "A"), create(client, "B"), create(client, "C")
-    mset(client, update={a: {"name": "A2"}})
-    mset(client, destroy=[b])
-    d = create(client, "D", parentId=c)
-    mset(client, update={d: {"sortOrder": 3}})
-    mset(client, update={boxes["drafts"]["id"]: {"name": "Entwürfe"}})
-    e = create(client, "E")
-    mset(client, destroy=[e])
-    mset(client, update={boxes["junk"]["id"]: {"isSubscribed": False}})
-    mset(client, destroy=[boxes["trash"]["id"]])
+    a, b, c = client.create_mailbox("A"), client.create_mailbox("B"), client.create_mailbox("C")
+    client.mailbox_set_ok(update={a: {"name": "A2"}})
+    client.mailbox_set_ok(destroy=[b])
+    d = client.create_mailbox("D", parentId=c)
+    client.mailbox_set_ok(update={d: {"sortOrder": 3}})
+    client.mailbox_set_ok(update={boxes["drafts"]["id"]: {"name": "Entwürfe"}})
+    e = client.create_mailbox("E")
+    client.mailbox_set_ok(destroy=[e])
+    client.mailbox_set_ok(update={boxes["junk"]["id"]: {"isSubscribed": False}})
+    client.mailbox_set_ok(destroy=[boxes["trash"]["id"]])
     final = sync(client, start["state"], cache, max_changes)
     current = client.ok("Mailbox/get", {"ids": None})
     assert final == current["state"]
@@ -161,7 +152,7 @@ def test_max_changes_smaller_than_changes_sets_has_more(client):
     """RFC 8620 §5.2: more changes than maxChanges gives an intermediate newState and hasMoreChanges true."""
     since = state(client)
     for name in ("One", "Two", "Three"):
-        create(client, name)
+        client.create_mailbox(name)
     first = changes(client, since, maxChanges=1)
     assert first["hasMoreChanges"] is True
     assert len(first["created"] + first["updated"] + first["destroyed"]) == 1
@@ -179,7 +170,7 @@ def test_max_changes_must_be_positive(client, bad):
 def test_max_changes_null_is_allowed(client):
     """RFC 8620 §5.2: maxChanges may be null; the server then chooses how many to return."""
     since = state(client)
-    create(client, "X")
+    client.create_mailbox("X")
     assert len(changes(client, since, maxChanges=None)["created"]) == 1
 
 
@@ -191,7 +182,7 @@ def test_unknown_state_cannot_calculate_changes(client, bad):
 
 def test_state_never_given_out(client):
     """RFC 8620 §5.2: a state string the server never gave out is not a basis for changes."""
-    create(client, "Moves the state")
+    client.create_mailbox("Moves the state")
     now = state(client)
     assert error_type(client, {"sinceState": now + "0"}) == "cannotCalculateChanges"
 
@@ -205,9 +196,9 @@ def test_account_not_found(client):
 
 def test_updated_properties_null_when_names_change(client):
     """RFC 8621 §2.2: updatedProperties lists properties only when just the counts changed; else null."""
-    target = create(client, "Target")
+    target = client.create_mailbox("Target")
     since = state(client)
-    mset(client, update={target: {"name": "Other"}})
+    client.mailbox_set_ok(update={target: {"name": "Other"}})
     result = changes(client, since)
     assert result["updated"] == [target]
     assert result["updatedProperties"] is None
@@ -229,18 +220,18 @@ def test_updated_properties_null_when_counts_and_names_change(client, live):
     boxes = client.mailboxes()
     since = state(client)
     email_arrives(live, client, boxes["inbox"]["id"], totalEmails=1)
-    mset(client, update={boxes["archive"]["id"]: {"name": "Old stuff"}})
+    client.mailbox_set_ok(update={boxes["archive"]["id"]: {"name": "Old stuff"}})
     assert changes(client, since)["updatedProperties"] is None
     since = state(client)
     email_arrives(live, client, boxes["archive"]["id"], totalEmails=1)
-    mset(client, update={boxes["archive"]["id"]: {"sortOrder": 99}})
+    client.mailbox_set_ok(update={boxes["archive"]["id"]: {"sortOrder": 99}})
     assert changes(client, since)["updatedProperties"] is None
 
 
 def test_counts_of_new_mailbox_do_not_make_it_updated(client, live):
     """RFC 8620 §5.2: a record created since the old state is only in created, whatever happened after."""
     since = state(client)
-    made = create(client, "Made")
+    made = client.create_mailbox("Made")
     email_arrives(live, client, made, totalEmails=2)
     result = changes(client, since)
     assert result["created"] == [made] and result["updated"] == []

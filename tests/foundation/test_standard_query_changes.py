@@ -17,15 +17,6 @@ SHAPES = [
 ]
 
 
-def mset(client, **args):
-    result = client.ok("Mailbox/set", args)
-    for key in ("notCreated", "notUpdated", "notDestroyed"):
-        assert not result.get(key), result
-    return result
-
-
-def create(client, name, **props):
-    return mset(client, create={"n": {"name": name, **props}})["created"]["n"]["id"]
 
 
 def query(client, filter_, sort, **args):
@@ -78,14 +69,14 @@ def check_query_changes(client, filter_, sort, before):
 def mutate(client, live):
     """Creates, renames (moving places in a name sort), moves, subscription flips, counts and destroys."""
     boxes = client.mailboxes()
-    made = {name: create(client, name, sortOrder=order) for name, order in
+    made = {name: client.create_mailbox(name, sortOrder=order) for name, order in
             (("Orders", 5), ("Bills", 50), ("Travel", 7), ("Zoo", 1))}
-    mset(client, update={made["Zoo"]: {"name": "Aardvarks"}})                        # to the front by name
-    mset(client, update={boxes["inbox"]["id"]: {"sortOrder": 1000}})                 # to the end by order
-    mset(client, update={boxes["sent"]["id"]: {"isSubscribed": False}})              # out of a filter
-    mset(client, update={made["Bills"]: {"parentId": made["Orders"]}})               # moved in the tree
-    mset(client, update={boxes["junk"]["id"]: {"name": "Spam folder"}})
-    mset(client, destroy=[boxes["trash"]["id"], made["Travel"]])
+    client.mailbox_set_ok(update={made["Zoo"]: {"name": "Aardvarks"}})                        # to the front by name
+    client.mailbox_set_ok(update={boxes["inbox"]["id"]: {"sortOrder": 1000}})                 # to the end by order
+    client.mailbox_set_ok(update={boxes["sent"]["id"]: {"isSubscribed": False}})              # out of a filter
+    client.mailbox_set_ok(update={made["Bills"]: {"parentId": made["Orders"]}})               # moved in the tree
+    client.mailbox_set_ok(update={boxes["junk"]["id"]: {"name": "Spam folder"}})
+    client.mailbox_set_ok(destroy=[boxes["trash"]["id"], made["Travel"]])
     live.server.store.write(lambda txn: adjust_counts(txn, client.account_id, boxes["drafts"]["id"],
                                                       {"totalEmails": 1}))
 
@@ -104,9 +95,9 @@ def test_changes_in_several_steps(client, live):
     filter_, sort = None, [{"property": "name"}]
     before = query(client, filter_, sort)
     for step in range(4):
-        create(client, f"Step {step}")
+        client.create_mailbox(f"Step {step}")
         if step % 2:
-            mset(client, update={before["ids"][0]: {"sortOrder": step}})
+            client.mailbox_set_ok(update={before["ids"][0]: {"sortOrder": step}})
         check_query_changes(client, filter_, sort, before)
         before = query(client, filter_, sort)
 
@@ -115,10 +106,10 @@ def test_from_an_older_state(client, live):
     """RFC 8620 §5.6: changes can be calculated across several intermediate query states at once."""
     filter_, sort = {"hasAnyRole": False}, [{"property": "name", "isAscending": False}]
     before = query(client, filter_, sort)
-    a = create(client, "Apple")
+    a = client.create_mailbox("Apple")
     query(client, filter_, sort)
-    create(client, "Banana")
-    mset(client, update={a: {"name": "Cherry"}})
+    client.create_mailbox("Banana")
+    client.mailbox_set_ok(update={a: {"name": "Cherry"}})
     check_query_changes(client, filter_, sort, before)
 
 
@@ -133,7 +124,7 @@ def test_no_changes(client):
 def test_total_only_when_asked(client):
     """RFC 8620 §5.6: total MUST be omitted unless calculateTotal is true."""
     before = query(client, None, None)
-    create(client, "New")
+    client.create_mailbox("New")
     assert "total" not in query_changes(client, None, None, before["queryState"])
     assert query_changes(client, None, None, before["queryState"], calculateTotal=True)["total"] == 7
 
@@ -142,7 +133,7 @@ def test_too_many_changes(client):
     """RFC 8620 §5.6: more changes than maxChanges (each removed or added item counts) is tooManyChanges."""
     before = query(client, None, [{"property": "name"}])
     for name in ("One", "Two", "Three"):
-        create(client, name)
+        client.create_mailbox(name)
     args = {"sort": [{"property": "name"}], "sinceQueryState": before["queryState"]}
     assert error_type(client, {**args, "maxChanges": 1}) == "tooManyChanges"
     result = client.ok("Mailbox/queryChanges", {**args, "maxChanges": 100})
@@ -169,7 +160,7 @@ def test_sort_as_tree_cannot_calculate_changes(client):
     before = client.ok("Mailbox/query", {"sort": sort, "sortAsTree": True})
     if before["canCalculateChanges"]:
         pytest.skip("the server can calculate changes for tree queries")
-    create(client, "New")
+    client.create_mailbox("New")
     args = {"sort": sort, "sortAsTree": True, "sinceQueryState": before["queryState"]}
     assert error_type(client, args) == "cannotCalculateChanges"
     before = client.ok("Mailbox/query", {"filter": {"isSubscribed": True}, "filterAsTree": True})
@@ -183,7 +174,7 @@ def test_query_reports_can_calculate_changes_for_plain_queries(client):
     for filter_, sort in SHAPES:
         result = query(client, filter_, sort)
         assert result["canCalculateChanges"] is True
-        create(client, f"For {len(result['ids'])} {sort and sort[0]['property']} {filter_ is None}")
+        client.create_mailbox(f"For {len(result['ids'])} {sort and sort[0]['property']} {filter_ is None}")
         check_query_changes(client, filter_, sort, result)
 
 
@@ -192,8 +183,8 @@ def test_up_to_id_keeps_the_splice_exact_for_the_cached_prefix(client):
     sort = [{"property": "name"}]
     before = query(client, None, sort)
     cached = before["ids"][:3]
-    create(client, "Aaa first")
-    create(client, "Zzz last")
+    client.create_mailbox("Aaa first")
+    client.create_mailbox("Zzz last")
     result = query_changes(client, None, sort, before["queryState"], upToId=cached[-1])
     after = query(client, None, sort)["ids"]
     spliced = splice(cached, result["removed"], result["added"])
