@@ -23,5 +23,9 @@ class Server:
 
 @dataclass
 class Principal:
+    """Who is asking, for the length of one request."""
+
     server: Server
     user: User
+    # The accounts this user may use, read once per request (see jmapd.methods.context).
+    accounts: dict[str, Any] | None = None

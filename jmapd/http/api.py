@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..methods.context import accessible_accounts
+from ..methods.context import request_accounts
 from ..protocol.errors import RequestError
 from ..protocol.wire import decode_request, encode_json
 from ..services import Principal
@@ -37,7 +37,7 @@ async def api(request: Request) -> Response:
             # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
             result = state.engine.run(jmap_request, principal)
         elapsed_ms = (time.perf_counter() - started) * 1000
-    result["sessionState"] = session_state(user, accessible_accounts(state.server, user))
+    result["sessionState"] = session_state(user, request_accounts(principal))
     # How long the method calls took, for browser devtools and benchmarks (W3C Server Timing).
     headers = {"Server-Timing": f"jmap;dur={elapsed_ms:.3f}"}
     return Response(encode_json(result), media_type="application/json", headers=headers)

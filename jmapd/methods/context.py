@@ -39,7 +39,7 @@ class Context(Call):
         return self.principal.user
 
     def accessible_accounts(self) -> dict[str, Account]:
-        return accessible_accounts(self.server, self.user)
+        return request_accounts(self.principal)
 
     def account(self, account_id: Any, capability: str, *, write: bool = False, prefix: str = "") -> str:
         """Validate the accountId argument: exists for this user, supports the capability, is writable.
@@ -62,6 +62,14 @@ class Context(Call):
         if value.startswith("#"):
             return self.creation(value[1:])
         return value
+
+
+def request_accounts(principal: Principal) -> dict[str, Account]:
+    """The principal's accounts, read once per request: every call checks its accountId against
+    them, and the response's sessionState is derived from them."""
+    if principal.accounts is None:
+        principal.accounts = accessible_accounts(principal.server, principal.user)
+    return principal.accounts
 
 
 def accessible_accounts(server: Server, user: User) -> dict[str, Account]:
