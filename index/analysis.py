@@ -1,7 +1,7 @@
 """Text analysis shared by indexing, querying and snippets.
 
 Everything that turns text into terms lives here so that its three users
-(indexing, :mod:`index.query`, :mod:`index.snippet`) can never disagree: a
+(indexing, :mod:`index.query`, :mod:`index.snippets`) can never disagree: a
 word is findable exactly when the snippet code can also mark it, and a query
 term is produced by the very function that produced the indexed term.
 

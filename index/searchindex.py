@@ -32,7 +32,7 @@ from .readers import IdMaps, ReaderPool, Snapshot
 from .schema import FIELD_OF, INDEX_FORMAT, SCHEMA, IndexBatch
 from .search import search_leaves
 from .segments import INDEXNAME
-from .snippet import snippet as _snippet
+from .snippets import snippet as _snippet
 from .writer import Writer, WriterConfig
 
 __all__ = ["PREVIEW_MAX_BYTES", "SearchIndex"]
@@ -194,7 +194,7 @@ class SearchIndex:
         max_chars: int | None = None,
         max_bytes: int | None = None,
     ) -> str | None:
-        """SearchSnippet text (see :func:`index.snippet.snippet`).
+        """SearchSnippet text (see :func:`index.snippets.snippet`).
 
         For the ``subject`` pass no limits; for the ``preview`` pass
         ``max_bytes=PREVIEW_MAX_BYTES``.

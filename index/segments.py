@@ -210,3 +210,7 @@ class MergePolicy(msgspec.Struct, frozen=True):
             if dead >= 100 and total and dead / total > self.max_deleted_ratio:
                 return [s]
         return []
+
+
+#: What a worker process (:mod:`index.workers`) of the index runs.
+JOBS = {"build": build_segment, "merge": merge_segments}

@@ -1,4 +1,9 @@
-"""Worker processes for segment builds and merges.
+"""Worker processes: CPU-bound jobs kept off the server's GIL.
+
+The index builds and merges segments in them (:mod:`index.segments`); the
+server parses imported messages in them. A worker serves the jobs of one
+module, named when it starts: that module's ``JOBS`` maps a job's name to a
+function.
 
 Plain child interpreters talking over their stdin/stdout, rather than
 ``multiprocessing``: forking a threaded server is unsafe, and the "spawn"
@@ -14,6 +19,7 @@ child, so pickle is safe here.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import signal
@@ -53,12 +59,14 @@ def _read(f) -> Any:
 
 
 class WorkerProcess:
-    """One child interpreter; :meth:`run` sends a job and waits for it."""
+    """One child interpreter serving the ``JOBS`` of module ``jobs``;
+    :meth:`run` sends a job and waits for it. ``nice`` lowers the child's
+    scheduling priority, for work that should yield to request handling."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: str = f"{_PACKAGE}.segments", nice: int = 0) -> None:
         code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-            f"from {_PACKAGE}.workers import main; main({os.getpid()})"
+            f"from {_PACKAGE}.workers import main; main({os.getpid()}, {jobs!r}, {int(nice)})"
         )
         self._proc = subprocess.Popen(
             [sys.executable, "-c", code],
@@ -76,7 +84,7 @@ class WorkerProcess:
         return self._proc.poll() is None
 
     def run(self, kind: str, *args: Any) -> Any:
-        """Run job ``kind`` (a function of :mod:`index.segments`)."""
+        """Run job ``kind`` (a name in the worker's ``JOBS``)."""
         with self._lock:
             try:
                 _write(self._proc.stdin, (kind, args))
@@ -130,15 +138,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def main(parent_pid: int | None = None) -> None:
+def main(parent_pid: int | None = None, jobs_module: str = f"{_PACKAGE}.segments", nice: int = 0) -> None:
     """The worker's loop: read a job, run it, write the outcome."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if parent_pid is not None and os.getppid() != parent_pid:
         return  # the parent died before the request above took effect
-    from . import segments
-
-    jobs = {"build": segments.build_segment, "merge": segments.merge_segments}
+    if nice:
+        os.nice(nice)
+    jobs = importlib.import_module(jobs_module).JOBS
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the frames
     while True:

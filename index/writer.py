@@ -63,7 +63,11 @@ class WriterConfig(msgspec.Struct, frozen=True):
     local_unit_docs: int = 1000
     local_unit_chars: int = 3_000_000
     #: Backlog (documents waiting) from which units go to builder processes.
-    bulk_min_docs: int = 3000
+    #: A trickle (a delivery, one Email/set) is indexed in the writer thread,
+    #: the quickest way to searchable; anything larger is analysed in a
+    #: builder, so that the server's own threads never pay for analysis
+    #: (under the GIL, that work would come out of request handling).
+    bulk_min_docs: int = 64
     #: Largest unit built by a worker process (one segment each). Whoosh
     #: spills postings to disk runs past ~128 MB of them, which doubles the
     #: cost per document; ~2000 emails of ~2.5 KB stay below.
@@ -71,6 +75,9 @@ class WriterConfig(msgspec.Struct, frozen=True):
     bulk_unit_chars: int = 5_000_000
     #: Builder processes; 0 turns the bulk path off.
     builders: int = min(2, os.cpu_count() or 1)
+    #: Scheduling niceness of builder and merge processes: the index lags by
+    #: design, so its catch-up yields the CPU to requests (imports above all).
+    worker_nice: int = 10
     #: ``submit`` blocks while more documents than this are waiting.
     max_backlog_docs: int = 20000
     #: Background merging (the policy chooses what; these say when).
@@ -316,7 +323,7 @@ class Writer:
         """Runs on a build thread: drive this thread's worker process."""
         worker = getattr(self._local, "worker", None)
         if worker is None or not worker.alive():
-            worker = WorkerProcess()
+            worker = WorkerProcess(nice=self.config.worker_nice)
             self._local.worker = worker
             with self._cv:
                 self._workers.append(worker)
@@ -561,7 +568,7 @@ class Writer:
         with self._cv:
             self._merge = merge
             if self._merger is None or not self._merger.alive():
-                self._merger = WorkerProcess()
+                self._merger = WorkerProcess(nice=self.config.worker_nice)
                 self._workers.append(self._merger)
             merger = self._merger
         threading.Thread(target=self._run_merge, args=(merger, merge), name="index-merge", daemon=True).start()

@@ -22,6 +22,7 @@ from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
 from ..services import Server
+from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import api
 from .auth import Authenticator
@@ -80,10 +81,13 @@ def create_app(config: Config, server: Server) -> Starlette:
         search = IndexedSearch(server.store, config.data)
         search.start()
         server.extras["search"] = search
+        server.extras["parser"] = parser = ParsePool()
         try:
             yield
         finally:
             server.extras.pop("search", None)
+            server.extras.pop("parser", None)
+            await run_in_threadpool(parser.close)
             await run_in_threadpool(search.stop)
 
     routes = [

@@ -1,7 +1,7 @@
 """Email/import (RFC 8621 §4.8): uploaded messages become Emails.
 
-Parsing happens before the write transaction, so the store's single writer is held only for the
-cheap part; a batch of imports commits once.
+Parsing happens before the write transaction (in worker processes for large batches), so the
+store's single writer is held only for the cheap part; a batch of imports commits once.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 from store import WriteTxn
-from store.blobs import put_blob, read_blob
+from store.blobs import blob_ref, put_blob
 
 from ...blobs import read_blob_any
-from ...mime import EmailSummary, parse_message, summarize
-from ...mime.dates import date_to_epoch
+from ...mime import EmailSummary
 from ...protocol.errors import MethodError, SetError, invalid_properties
+from ...workers.parsing import parse_for_import
 from ..args import Args, parse
 from ..context import Context
 from ..dates import parse_utc_date
@@ -30,20 +30,8 @@ class EmailImportArgs(Args):
     ifInState: str | None = None
 
 
-def received_time(message) -> int | None:
-    """The date of the most recent Received header (the topmost), the default receivedAt (§4.8)."""
-    for value in message.header("Received", "Raw", all=True) or []:
-        _, sep, date = value.rpartition(";")
-        if sep:
-            epoch = date_to_epoch(date.strip())
-            if epoch is not None:
-                return epoch
-        break
-    return None
-
-
-def prepare(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, EmailSummary, int]:
-    """Read and parse one EmailImport; raises SetError for what the RFC says to reject."""
+def read_item(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, int | None]:
+    """Check one EmailImport and read its message; raises SetError for what the RFC says to reject."""
     if not isinstance(item, dict):
         raise invalid_properties([], "an EmailImport must be an object")
     unknown = [k for k in item if k not in ("blobId", "mailboxIds", "keywords", "receivedAt")]
@@ -52,19 +40,38 @@ def prepare(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, Email
     blob_id = item.get("blobId")
     if not isinstance(blob_id, str):
         raise invalid_properties(["blobId"], "blobId must be an Id")
-    with ctx.store.read() as txn:
-        raw = read_blob_any(txn, account_id, blob_id)
-    if raw is None:
-        raise invalid_properties(["blobId"], f"no blob {blob_id}")
-    message = parse_message(raw, blob_id)
-    received_at = int(time.time())
+    received_at = None
     if item.get("receivedAt") is not None:
         received_at = parse_utc_date(item["receivedAt"])
         if received_at is None:
             raise invalid_properties(["receivedAt"], "receivedAt must be a UTCDate")
-    else:
-        received_at = received_time(message) or received_at
-    return raw, blob_id, summarize(message), received_at
+    with ctx.store.read() as txn:
+        raw = read_blob_any(txn, account_id, blob_id)
+    if raw is None:
+        raise invalid_properties(["blobId"], f"no blob {blob_id}")
+    return raw, blob_id, received_at
+
+
+def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, Any]:
+    """Per creation id: (item, (raw, blob id, summary, receivedAt)), or the SetError to report.
+
+    The messages of a large batch are parsed in worker processes (jmapd/workers/parsing.py).
+    """
+    read: dict[str, Any] = {}
+    for creation_id, item in emails.items():
+        try:
+            read[creation_id] = read_item(ctx, account_id, item)
+        except SetError as exc:
+            read[creation_id] = exc
+    todo = [(cid, entry) for cid, entry in read.items() if not isinstance(entry, SetError)]
+    pool = ctx.server.extras.get("parser")
+    messages = [(raw, blob_id) for _, (raw, blob_id, _) in todo]
+    parsed = pool.parse_many(messages) if pool is not None else [parse_for_import(*m) for m in messages]
+    now = int(time.time())
+    for (creation_id, (raw, blob_id, received_at)), facts in zip(todo, parsed):
+        when = received_at if received_at is not None else facts.received_at or now
+        read[creation_id] = (emails[creation_id], (raw, blob_id, facts.summary, when))
+    return read
 
 
 def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
@@ -73,12 +80,7 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
     limit = ctx.server.core_limits.max_objects_in_set
     if len(args.emails) > limit:
         raise MethodError("requestTooLarge", f"at most {limit} emails in one Email/import")
-    prepared: dict[str, Any] = {}
-    for creation_id, item in args.emails.items():
-        try:
-            prepared[creation_id] = (item, prepare(ctx, account_id, item))
-        except SetError as exc:
-            prepared[creation_id] = exc
+    prepared = prepare(ctx, account_id, args.emails)
 
     summaries: dict[tuple[str, str], EmailSummary] = {}
 
@@ -99,7 +101,7 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
                     keywords = placement.keywords(item.get("keywords"))
                     # A part of another message (e.g. an attached message/rfc822) becomes a blob of its own.
                     blob_id = given_blob_id
-                    if read_blob(txn, account_id, given_blob_id) is None:
+                    if blob_ref(txn, account_id, given_blob_id) is None:
                         blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
                     email_id, record = insert_email(
                         txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(summary),
