@@ -27,9 +27,9 @@ from contextlib import contextmanager
 import msgspec
 from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
+from .mapped import MappedSegmentReader
 from .schema import SCHEMA, split_key
 
 __all__ = ["IdMaps", "Leaf", "ReaderPool", "Snapshot"]
@@ -53,7 +53,7 @@ class Leaf:
 
     def __init__(self, storage: FileStorage, segment: Segment) -> None:
         self.segid = segment.segid
-        self.reader = SegmentReader(storage, SCHEMA, segment)
+        self.reader = MappedSegmentReader(storage, SCHEMA, segment)
         self.searcher = Searcher(self.reader)
 
     def close(self) -> None:

@@ -164,9 +164,12 @@ def evaluate(leaf: Leaf, account_id: str, field: str, terms: QueryTerms) -> set[
     """
     reader = leaf.reader
     fields = FIELD_OF[field]
-    steps: list[tuple[int, tuple[str, ...] | None]] = [
-        (reader.doc_frequency("account", account_id), None)
-    ]
+    in_account = reader.doc_frequency("account", account_id)
+    steps: list[tuple[int, tuple[str, ...] | None]] = []
+    # A segment holding only this account's documents (always, on a one-user server) needs no
+    # account step: reading that posting list would cost as much as a word found everywhere.
+    if in_account != reader.doc_count_all() or not terms.sequences:
+        steps.append((in_account, None))
     steps += [(_cost(reader, fields, seq), seq) for seq in terms.sequences]
     steps.sort(key=lambda step: step[0])
     result: set[int] | None = None

@@ -34,9 +34,9 @@ import msgspec
 from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex
-from whoosh.reading import SegmentReader
 
 from .durable import WORK_DIR, fsync_dir, fsync_file
+from .mapped import MappedSegmentReader
 from .schema import SCHEMA, IndexDocument, whoosh_fields
 from .segwriter import LeanSegmentWriter, segment_files
 
@@ -102,7 +102,7 @@ def merge_segments(index_dir: str, work_dir: str, segments: list[Segment]) -> Se
     storage = FileStorage(index_dir)
     writer = _private_writer(work_dir)
     names = set(SCHEMA.names())
-    readers = [SegmentReader(storage, SCHEMA, s) for s in segments]
+    readers = [MappedSegmentReader(storage, SCHEMA, s) for s in segments]
     try:
         sources = []
         for reader in readers:
