@@ -10,7 +10,7 @@ from store.blobs import read_blob
 
 from ...mime import parse_message
 from ..args import GetArgs, UnsignedInt
-from .properties import FAST, check_body_properties, check_properties, fast_value
+from .properties import FAST, FAST_GETTERS, check_body_properties, check_properties
 from .records import EmailRecord
 
 
@@ -25,12 +25,12 @@ class EmailGetArgs(GetArgs):
 def renderer(txn: ReadTxn, account_id: str, args: EmailGetArgs) -> Callable[[str, EmailRecord], dict[str, Any]]:
     properties = check_properties(args.properties)
     body_properties = check_body_properties(args.bodyProperties)
-    fast = [p for p in properties if p in FAST]
+    fast = [(p, FAST_GETTERS[p]) for p in properties if p in FAST]
     parsed = [p for p in properties if p not in FAST]
     max_bytes = args.maxBodyValueBytes or None
 
     def render(email_id: str, record: EmailRecord) -> dict[str, Any]:
-        out = {p: fast_value(email_id, record, p) for p in fast}
+        out = {p: get(email_id, record) for p, get in fast}
         if not parsed:
             return out
         raw = read_blob(txn, account_id, record.blob_id) or b""
