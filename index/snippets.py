@@ -9,7 +9,7 @@ the result is the ``<mark>`` tags themselves.
 
 from __future__ import annotations
 
-from .analysis import Token, positioned_tokens
+from .analysis import Token, fold, positioned_tokens
 from .query import QueryTerms
 
 __all__ = ["MAX_SCAN_CHARS", "find_spans", "snippet"]
@@ -18,6 +18,10 @@ __all__ = ["MAX_SCAN_CHARS", "find_spans", "snippet"]
 #: into a huge body still makes the email a search result; it just gets no
 #: preview, which the RFC allows ("server defined").
 MAX_SCAN_CHARS = 1_000_000
+
+#: A preview tokenizes only this many characters around the first place a
+#: query word occurs (see :func:`_first_region`), not the whole body.
+REGION_CHARS = 4000
 
 _OPEN = "<mark>"
 _CLOSE = "</mark>"
@@ -63,6 +67,52 @@ def find_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+def _first_region(text: str, terms: QueryTerms) -> tuple[int, int] | None:
+    """Where in ``text`` the first match must be, cheaply: None when no word
+    that starts a sequence occurs anywhere (so nothing can match).
+
+    Every term is a substring of the folded text (tokens are runs of it), so
+    the first match starts at or after the first occurrence of a first word.
+    The region opens and closes on white space, so it cuts no word in two.
+    Only when folding keeps every character in place can an offset in the
+    folded text be used in the original; otherwise the region is all of it.
+    """
+    scanned = text[:MAX_SCAN_CHARS]
+    folded = fold(scanned)
+    hits = [i for i in (folded.find(seq[0]) for seq in terms.sequences) if i >= 0]
+    if not hits:
+        return None
+    if len(folded) != len(scanned):
+        return 0, len(scanned)
+    first = min(hits)
+    lo = max(0, first - REGION_CHARS // 4)
+    if lo:
+        lo = max(scanned.rfind(" ", 0, lo), scanned.rfind("\n", 0, lo)) + 1
+    hi = min(len(scanned), first + REGION_CHARS)
+    if hi < len(scanned):
+        cut = [i for i in (scanned.find(" ", hi), scanned.find("\n", hi)) if i >= 0]
+        hi = min(cut) if cut else len(scanned)
+    return lo, hi
+
+
+def _first_spans(text: str, terms: QueryTerms, reach: int) -> list[tuple[int, int]]:
+    """The spans a preview of at most ``reach`` characters can show: the
+    first match and every one within ``reach`` after it."""
+    if terms.empty or not text:
+        return []
+    region = _first_region(text, terms)
+    if region is None:
+        return []
+    lo, hi = region
+    whole = (lo, hi) == (0, min(len(text), MAX_SCAN_CHARS))
+    spans = [(s + lo, e + lo) for s, e in find_spans(text[lo:hi], terms)]
+    if whole or (spans and spans[0][1] + reach <= hi):
+        return spans
+    # The first occurrence was inside a longer word, or the match lies too
+    # near the end of the region to show what follows it: look everywhere.
+    return find_spans(text, terms)
 
 
 def _size(s: str, in_bytes: bool) -> int:
@@ -138,7 +188,8 @@ def snippet(
     word cut in half at its end. A match that does not fit whole is left out
     rather than cut, unless it is the first one.
     """
-    spans = find_spans(text, terms)
+    limits = [n for n in (max_chars, max_bytes) if n is not None]
+    spans = _first_spans(text, terms, min(limits)) if limits else find_spans(text, terms)
     if not spans:
         return None
     if max_bytes is not None:

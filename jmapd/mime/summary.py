@@ -12,7 +12,7 @@ from .dates import date_to_epoch
 from .headers import unfold
 from .message import Message
 
-__all__ = ["EmailSummary", "summarize", "BODY_TEXT_LIMIT"]
+__all__ = ["EmailSummary", "summarize", "body_text", "BODY_TEXT_LIMIT"]
 
 # Search text beyond this many characters is not indexed.
 BODY_TEXT_LIMIT = 1_000_000
@@ -47,6 +47,11 @@ class EmailSummary(msgspec.Struct, omit_defaults=True):
     attachment_names: list[str] = msgspec.field(default_factory=list)
 
 
+def body_text(msg: Message) -> str:
+    """The searchable text of the body: text parts, and HTML ones as a reader sees them."""
+    return "\n\n".join(t for t in msg.body_text_parts() if t)[:BODY_TEXT_LIMIT]
+
+
 def summarize(msg: Message) -> EmailSummary:
     """Build the summary of a parsed message. Never raises on message content."""
     h = msg.header
@@ -57,9 +62,7 @@ def summarize(msg: Message) -> EmailSummary:
         sent_at = h("Date", "Date")
         if sent_at is not None:
             epoch = date_to_epoch(unfold(date_raw[-1]))
-    body = "\n\n".join(t for t in msg.body_text_parts() if t)
-    if len(body) > BODY_TEXT_LIMIT:
-        body = body[:BODY_TEXT_LIMIT]
+    body = body_text(msg)
     names = [p.name for p in msg.attachment_parts() if p.name]
     return EmailSummary(
         subject=h("Subject", "Text"),

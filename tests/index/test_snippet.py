@@ -119,3 +119,50 @@ def test_snippet_is_always_well_formed(parts, query, limit):
     assert re.sub(r"&(amp|lt|gt);", "", stripped).count("&") == 0
     if limit is None:
         assert _plain(out) == text
+
+
+# -- long bodies: a preview tokenizes only the region around the first occurrence ------------------
+
+FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
+
+
+def test_long_body_match_far_after_a_longer_word():
+    """RFC 8621 §5: the preview shows the first real match, even when the query word first appears
+    inside a longer word thousands of characters earlier."""
+    text = "concatenate " + FILLER * 200 + "the black cat sat " + FILLER * 50
+    out = mark(text, "cat", max_bytes=PREVIEW_MAX_BYTES)
+    assert out is not None and "<mark>cat</mark>" in out
+    assert "concatenate" not in out
+
+
+def test_long_body_without_the_word_has_no_preview():
+    """RFC 8621 §5: preview is null when the body does not match."""
+    assert mark(FILLER * 500, "budget", max_bytes=PREVIEW_MAX_BYTES) is None
+
+
+def test_long_body_phrase_and_second_match():
+    """A phrase far into a long body is marked whole, and a second match that fits the preview too."""
+    text = FILLER * 120 + "the quarterly budget review is due; budget again " + FILLER * 120
+    out = mark(text, '"budget review"', max_bytes=PREVIEW_MAX_BYTES)
+    assert "<mark>budget review</mark>" in out
+    assert mark(text, "budget", max_bytes=PREVIEW_MAX_BYTES).count("<mark>budget</mark>") == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["cat", "concat", "cats", "Café", "cafe", "dog", "straße", "strasse", "ß",
+                                 "東京", "\n", "x" * 30, FILLER]), min_size=1, max_size=400),
+       st.sampled_from(["cat", "cafe", "strasse", '"cat dog"', "東京", "dog"]))
+def test_preview_region_matches_whole_text_scan(words, query):
+    """The preview built from the region around the first occurrence is exactly the preview built
+    from tokenizing the whole text (a region as large as any text)."""
+    import index.snippets as snippets
+
+    text = " ".join(words)
+    fast = mark(text, query, max_bytes=PREVIEW_MAX_BYTES)
+    saved = snippets.REGION_CHARS
+    snippets.REGION_CHARS = 10**9
+    try:
+        whole = mark(text, query, max_bytes=PREVIEW_MAX_BYTES)
+    finally:
+        snippets.REGION_CHARS = saved
+    assert fast == whole

@@ -10,7 +10,8 @@ from typing import Any
 
 from store.blobs import read_blob
 
-from ...mime import parse_message, summarize
+from ...mime import parse_message
+from ...mime.summary import body_text
 from ...protocol.capabilities import MAIL
 from ...protocol.engine import Registry
 from ...protocol.errors import MethodError, invalid_arguments
@@ -86,7 +87,7 @@ def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
             preview = None
             if not body_terms.empty:
                 message = parse_message(read_blob(txn, account_id, record.blob_id) or b"", record.blob_id)
-                preview = SearchIndex.snippet(summarize(message).body_text, body_terms, max_bytes=PREVIEW_MAX_BYTES)
+                preview = SearchIndex.snippet(body_text(message), body_terms, max_bytes=PREVIEW_MAX_BYTES)
             found.append({
                 "emailId": email_id,
                 "subject": None if subject_terms.empty or not subject else SearchIndex.snippet(subject, subject_terms),
