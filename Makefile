@@ -9,7 +9,7 @@ DATA   ?= ./data
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: install serve test bench clean
+.PHONY: install serve test bench compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,15 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-# Figures and the commands behind them are recorded in bench/RESULTS.md.
+# Measures every figure on 10,000- and 100,000-message accounts and writes bench/RESULTS.md
+# (about 40 minutes on two cores).
 bench: $(STAMP)
-	$(BIN)/python bench/http_floor.py
-	$(BIN)/python bench/import_bench.py --count 20000
-	$(BIN)/python bench/query_bench.py --count 10000
-	$(BIN)/python bench/query_bench.py --count 100000
+	$(BIN)/python bench/report.py
+
+# jmapd beside Cyrus IMAP on the same dataset (needs root: it installs and starts Cyrus); the
+# table it writes to bench/out/compare.md goes into bench/RESULTS.md at the next `make bench`.
+compare: $(STAMP)
+	bench/compare.sh --markdown-out bench/out/compare.md --json-out bench/out/compare.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info

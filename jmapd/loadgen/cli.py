@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from .client import BenchError, Jmap, discover
+from .client import BenchError, Jmap, Session, discover
 from .report import to_json, to_table
 from .results import BenchResult
 from .runner import run_scenario
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--duration", type=_positive_float, default=10.0, help="seconds per scenario (default 10)")
-    parser.add_argument("--concurrency", type=_positive_int, default=4, help="concurrent clients (default 4)")
+    parser.add_argument("--concurrency", type=_positive_int, default=4, help="concurrent clients (default 4), at most the server's maxConcurrentRequests")
     parser.add_argument("--max-requests", type=_positive_int, default=None,
                         help="stop a scenario after this many operations")
     parser.add_argument("--words", default=",".join(DEFAULT_WORDS),
@@ -51,12 +51,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def effective_concurrency(requested: int, session: Session) -> int:
+    """The number of clients to run: at most the server's maxConcurrentRequests (RFC 8620 section 2).
+
+    Each client has one request in flight, so more clients than that would only measure the server
+    refusing the excess with `limit` errors, not how fast it serves what it promised to accept.
+    """
+    limit = session.core_limit("maxConcurrentRequests")
+    return min(requested, limit) if limit else requested
+
+
 async def run(args: argparse.Namespace) -> BenchResult:
     limits = httpx.Limits(max_connections=args.concurrency + 1, max_keepalive_connections=args.concurrency + 1)
     async with httpx.AsyncClient(
         auth=(args.user, args.password), timeout=args.timeout, limits=limits, follow_redirects=True
     ) as http:
         session = await discover(http, args.session_url)
+        concurrency = effective_concurrency(args.concurrency, session)
+        if concurrency < args.concurrency:
+            print(f"jmapd bench: concurrency capped at {concurrency}, the server's maxConcurrentRequests",
+                  file=sys.stderr)
         jmap = Jmap(http, session)
         ctx = await prepare(jmap)
         words = [w.strip() for w in args.words.split(",") if w.strip()]
@@ -67,13 +81,13 @@ async def run(args: argparse.Namespace) -> BenchResult:
             if name in NEEDS_EMAILS and not ctx.email_ids:
                 await refresh_email_ids(ctx)  # an earlier import scenario may have added some
             results.append(await run_scenario(
-                ctx, name, duration=args.duration, concurrency=args.concurrency,
+                ctx, name, duration=args.duration, concurrency=concurrency,
                 max_requests=args.max_requests, server_pid=args.server_pid,
             ))
         return BenchResult(
             session_url=session.url,
             account_id=session.account_id,
-            concurrency=args.concurrency,
+            concurrency=concurrency,
             duration_s=args.duration,
             max_requests=args.max_requests,
             scenarios=results,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -40,6 +41,17 @@ class Session:
         # uploadUrl is an RFC 6570 level 1 template with {accountId}
         return self.upload_template.replace("{accountId}", quote(self.account_id, safe=""))
 
+    def core_limit(self, name: str) -> int | None:
+        """A positive integer limit of the core capability (e.g. maxConcurrentRequests), None if not advertised.
+
+        RFC 8620 section 2 makes these server-wide promises: exceeding them earns a `limit` error
+        (often HTTP 429), which would be counted as the server failing rather than the client misbehaving.
+        """
+        capabilities = self.data.get("capabilities")
+        core = capabilities.get(CORE) if isinstance(capabilities, dict) else None
+        value = core.get(name) if isinstance(core, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
 
 async def discover(http: httpx.AsyncClient, url: str) -> Session:
     """GET the Session resource (following redirects) and resolve its URLs against where it was found."""
@@ -67,6 +79,9 @@ class Jmap:
         self.http = http
         self.session = session
         self.account_id = session.account_id
+        # uploads have their own limit (maxConcurrentUpload), independent of maxConcurrentRequests
+        uploads = session.core_limit("maxConcurrentUpload")
+        self._upload_slots = asyncio.Semaphore(uploads) if uploads else None
 
     async def call(self, *calls: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
         """Send one request with the given method calls (call ids "0", "1", ...).
@@ -100,6 +115,13 @@ class Jmap:
         return out
 
     async def upload(self, data: bytes, content_type: str = "message/rfc822") -> str:
+        """Upload a blob, waiting for a free slot if maxConcurrentUpload uploads are already in flight."""
+        if self._upload_slots is None:
+            return await self._upload(data, content_type)
+        async with self._upload_slots:
+            return await self._upload(data, content_type)
+
+    async def _upload(self, data: bytes, content_type: str) -> str:
         try:
             response = await self.http.post(
                 self.session.upload_url(), content=data, headers={"Content-Type": content_type}

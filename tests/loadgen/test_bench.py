@@ -212,3 +212,51 @@ def test_scenarios_fetch_what_they_claim(server):
     assert seen["SearchSnippet/get"][0]["list"]
     assert seen["Email/changes"][0]["updated"]
     assert seen["Mailbox/get"][-1]["list"]
+
+
+def _limited_run(capsys, scenario: str, **limits: int) -> tuple[int, dict, str]:
+    from jmapd.protocol.capabilities import CoreLimits
+
+    with LiveServer(limits=CoreLimits(**limits)) as live:
+        live.add_user(USER, PASSWORD)
+        code = main(_bench(live, "--json", "--duration", "0.5", "--concurrency", "6", scenario))
+        captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def test_concurrency_is_capped_at_max_concurrent_requests(capsys):
+    """Guards RFC 8620's maxConcurrentRequests: asking for more clients than the server accepts runs only
+    as many as it advertises, so its `limit` refusals (HTTP 429) are not counted as its errors."""
+    code, result, err = _limited_run(capsys, "search", max_concurrent_requests=2)
+    assert result["concurrency"] == 2
+    assert "capped at 2" in err
+    (stats,) = result["scenarios"]
+    assert stats["errors"] == 0, stats["error_types"]
+    assert stats["operations"] > 0 and code == 0
+
+
+def test_uploads_wait_for_max_concurrent_upload(capsys):
+    """Guards RFC 8620's maxConcurrentUpload: with more clients than upload slots, the import scenario's
+    uploads queue in the client instead of being refused by the server."""
+    code, result, _ = _limited_run(capsys, "import", max_concurrent_requests=8, max_concurrent_upload=1)
+    assert result["concurrency"] == 6
+    (stats,) = result["scenarios"]
+    assert stats["errors"] == 0, stats["error_types"]
+    assert stats["operations"] > 0 and code == 0
+
+
+def test_concurrency_without_advertised_limit_is_as_requested():
+    """Guards the cap's edge cases: a Session without (or with a nonsensical) maxConcurrentRequests
+    leaves the requested concurrency alone; a lower request stays as it is."""
+    from jmapd.loadgen.cli import effective_concurrency
+
+    def session(core: object) -> Session:
+        return Session("http://127.0.0.1:1/jmap/", {
+            "primaryAccounts": {"urn:ietf:params:jmap:mail": "a"}, "apiUrl": "/jmap/", "uploadUrl": "/up/",
+            "capabilities": {"urn:ietf:params:jmap:core": core}})
+
+    assert effective_concurrency(8, session({"maxConcurrentRequests": 5})) == 5
+    assert effective_concurrency(3, session({"maxConcurrentRequests": 5})) == 3
+    assert effective_concurrency(8, session({})) == 8
+    assert effective_concurrency(8, session({"maxConcurrentRequests": 0})) == 8
+    assert effective_concurrency(8, session(None)) == 8

@@ -1,0 +1,261 @@
+"""`make bench`: every jmapd figure, on generated accounts of 10,000 and 100,000 messages, written
+to bench/RESULTS.md with the targets each one is held to.
+
+    .venv/bin/python bench/report.py [--counts 10000 100000] [--duration 10] [--concurrency 4]
+                                     [--out bench/RESULTS.md] [--work DIR]
+
+For each count N (in a data folder kept under --work, so a second run skips the loading):
+1. bench/query_bench.py --count N: load the seed dataset (upload + Email/import) while the index
+   catches up; mailbox view and text search as one client sees them, with the server's own time.
+2. `jmapd bench`, all six scenarios, --concurrency clients each, against `jmapd serve` on that
+   folder, with the server's memory at the end.
+Then, on the largest account, bench/http_floor.py: jmapd beside a bare Starlette endpoint answering
+the same bytes. And bench/import_bench.py --count 20000: import of the full dataset (attachments
+up to 10 MB) and Email/get of 50 list-view emails. The side-by-side run against Cyrus is
+bench/compare.sh; when it has left bench/out/compare.md, that table is included as it was measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from servers import JMAPD, jmapd_server
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS = ["mailbox-view", "open-thread", "search", "flag", "sync", "import"]
+
+
+def run_json(args: list[str]) -> dict:
+    """Run a benchmark script, echoing its output; its last line is its JSON result."""
+    print("$", " ".join(args), flush=True)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print("  " + line.rstrip()[:300], flush=True)
+        if line.strip():
+            last = line
+    if proc.wait() != 0:
+        raise SystemExit(f"{args[1]} failed with exit code {proc.returncode}")
+    return json.loads(last)
+
+
+def load_average() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def measure(counts: list[int], duration: float, concurrency: int, work: Path, reuse: bool,
+            import_count: int) -> dict:
+    py = sys.executable
+    out: dict = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                 "load": {}, "counts": {}, "scenarios": {}}
+    for count in counts:
+        data = work / f"account-{count}"
+        if data.exists() and not reuse:
+            shutil.rmtree(data)
+        out["load"][f"{count} before"] = load_average()
+        out["counts"][count] = run_json([py, "bench/query_bench.py", "--count", str(count), "--data", str(data)])
+        with jmapd_server(data=str(data)) as (base, _, pid):
+            out["scenarios"][count] = run_json([
+                JMAPD, "bench", "--session-url", base + "/.well-known/jmap", "--user", "bench", "--password",
+                "bench", "--duration", str(duration), "--concurrency", str(concurrency), "--json",
+                "--server-pid", str(pid), *SCENARIOS])
+        out["load"][f"{count} after"] = load_average()
+    largest = work / f"account-{max(counts)}"
+    out["floor"] = run_json([py, "bench/http_floor.py", "--data", str(largest)])
+    out["import"] = run_json([py, "bench/import_bench.py", "--count", str(import_count)])
+    out["load"]["end"] = load_average()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def figure_rows(results: dict, counts: list[int]) -> list[list[str]]:
+    small, large = counts[0], counts[-1]
+    c = results["counts"]
+
+    def both(getter, fmt="{:,.1f}"):
+        return [fmt.format(getter(c[n])) if getter(c[n]) is not None else "—" for n in (small, large)]
+
+    def at_least(key: str, target: float) -> str:
+        values = [c[n][key] for n in counts if key in c[n]]
+        return verdict(min(values) >= target) if values else "not measured (--reuse)"
+
+    mv = lambda r: r["mailbox_view_ms"]  # noqa: E731
+    growth = mv(c[large])["server"]["median"] / mv(c[small])["server"]["median"]
+    rows = [
+        ["Email/import, messages/s", *both(lambda r: r.get("import_msgs_per_s")), "≥ 1,000",
+         at_least("import_msgs_per_s", 1000)],
+        ["index caught up (from the first import), messages/s", *both(lambda r: r.get("index_catch_up_msgs_per_s")),
+         "≥ 400", at_least("index_catch_up_msgs_per_s", 400)],
+        ["mailbox view, server median ms", *both(lambda r: mv(r)["server"]["median"], "{:.2f}"), "< 5",
+         verdict(mv(c[large])["server"]["median"] < 5)],
+        ["mailbox view, server p99 ms", *both(lambda r: mv(r)["server"]["p99"], "{:.2f}"), "< 20",
+         verdict(mv(c[large])["server"]["p99"] < 20)],
+        ["mailbox view, over HTTP median / p99 ms",
+         *[f"{mv(c[n])['wall']['median']:.2f} / {mv(c[n])['wall']['p99']:.2f}" for n in (small, large)], "", ""],
+        [f"mailbox view growth, {large:,} ÷ {small:,}", "", f"{growth:.2f}×", "< 1.3×", verdict(growth < 1.3)],
+        ["text search, server median ms", *both(lambda r: r["search_ms"]["server"]["median"]), "< 50",
+         verdict(c[large]["search_ms"]["server"]["median"] < 50)],
+        ["text search, server p99 ms", *both(lambda r: r["search_ms"]["server"]["p99"]), "", ""],
+        ["server RssAnon after the run, MB", *both(lambda r: r["server_rss_anon_mb"], "{:,.0f}"), "< 300",
+         verdict(c[large]["server_rss_anon_mb"] < 300)],
+        ["server VmRSS (with LMDB file pages), MB", *both(lambda r: r["server_rss_mb"], "{:,.0f}"), "", ""],
+    ]
+    return rows
+
+
+def scenario_rows(results: dict, counts: list[int]) -> list[list[str]]:
+    rows = []
+    by_count = {n: {s["scenario"]: s for s in results["scenarios"][n]["scenarios"]} for n in counts}
+    for name in SCENARIOS:
+        row = [name]
+        for n in counts:
+            s = by_count[n].get(name)
+            row += ["—"] * 3 if s is None else [f"{s['throughput']:,.0f} {s['unit']}",
+                                                f"{s['latency']['median_ms']:.2f} / {s['latency']['p99_ms']:.2f}",
+                                                str(s["errors"])]
+        rows.append(row)
+    return rows
+
+
+def table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
+    align = ["---"] * right_from + ["---:"] * (len(header) - right_from)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render(results: dict, counts: list[int], duration: float, concurrency: int) -> str:
+    small, large = counts[0], counts[-1]
+    floor = results["floor"]
+    imp = results["import"]
+    memory = {n: next((s["server"] for s in results["scenarios"][n]["scenarios"] if s.get("server")), None)
+              for n in counts}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=HERE.parent).stdout.strip() or "unknown"
+    parts = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (bench/report.py); edit the script, not this file. Every figure comes from "
+        "one run on this machine, client and server on the same two cores, over loopback. Each server is "
+        "`jmapd serve` (one worker process, uvloop + httptools, durable LMDB commits) with its full-text "
+        "indexer running, as in production.",
+        "",
+        f"Run started {results['started']} at commit `{commit}`, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores. Load average (1, 5, 15 min): "
+        + "; ".join(f"{k}: {v}" for k, v in results["load"].items()) + ".",
+        "",
+        f"## Loading, mailbox view and search: {small:,} and {large:,} messages",
+        "",
+        f"Command: `.venv/bin/python bench/query_bench.py --count N --data DIR` for N = {small:,} and "
+        f"{large:,}. Dataset: `jmapd seed --count N` (seed 1; thread mix, median ~10 KB, attachments "
+        "capped at 200 KB, non-ASCII headers, several folders). Loading: uploads 8 at a time, then "
+        "Email/import in batches of 100 with two requests in flight. Index caught up: from the first "
+        "import until a text search finds every message with a marker word. Mailbox view: Email/query "
+        "`{inMailbox: Inbox}`, receivedAt descending, collapseThreads, limit 50, calculateTotal, on one of "
+        "the first five pages, plus Email/get of 11 list-view properties by back-reference, in one "
+        "request, one request at a time. Text search: Email/query `{text: word}` limit 50 with "
+        "calculateTotal, over words found in 10%, 1%, 0.1% and 0.01% of the messages and four common "
+        "ones. Server time is the `Server-Timing` header jmapd adds to API responses.",
+        "",
+        table(["figure", f"{small:,}", f"{large:,}", "target", ""], figure_rows(results, counts)),
+        "",
+        "RssAnon is the server's own memory; VmRSS also counts the pages of the LMDB file it has read "
+        "(page cache shared with the kernel, not heap).",
+        "",
+        "## Scenarios as a client sees them (`jmapd bench`)",
+        "",
+        f"Command: `jmapd bench --duration {duration:g} --concurrency {concurrency} --server-pid PID "
+        + " ".join(SCENARIOS) + "` against each account. Closed loop: each client sends its next "
+        "request when the previous answer arrives. Latency is as the client measures it, so it "
+        "includes queueing behind the other clients.",
+        "",
+        table(["scenario"] + [h for n in counts for h in (f"{n:,}: throughput", f"{n:,}: median / p99 ms",
+                                                          f"{n:,}: errors")],
+              scenario_rows(results, counts)),
+        "",
+        "Server memory at the end: " + "; ".join(
+            f"{n:,} messages: VmRSS {m['vm_rss_mb']:,.0f} MB, RssAnon {m['rss_anon_mb']:,.0f} MB"
+            for n, m in memory.items() if m) + ".",
+        "",
+        f"## Against the floor (bare Starlette, same bytes), {large:,} messages",
+        "",
+        "Command: `.venv/bin/python bench/http_floor.py --data DIR` (8 keep-alive connections, closed "
+        "loop, 5 s after 1 s of warm-up). The floor is a Starlette endpoint served by the same uvicorn "
+        "configuration, answering the very bytes jmapd answered. Target: the mailbox view at 40% of "
+        "the floor's requests/s or more.",
+        "",
+        table(["request", "response bytes", "jmapd req/s", "floor req/s", "ratio", "jmapd median / p99 ms"],
+              [[name, f"{e['response_bytes']:,}", f"{e['jmapd']['rps']:,.0f}", f"{e['floor']['rps']:,.0f}",
+                f"**{e['ratio_rps']:.2f}**", f"{e['jmapd']['median_ms']:.2f} / {e['jmapd']['p99_ms']:.2f}"]
+               for name, e in floor.items()]),
+        "",
+        "## Email/import with the full attachment tail, and list-view Email/get",
+        "",
+        f"Command: `.venv/bin/python bench/import_bench.py --count {imp['count']}`. Dataset: `jmapd seed` with "
+        f"{imp['count']:,} messages, {imp['dataset_mb']:,.0f} MB, attachments up to 10 MB.",
+        "",
+        table(["figure", "result", "target", ""], [
+            ["upload, messages/s (4 at a time)", f"{imp['upload_msgs_per_s']:,.0f}", "", ""],
+            ["Email/import, messages/s", f"{imp['import_msgs_per_s']:,.0f}", "≥ 1,000",
+             verdict(imp["import_msgs_per_s"] >= 1000)],
+            ["Email/get of 50 list-view emails, server median / p99 ms",
+             f"{imp['email_get_50_server_ms']['median']:.2f} / {imp['email_get_50_server_ms']['p99']:.2f}", "< 5",
+             verdict(imp["email_get_50_server_ms"]["median"] < 5)],
+        ]),
+        "",
+        "## Side by side with Cyrus IMAP",
+        "",
+    ]
+    compare = HERE / "out" / "compare.md"
+    if compare.is_file():
+        parts += [compare.read_text().strip(), ""]
+    else:
+        parts += ["Not measured in this run: `bench/compare.sh` writes bench/out/compare.md, which the "
+                  "next `make bench` includes here.", ""]
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--counts", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--work", default=str(HERE / "out" / "data"), help="where the loaded accounts are kept")
+    parser.add_argument("--import-count", type=int, default=20000)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure accounts already loaded under --work instead of loading them again")
+    parser.add_argument("--from-json", help="write RESULTS.md from a saved run instead of measuring")
+    args = parser.parse_args()
+    counts = sorted(args.counts)
+    if args.from_json:
+        results = json.loads(Path(args.from_json).read_text())
+        results["counts"] = {int(k): v for k, v in results["counts"].items()}
+        results["scenarios"] = {int(k): v for k, v in results["scenarios"].items()}
+    else:
+        results = measure(counts, args.duration, args.concurrency, Path(args.work), args.reuse,
+                          args.import_count)
+        saved = HERE / "out" / "report.json"
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(results, indent=1))
+    Path(args.out).write_text(render(results, counts, args.duration, args.concurrency))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
