@@ -29,6 +29,7 @@ from .durable import (
 )
 from .query import QueryTerms, parse_query
 from .readers import IdMaps, ReaderPool, Snapshot
+from .recent import RecentResults
 from .schema import FIELD_OF, INDEX_FORMAT, SCHEMA, IndexBatch
 from .search import search_leaves
 from .segments import INDEXNAME
@@ -75,6 +76,7 @@ class SearchIndex:
                 toc = self._ix._read_toc()
             self._readers = ReaderPool(storage)
             self._idmaps = IdMaps()
+            self._recent = RecentResults()
             # Segment files of a commit that a crash cut short.
             clean_files(storage, INDEXNAME, toc.generation, toc.segments)
             self._snap = Snapshot(toc.generation, tuple(toc.segments))
@@ -153,7 +155,7 @@ class SearchIndex:
 
     # ------------------------------------------------------------- reading
 
-    def search(self, account_id: str, field: str, text: str) -> set[str]:
+    def search(self, account_id: str, field: str, text: str) -> frozenset[str]:
         """Ids of the account's emails whose ``field`` matches ``text``.
 
         ``field`` is one of "text", "from", "to", "cc", "bcc", "subject",
@@ -164,12 +166,22 @@ class SearchIndex:
         """
         return self.search_terms(account_id, field, parse_query(text))
 
-    def search_terms(self, account_id: str, field: str, terms: QueryTerms) -> set[str]:
-        """:meth:`search` for text already parsed with :func:`query_terms`."""
+    def search_terms(self, account_id: str, field: str, terms: QueryTerms) -> frozenset[str]:
+        """:meth:`search` for text already parsed with :func:`query_terms`.
+
+        The same search on an unchanged index is answered from the last few
+        results (see :mod:`index.recent`).
+        """
         if field not in FIELD_OF:
             raise ValueError(f"not a searchable field: {field!r}")
-        with self._readers.leaves(self._snap) as leaves:
-            return search_leaves(leaves, self._idmaps, account_id, field, terms)
+        snap = self._snap
+        key = (account_id, field, terms.sequences)
+        found = self._recent.get(snap.generation, key)
+        if found is None:
+            with self._readers.leaves(snap) as leaves:
+                found = frozenset(search_leaves(leaves, self._idmaps, account_id, field, terms))
+            self._recent.put(snap.generation, key, found)
+        return found
 
     def doc_count(self, account_id: str) -> int:
         """Documents of the account in the index (committed ones)."""

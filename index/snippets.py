@@ -19,10 +19,6 @@ __all__ = ["MAX_SCAN_CHARS", "find_spans", "snippet"]
 #: preview, which the RFC allows ("server defined").
 MAX_SCAN_CHARS = 1_000_000
 
-#: A preview tokenizes only this many characters around the first place a
-#: query word occurs (see :func:`_first_region`), not the whole body.
-REGION_CHARS = 4000
-
 _OPEN = "<mark>"
 _CLOSE = "</mark>"
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -69,9 +65,16 @@ def find_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     return merged
 
 
-def _first_region(text: str, terms: QueryTerms) -> tuple[int, int] | None:
-    """Where in ``text`` the first match must be, cheaply: None when no word
-    that starts a sequence occurs anywhere (so nothing can match).
+#: A preview tokenizes a region around the first place a query word occurs
+#: (see :func:`_first_region`): this many times its length before it, and
+#: three times more after it.
+REGION_REACH = 2
+
+
+def _first_region(text: str, terms: QueryTerms, reach: int) -> tuple[int, int] | None:
+    """Where in ``text`` the first match, and what a preview of ``reach``
+    characters shows after it, must be; cheaply. None when no word that
+    starts a sequence occurs anywhere (so nothing can match).
 
     Every term is a substring of the folded text (tokens are runs of it), so
     the first match starts at or after the first occurrence of a first word.
@@ -87,10 +90,10 @@ def _first_region(text: str, terms: QueryTerms) -> tuple[int, int] | None:
     if len(folded) != len(scanned):
         return 0, len(scanned)
     first = min(hits)
-    lo = max(0, first - REGION_CHARS // 4)
+    lo = max(0, first - REGION_REACH * reach)
     if lo:
         lo = max(scanned.rfind(" ", 0, lo), scanned.rfind("\n", 0, lo)) + 1
-    hi = min(len(scanned), first + REGION_CHARS)
+    hi = min(len(scanned), first + 3 * REGION_REACH * reach)
     if hi < len(scanned):
         cut = [i for i in (scanned.find(" ", hi), scanned.find("\n", hi)) if i >= 0]
         hi = min(cut) if cut else len(scanned)
@@ -102,7 +105,7 @@ def _first_spans(text: str, terms: QueryTerms, reach: int) -> list[tuple[int, in
     first match and every one within ``reach`` after it."""
     if terms.empty or not text:
         return []
-    region = _first_region(text, terms)
+    region = _first_region(text, terms, reach)
     if region is None:
         return []
     lo, hi = region

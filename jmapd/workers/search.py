@@ -70,7 +70,7 @@ class IndexedSearch:
         if self.indexer is not None and summaries:
             self.indexer.hand_over(summaries)
 
-    def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> set[str]:
+    def matching_ids(self, txn: ReadTxn, account_id: str, field: str, text: str) -> frozenset[str]:
         self.ready.wait(timeout=READ_YOUR_WRITES_WAIT)
         if self.indexer is None:
             raise MethodError("unsupportedFilter", "full-text search is not available right now")

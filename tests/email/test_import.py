@@ -121,6 +121,9 @@ def test_blob_of_another_account(mail, make_mail, kit):
         error = not_created(result, name)
         assert error["type"] == "invalidProperties" and "blobId" in error["properties"], error
     assert mail.download(foreign).status_code == 404
+    # The other account has just read (and so parsed) that message: its part is still not ours.
+    assert other.download(part["blobId"]).status_code == 200
+    assert mail.download(part["blobId"]).status_code == 404
     assert mail.client.mailboxes()["inbox"]["totalEmails"] == 0
 
 

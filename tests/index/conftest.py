@@ -39,7 +39,7 @@ class Index:
     def delete(self, *keys: tuple[str, str]) -> int:
         return self.put(deletes=keys)
 
-    def find(self, field: str, text: str, account: str = "acc") -> set[str]:
+    def find(self, field: str, text: str, account: str = "acc") -> frozenset[str]:
         return self.ix.search(account, field, text)
 
     def reopen(self) -> None:

@@ -121,7 +121,7 @@ def test_snippet_is_always_well_formed(parts, query, limit):
         assert _plain(out) == text
 
 
-# -- long bodies: a preview tokenizes only the region around the first occurrence ------------------
+# -- long bodies: a preview tokenizes only a region around the first occurrence --------------------
 
 FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
 
@@ -159,10 +159,10 @@ def test_preview_region_matches_whole_text_scan(words, query):
 
     text = " ".join(words)
     fast = mark(text, query, max_bytes=PREVIEW_MAX_BYTES)
-    saved = snippets.REGION_CHARS
-    snippets.REGION_CHARS = 10**9
+    saved = snippets.REGION_REACH
+    snippets.REGION_REACH = 10**9
     try:
         whole = mark(text, query, max_bytes=PREVIEW_MAX_BYTES)
     finally:
-        snippets.REGION_CHARS = saved
+        snippets.REGION_REACH = saved
     assert fast == whole

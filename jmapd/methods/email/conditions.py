@@ -11,9 +11,8 @@ import re
 from typing import Any, Protocol
 
 from store import ReadTxn
-from store.blobs import read_blob
 
-from ...mime import parse_message
+from ...blobs import stored_message
 from ...protocol.errors import MethodError, invalid_arguments
 from ..dates import parse_utc_date
 from ..filtering import Predicate
@@ -155,7 +154,7 @@ def _header_test(value: Any, txn: ReadTxn, account_id: str) -> Predicate:
     needle = value[1].casefold() if len(value) == 2 else None
 
     def test(email_id: str, record: EmailRecord) -> bool:
-        message = parse_message(read_blob(txn, account_id, record.blob_id) or b"", record.blob_id)
+        message = stored_message(txn, account_id, record.blob_id)
         texts = message.header(name, "Text", all=True) or []
         if needle is None:
             return bool(texts)

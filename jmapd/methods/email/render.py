@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from store import ReadTxn
-from store.blobs import read_blob
 
-from ...mime import parse_message
+from ...blobs import stored_message
 from ..args import GetArgs, UnsignedInt
 from .properties import FAST, FAST_GETTERS, check_body_properties, check_properties
 from .records import EmailRecord
@@ -33,8 +32,7 @@ def renderer(txn: ReadTxn, account_id: str, args: EmailGetArgs) -> Callable[[str
         out = {p: get(email_id, record) for p, get in fast}
         if not parsed:
             return out
-        raw = read_blob(txn, account_id, record.blob_id) or b""
-        message = parse_message(raw, record.blob_id)
+        message = stored_message(txn, account_id, record.blob_id)
         out.update(message.properties([p for p in parsed if p != "bodyValues"], body_properties))
         if "bodyValues" in parsed:
             part_ids = message.body_value_part_ids(args.fetchTextBodyValues, args.fetchHTMLBodyValues,

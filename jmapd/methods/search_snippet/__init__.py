@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.blobs import read_blob
-
-from ...mime import parse_message
+from ...blobs import stored_message
 from ...mime.summary import body_text
 from ...protocol.capabilities import MAIL
 from ...protocol.engine import Registry
@@ -86,7 +84,7 @@ def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
             subject = record.summary.subject
             preview = None
             if not body_terms.empty:
-                message = parse_message(read_blob(txn, account_id, record.blob_id) or b"", record.blob_id)
+                message = stored_message(txn, account_id, record.blob_id)
                 preview = SearchIndex.snippet(body_text(message), body_terms, max_bytes=PREVIEW_MAX_BYTES)
             found.append({
                 "emailId": email_id,
