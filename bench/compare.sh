@@ -16,7 +16,8 @@
 #    and markdown if asked.
 #
 # The servers run one after the other, so neither competes for the CPU while the other is
-# measured. Both are loaded and their search index allowed to catch up before any scenario runs.
+# measured. Both are loaded and their search index allowed to catch up (and jmapd's background
+# segment merges to finish) before any scenario runs.
 # Everything temporary lives in one folder that is removed at the end, also on failure or Ctrl-C.
 #
 # Needs root: the Cyrus peer's setup.sh installs its Debian packages on first use and Cyrus'
@@ -157,6 +158,8 @@ say "jmapd (pid $JMAPD_PID, port $JMAPD_PORT): loading over JMAP upload + Email/
 "$BIN/python" "$HERE/load_dataset.py" "$DATASET" --method jmap --session-url "$JMAPD_URL" \
   --user "$USER_NAME" --password "$PASSWORD" >"$RESULTS/jmapd/load.json"
 cat "$RESULTS/jmapd/load.json"
+say "jmapd: waiting for the index to finish merging segments in the background"
+(cd "$HERE" && "$BIN/python" -c 'import sys; from servers import wait_index_settled; print(f"settled after {wait_index_settled(sys.argv[1]):.0f} s")' "$JMAPD_DATA")
 run_scenarios jmapd "$JMAPD_URL" --server-pid "$JMAPD_PID"
 stop_jmapd
 rm -rf "$JMAPD_DATA"  # the next server's data needs the disk space more

@@ -40,6 +40,23 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+def wait_index_settled(data: str, quiet: float = 5.0, timeout: float = 1200.0) -> float:
+    """Wait until a jmapd's search index has no segment build or merge under way for `quiet`
+    seconds: after a bulk load the server merges segments in the background for minutes, and a
+    measurement taken meanwhile shares the CPU with that work. Returns the seconds waited."""
+    work = Path(data) / "index" / "work"
+    start = last_busy = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if work.is_dir() and any(work.iterdir()):
+            last_busy = now
+        elif now - last_busy >= quiet:
+            return now - start
+        if now - start > timeout:
+            raise TimeoutError(f"the index in {data} was still merging after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 @contextmanager
 def jmapd_server(data: str | None = None, user: str = "bench", password: str = "bench", workers: int = 1):
     """A `jmapd serve` process with one user; yields (base_url, data_dir)."""
