@@ -226,15 +226,21 @@ def _latin1(text: str) -> bool:
     return True
 
 
-def _scan(folded: str) -> list:
-    """Tokenize folded text: a list of words, or of (cjk, word) pairs."""
+def _pattern(folded: str) -> re.Pattern:
+    """The cheapest rule that tokenizes ``folded`` exactly as _TOKEN_RE does: words only (no
+    groups), or (cjk, word) groups when the text has CJK."""
     if folded.isascii() or _latin1(folded):
-        return _WORD_RE.findall(folded)
+        return _WORD_RE
     cjk = _HAS_CJK.search(folded) is not None
     marks = _MAYBE_MARKS.search(folded) is not None
     if cjk:
-        return (_TOKEN_RE if marks else _CJK_WORD_RE).findall(folded)
-    return (_WORD_MARKS_RE if marks else _WORD_RE).findall(folded)
+        return _TOKEN_RE if marks else _CJK_WORD_RE
+    return _WORD_MARKS_RE if marks else _WORD_RE
+
+
+def _scan(folded: str) -> list:
+    """Tokenize folded text: a list of words, or of (cjk, word) pairs."""
+    return _pattern(folded).findall(folded)
 
 
 def index_terms(text: str) -> dict[str, list[int]]:
@@ -329,7 +335,13 @@ def positioned_tokens(text: str) -> list[Token]:
 
     tokens: list[Token] = []
     pos = 0
-    for m in _TOKEN_RE.finditer(folded):
+    pattern = _pattern(folded)
+    if not pattern.groups:  # words only, the common case
+        for pos, m in enumerate(pattern.finditer(folded)):
+            s, e = span(m.start(), m.end())
+            tokens.append(Token(m.group()[:MAX_TERM_CHARS], pos, s, e))
+        return tokens
+    for m in pattern.finditer(folded):
         word = m.group(2)
         if word:
             s, e = span(m.start(), m.end())

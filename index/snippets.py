@@ -65,9 +65,8 @@ def find_spans(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     return merged
 
 
-#: A preview tokenizes a region around the first place a query word occurs
-#: (see :func:`_first_region`): this many times its length before it, and
-#: three times more after it.
+#: A preview tokenizes a region from the first place a query word occurs
+#: (see :func:`_first_region`) to this many times its length after it.
 REGION_REACH = 2
 
 
@@ -77,8 +76,10 @@ def _first_region(text: str, terms: QueryTerms, reach: int) -> tuple[int, int] |
     starts a sequence occurs anywhere (so nothing can match).
 
     Every term is a substring of the folded text (tokens are runs of it), so
-    the first match starts at or after the first occurrence of a first word.
-    The region opens and closes on white space, so it cuts no word in two.
+    the first match starts at or after the first occurrence of a first word:
+    no token before it needs reading (the lead-in the preview shows is taken
+    from the text itself). The region opens and closes on white space, so it
+    cuts no word in two.
     Only when folding keeps every character in place can an offset in the
     folded text be used in the original; otherwise the region is all of it.
     """
@@ -90,10 +91,8 @@ def _first_region(text: str, terms: QueryTerms, reach: int) -> tuple[int, int] |
     if len(folded) != len(scanned):
         return 0, len(scanned)
     first = min(hits)
-    lo = max(0, first - REGION_REACH * reach)
-    if lo:
-        lo = max(scanned.rfind(" ", 0, lo), scanned.rfind("\n", 0, lo)) + 1
-    hi = min(len(scanned), first + 3 * REGION_REACH * reach)
+    lo = max(scanned.rfind(" ", 0, first), scanned.rfind("\n", 0, first)) + 1
+    hi = min(len(scanned), first + REGION_REACH * reach)
     if hi < len(scanned):
         cut = [i for i in (scanned.find(" ", hi), scanned.find("\n", hi)) if i >= 0]
         hi = min(cut) if cut else len(scanned)
