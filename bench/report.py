@@ -230,7 +230,24 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
     else:
         parts += ["Not measured in this run: `bench/compare.sh` writes bench/out/compare.md, which the "
                   "next `make bench` includes here.", ""]
+    parts += [READING, ""]
     return "\n".join(parts)
+
+
+READING = """## Reading these figures
+
+- **One machine, two cores, shared.** The load generator is Python too, and takes a large share of
+  the CPU the server would otherwise have: throughput figures are the pair's, not the server's
+  alone. Server-side times (`Server-Timing`) show the server's part.
+- **Writes wait for the disk.** Every Email/set, import and flag change is committed durably (LMDB
+  with fsync) before it is answered; concurrent writes share one fsync (group commit). The `flag`
+  and `sync` scenarios are bound by that wait more than by CPU, and any other process writing to
+  the disk at the time (an index merge, another server) slows them.
+- **The index lags by design.** Imports return as soon as the store has the messages; the
+  full-text index catches up in background processes at a lower priority, and then merges its
+  segments for a while. Scenarios run once that has settled.
+- **Loading Cyrus** goes over IMAP MULTIAPPEND (its fast path); jmapd is loaded over JMAP upload +
+  Email/import, the only standard way in. Its `import` scenario is the same JMAP path for both."""
 
 
 def main() -> None:

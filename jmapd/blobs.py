@@ -25,7 +25,7 @@ class ParsedMessages:
     every time rather than evicting everything else.
     """
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._items: OrderedDict[str, Message] = OrderedDict()

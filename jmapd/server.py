@@ -14,6 +14,7 @@ from store import Store
 from .accounts import create_user, generate_password
 from .config import Config
 from .http.app import create_app
+from .memory import limit_arenas
 from .services import Server
 
 FIRST_USER = "admin"
@@ -45,6 +46,7 @@ def ensure_first_user(server: Server, config: Config) -> None:
 
 def app_factory():
     """Entry point for worker processes when serving with several workers."""
+    limit_arenas()
     config = msgspec.json.decode(os.environ[CONFIG_ENV], type=Config)
     return create_app(config, open_server(config))
 
@@ -71,6 +73,7 @@ def uvicorn_options(config: Config) -> dict:
 
 
 def serve(config: Config) -> int:
+    limit_arenas()
     server = open_server(config)
     ensure_first_user(server, config)
     scheme = "https" if config.tls_cert else "http"

@@ -13,9 +13,10 @@ from store import WriteTxn
 from store.blobs import blob_ref, put_blob
 
 from ...blobs import read_blob_any
+from ...memory import give_back
 from ...mime import EmailSummary
 from ...protocol.errors import MethodError, SetError, invalid_properties
-from ...workers.parsing import parse_for_import
+from ...workers.parsing import MIN_POOLED_BATCH, parse_for_import
 from ..args import Args, parse
 from ..context import Context
 from ..dates import parse_utc_date
@@ -120,4 +121,6 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
     search = ctx.server.extras.get("search")
     if search is not None:
         search.hand_over(summaries)
+    if len(prepared) >= MIN_POOLED_BATCH:
+        give_back()  # a batch of messages and their parses were just freed
     return response
