@@ -12,8 +12,9 @@ queries without loading again.
 - mailbox view: Email/query {inMailbox: Inbox} sorted receivedAt descending, collapseThreads, limit 50,
   position on one of the first five pages, plus Email/get of the list-view properties through a
   back-reference to the ids, in one request; 500 requests.
-- text search: Email/query {text: word} limit 50 (+ calculateTotal) over rare and common words; 100
-  requests. Server time comes from the Server-Timing header.
+- text search: Email/query {text: word} limit 50 (+ calculateTotal), 100 requests, each for a
+  different word, from rare to common (see search_words). Server time comes from the Server-Timing
+  header.
 """
 
 from __future__ import annotations
@@ -28,10 +29,18 @@ from mailbox_setup import USING, JmapSession, ensure_folders, import_all, upload
 from servers import jmapd_server, wait_index_settled
 
 from jmapd.seed import SeedOptions, iter_messages
+from jmapd.seed.text import MARKER_WORDS, VOCABULARY
 
 LIST_VIEW = ["id", "threadId", "mailboxIds", "keywords", "from", "to", "subject", "receivedAt", "size",
              "preview", "hasAttachment"]
-SEARCH_WORDS = ["quillorax", "zentravik", "vorpalith", "xylobrant", "meeting", "report", "budget", "thanks"]
+def search_words(count: int) -> list[str]:
+    """Distinct words, each searched once: the marker words (in 10%, 1%, 0.1% and 0.01% of the
+    messages), then words spread over the dataset's vocabulary, from common English to its rare
+    invented tail. A repeated search is answered from the server's recent results, so repeating
+    words would measure that cache, not a search."""
+    spread = VOCABULARY[20::max(1, len(VOCABULARY) // max(1, count))]
+    words = list(dict.fromkeys([*MARKER_WORDS, *spread]))
+    return words[:count]
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -99,7 +108,8 @@ def main() -> dict:
     with jmapd_server(data=args.data) as (base, data, pid):
         jmap = JmapSession(base + "/.well-known/jmap", "bench", "bench")
         folders = ensure_folders(jmap, {m.folder for m in messages})
-        if email_total(jmap) != len(messages):
+        # A kept account may hold more than the dataset (jmapd bench's import scenario adds mail).
+        if email_total(jmap) < len(messages):
             result.update(load(jmap, messages, folders, marker, expected))
         result["index_settle_s"] = round(wait_index_settled(data), 1)
         print(f"index merges settled after {result['index_settle_s']} s more", flush=True)
@@ -121,8 +131,7 @@ def main() -> dict:
         result["mailbox_view_ms"] = {"wall": stats(wall), "server": stats(server)}
         print(f"mailbox view: {result['mailbox_view_ms']}", flush=True)
         wall, server = [], []
-        for i in range(args.searches):
-            word = SEARCH_WORDS[i % len(SEARCH_WORDS)]
+        for word in search_words(args.searches):
             w, s, _ = timed(jmap, [["Email/query", {"accountId": jmap.account_id, "filter": {"text": word},
                                                     "limit": 50, "calculateTotal": True}, "s"]])
             wall.append(w)

@@ -145,7 +145,7 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
     small, large = counts[0], counts[-1]
     floor = results["floor"]
     imp = results["import"]
-    memory = {n: next((s["server"] for s in results["scenarios"][n]["scenarios"] if s.get("server")), None)
+    memory = {n: next((s["server"] for s in reversed(results["scenarios"][n]["scenarios"]) if s.get("server")), None)
               for n in counts}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=HERE.parent).stdout.strip() or "unknown"
@@ -172,8 +172,10 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
         "`{inMailbox: Inbox}`, receivedAt descending, collapseThreads, limit 50, calculateTotal, on one of "
         "the first five pages, plus Email/get of 11 list-view properties by back-reference, in one "
         "request, one request at a time. Text search: Email/query `{text: word}` limit 50 with "
-        "calculateTotal, over words found in 10%, 1%, 0.1% and 0.01% of the messages and four common "
-        "ones. Server time is the `Server-Timing` header jmapd adds to API responses.",
+        "calculateTotal, 100 requests, each for a different word (so none is answered from the "
+        "server's recent results): the marker words found in 10%, 1%, 0.1% and 0.01% of the messages, "
+        "then words spread over the dataset's vocabulary from common English to rare invented ones. "
+        "Server time is the `Server-Timing` header jmapd adds to API responses.",
         "",
         table(["figure", f"{small:,}", f"{large:,}", "target", ""], figure_rows(results, counts)),
         "",
@@ -191,7 +193,7 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
                                                           f"{n:,}: errors")],
               scenario_rows(results, counts)),
         "",
-        "Server memory at the end: " + "; ".join(
+        "Server memory after the last scenario: " + "; ".join(
             f"{n:,} messages: VmRSS {m['vm_rss_mb']:,.0f} MB, RssAnon {m['rss_anon_mb']:,.0f} MB"
             for n, m in memory.items() if m) + ".",
         "",
