@@ -68,8 +68,9 @@ async def run(args: argparse.Namespace) -> BenchResult:
     # The credentials go in a fixed header rather than through httpx's per-request auth flow:
     # the load generator shares the machine with the server, so its own cost per request matters.
     credentials = base64.b64encode(f"{args.user}:{args.password}".encode()).decode("ascii")
+    transport = httpx.AsyncHTTPTransport(limits=limits)
     async with httpx.AsyncClient(
-        headers={"Authorization": f"Basic {credentials}"}, timeout=args.timeout, limits=limits,
+        headers={"Authorization": f"Basic {credentials}"}, timeout=args.timeout, transport=transport,
         follow_redirects=True,
     ) as http:
         session = await discover(http, args.session_url)
@@ -77,7 +78,7 @@ async def run(args: argparse.Namespace) -> BenchResult:
         if concurrency < args.concurrency:
             print(f"jmapd bench: concurrency capped at {concurrency}, the server's maxConcurrentRequests",
                   file=sys.stderr)
-        jmap = Jmap(http, session)
+        jmap = Jmap(http, session, transport)
         ctx = await prepare(jmap)
         words = [w.strip() for w in args.words.split(",") if w.strip()]
         if words:

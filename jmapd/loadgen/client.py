@@ -80,10 +80,17 @@ async def discover(http: httpx.AsyncClient, url: str) -> Session:
 class Jmap:
     """The per-run shared client: one connection pool, one session."""
 
-    def __init__(self, http: httpx.AsyncClient, session: Session):
+    def __init__(self, http: httpx.AsyncClient, session: Session,
+                 transport: httpx.AsyncBaseTransport | None = None):
         self.http = http
         self.session = session
         self.account_id = session.account_id
+        # API calls go straight to the client's transport when given: the client's own layers
+        # (request building, auth and redirect flows, cookie extraction) cost the load generator
+        # more CPU per request than a fast server spends answering it. No API response redirects.
+        self._transport = transport
+        self._api_headers = [*http.headers.multi_items(), ("Content-Type", "application/json")]
+        self._timeout = {"timeout": http.timeout.as_dict()}
         # uploads have their own limit (maxConcurrentUpload), independent of maxConcurrentRequests
         uploads = session.core_limit("maxConcurrentUpload")
         self._upload_slots = asyncio.Semaphore(uploads) if uploads else None
@@ -96,7 +103,7 @@ class Jmap:
         """
         body = {"using": USING, "methodCalls": [[name, args, str(i)] for i, (name, args) in enumerate(calls)]}
         try:
-            response = await self.http.post(self.session.api_url, content=_encode(body), headers=_JSON)
+            response = await self._post(_encode(body))
         except httpx.HTTPError as exc:
             raise CallError(f"transport:{exc.__class__.__name__}") from None
         if response.status_code >= 400:
@@ -118,6 +125,18 @@ class Jmap:
                 raise CallError(f"jmap:{args.get('type', 'unknown')}")
             out.append(args)
         return out
+
+    async def _post(self, body: bytes) -> httpx.Response:
+        if self._transport is None:
+            return await self.http.post(self.session.api_url, content=body, headers=_JSON)
+        request = httpx.Request("POST", self.session.api_url, headers=self._api_headers, content=body,
+                                extensions=self._timeout)
+        response = await self._transport.handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     async def upload(self, data: bytes, content_type: str = "message/rfc822") -> str:
         """Upload a blob, waiting for a free slot if maxConcurrentUpload uploads are already in flight."""
