@@ -24,7 +24,6 @@ adoption, using the order in which a merge copies live documents (see
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 import os
 import shutil
@@ -37,6 +36,7 @@ from whoosh.index import TOC, FileIndex
 
 from .durable import WORK_DIR, fsync_dir, fsync_file
 from .mapped import MappedSegmentReader
+from .postings import live_term_lists, write_terms
 from .schema import SCHEMA, IndexDocument, whoosh_fields
 from .segwriter import LeanSegmentWriter, segment_files
 
@@ -90,12 +90,11 @@ def merge_segments(index_dir: str, work_dir: str, segments: list[Segment]) -> Se
     Returns None when none is live (the inputs can simply be dropped).
 
     ``SegmentWriter.add_reader`` would push every posting through the
-    writer's sorting pool, which past ~128 MB spills to disk runs; but each
-    input's postings already come in (field, term, document) order, and
-    renumbered documents of later inputs only follow those of earlier ones,
-    so a streaming k-way merge of the inputs is already in the order the
-    field writer needs. This is the way Whoosh's own multiprocessing writer
-    joins its sub-segments.
+    writer's pool one by one; but each input's terms already come in (field,
+    term) order, and renumbered documents of later inputs only follow those
+    of earlier ones, so a k-way merge of the inputs' whole posting lists
+    (:func:`index.postings.live_term_lists`) is already in the order the
+    field writer needs.
     """
     if sum(s.doc_count() for s in segments) == 0:
         return None
@@ -107,14 +106,9 @@ def merge_segments(index_dir: str, work_dir: str, segments: list[Segment]) -> Se
         sources = []
         for reader in readers:
             base = writer.docnum
-            docmap = writer.write_per_doc(names, reader)
-            sources.append(_renumbered(reader.iter_postings(), base, docmap))
+            sources.append((reader, base, writer.write_per_doc(names, reader)))
         writer.perdocwriter.close()
-        lengths = writer.per_document_reader()
-        try:
-            writer.fieldwriter.add_postings(SCHEMA, lengths, heapq.merge(*sources))
-        finally:
-            lengths.close()
+        write_terms(writer.fieldwriter, SCHEMA, live_term_lists(sources))
         writer._added = True
         writer._close_segment()
         writer._assemble_segment()
@@ -127,15 +121,6 @@ def merge_segments(index_dir: str, work_dir: str, segments: list[Segment]) -> Se
     for name in segment_files(work_dir, segment):
         fsync_file(os.path.join(work_dir, name))
     return segment
-
-
-def _renumbered(postings, base: int, docmap: dict[int, int] | None):
-    if docmap is None:
-        for fieldname, text, docnum, weight, value in postings:
-            yield fieldname, text, base + docnum, weight, value
-    else:
-        for fieldname, text, docnum, weight, value in postings:
-            yield fieldname, text, docmap[docnum], weight, value
 
 
 def adopt_files(work_dir: str, index_dir: str, segment: Segment) -> None:

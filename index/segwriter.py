@@ -2,8 +2,8 @@
 
 :class:`LeanSegmentWriter` is what worker processes build and merge with;
 :class:`DurableWriter` is what the writer thread commits with. Both are
-Whoosh's ``SegmentWriter`` with one piece swapped; nothing else about the
-on-disk format changes.
+Whoosh's ``SegmentWriter`` with the postings path swapped for
+:mod:`index.postings`; the files are the ones Whoosh would write.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 
 from whoosh.index import TOC, FileIndex, clean_files
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from .durable import fsync_dir, fsync_file
+from .postings import TermPool, write_terms
 
 __all__ = ["DurableWriter", "LeanSegmentWriter", "segment_files"]
 
@@ -24,27 +25,18 @@ def segment_files(directory: str, segment) -> list[str]:
     return [n for n in os.listdir(directory) if n.startswith(prefix)]
 
 
-class _LeanPool(PostingPool):
-    """Whoosh's posting pool without per-posting type checks.
-
-    ``add`` runs once per posting (a few hundred per email) and its
-    assertions and size arithmetic were a measurable share of indexing time.
-    The size estimate is the same formula, folded into one constant.
-    """
-
-    def add(self, item):
-        self.currentsize += 160 + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-
 class LeanSegmentWriter(SegmentWriter):
-    """SegmentWriter using :class:`_LeanPool`."""
+    """SegmentWriter that gathers postings per term (:class:`index.postings.TermPool`)
+    and writes each term's list whole (:func:`index.postings.write_terms`)."""
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
-        self.pool = _LeanPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+        self.pool = TermPool()
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        write_terms(self.fieldwriter, self.schema, self.pool.term_lists())
+        self.fieldwriter.close()
 
 
 class DurableWriter(LeanSegmentWriter):

@@ -282,15 +282,27 @@ class Writer:
             return False
         if not self._jobs:
             return True
-        # Behind units still being built, only more bulk work may queue up.
-        return (
-            self._bulk_ok
-            and self._remote_inflight() <= self.config.builders
-            and self._queue.queued >= self.config.bulk_unit_docs
-        )
+        # Behind units still being built, only more bulk work may queue up: whatever waits as
+        # soon as a builder is idle (the end of a backlog must not be left to one builder while
+        # the other has nothing to do), or one full unit ahead while every builder is busy.
+        if not self._bulk_ok:
+            return False
+        if self._building() < self.config.builders:
+            return self._queue.queued >= self.config.bulk_min_docs
+        return self._remote_inflight() <= self.config.builders and self._queue.queued >= self.config.bulk_unit_docs
 
     def _remote_inflight(self) -> int:
         return sum(1 for j in self._jobs if j.future is not None)
+
+    def _building(self) -> int:
+        return sum(1 for j in self._jobs if j.future is not None and not j.future.done())
+
+    def _bulk_unit_size(self) -> int:
+        """Documents for the next builder: a full unit, or an even share of a shorter backlog
+        among the idle builders, so that they finish together."""
+        idle = max(1, self.config.builders - self._building())
+        share = -(-self._queue.queued // idle)
+        return min(self.config.bulk_unit_docs, max(self.config.bulk_min_docs, share))
 
     def _cut(self) -> bool:
         """Cut the next unit off the queue; True if there was anything."""
@@ -299,7 +311,7 @@ class Writer:
                 return False
             remote = self._bulk_ok and (self._queue.queued >= self.config.bulk_min_docs or bool(self._jobs))
             if remote:
-                unit, dropped = self._queue.take(self.config.bulk_unit_docs, self.config.bulk_unit_chars)
+                unit, dropped = self._queue.take(self._bulk_unit_size(), self.config.bulk_unit_chars)
             else:
                 unit, dropped = self._queue.take(self.config.local_unit_docs, self.config.local_unit_chars)
             self._backlog -= dropped
