@@ -35,7 +35,8 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import msgspec
@@ -45,7 +46,7 @@ from whoosh.writing import SegmentWriter
 
 from .backlog import Backlog, Control, Unit
 from .durable import MODSEQ_NAME, write_atomic
-from .readers import ReaderPool, Snapshot
+from .readers import KeyDocs, Leaf, ReaderPool, Snapshot
 from .schema import IndexBatch, IndexDocument, whoosh_fields
 from .segments import MergePolicy, adopt_files, carry_deletions, new_work_dir
 from .segwriter import DurableWriter
@@ -68,9 +69,9 @@ class WriterConfig(msgspec.Struct, frozen=True):
     #: builder, so that the server's own threads never pay for analysis
     #: (under the GIL, that work would come out of request handling).
     bulk_min_docs: int = 64
-    #: Largest unit built by a worker process (one segment each). Whoosh
-    #: spills postings to disk runs past ~128 MB of them, which doubles the
-    #: cost per document; ~2000 emails of ~2.5 KB stay below.
+    #: Largest unit built by a worker process (one segment each). A builder
+    #: holds a unit's postings in memory, ~60 KB per email of ~3.5 KB of
+    #: text: ~120 MB for 2000 of them.
     bulk_unit_docs: int = 2000
     bulk_unit_chars: int = 5_000_000
     #: Builder processes; 0 turns the bulk path off.
@@ -85,8 +86,12 @@ class WriterConfig(msgspec.Struct, frozen=True):
     merge_policy: MergePolicy = MergePolicy()
     #: Seconds without work before a background merge may start.
     idle_merge_delay: float = 1.0
-    #: Above this many segments a merge starts even while busy.
-    max_segments: int = 40
+    #: Above this many segments a merge starts even while busy. Merging
+    #: while a backlog is being built takes the CPU the builders need (a merge
+    #: rewrites every document it takes), so the bound only guards search
+    #: against an ever-growing segment count: 64 lets 100,000 emails (50
+    #: units) catch up first and merge after.
+    max_segments: int = 64
 
 
 # --------------------------------------------------------------------------
@@ -148,6 +153,7 @@ class Writer:
         self._synced = {s.segid for s in toc.segments}
         self._snap = Snapshot(toc.generation, tuple(toc.segments))
         self._segments = self._snap.segments
+        self._key_docs = KeyDocs()
         self._thread = threading.Thread(target=self._run, name="index-writer", daemon=True)
         self._thread.start()
 
@@ -386,7 +392,7 @@ class Writer:
         w = DurableWriter(self.ix, self.directory, self._synced)
         try:
             if unit is not None and unit.ops:
-                self._delete_term(w, "key", [k.encode("utf-8") for k in unit.ops])
+                self._delete_keys(w, list(unit.ops))
             for doc in local:
                 w.add_document(**whoosh_fields(doc))
             inflight = self._inflight_ids(swap)
@@ -399,22 +405,9 @@ class Writer:
 
     def _delete_term(self, w: SegmentWriter, fieldname: str, terms: list[bytes]) -> int:
         """Mark every committed document with one of ``terms`` deleted in
-        writer ``w``; returns how many.
-
-        Reads through the published snapshot, which is the state ``w``
-        starts from (this thread makes every commit); its segment objects are
-        not the ones ``w`` marks deletions in.
-        """
-        snap = self._snap
+        writer ``w``; returns how many."""
         count = 0
-        with self._readers.leaves(snap) as leaves:
-            pairs = list(zip(w.segments, leaves))
-            if (
-                snap.generation != w.generation - 1
-                or len(pairs) != len(snap.segments)
-                or any(s.segid != leaf.segid for s, leaf in pairs)
-            ):
-                raise RuntimeError("index changed under its writer")
+        with self._writer_leaves(w) as pairs:
             for seg, leaf in pairs:
                 reader = leaf.reader
                 for tb in terms:
@@ -423,6 +416,35 @@ class Writer:
                             seg.delete_document(docnum)
                             count += 1
         return count
+
+    def _delete_keys(self, w: SegmentWriter, keys: list[str]) -> None:
+        """Mark the committed documents with these keys deleted in writer ``w``
+        (the versions an upsert replaces; usually there are none)."""
+        with self._writer_leaves(w) as pairs:
+            for seg, leaf in pairs:
+                for key in keys:
+                    for docnum in self._key_docs.docs(leaf, key):
+                        if not seg.is_deleted(docnum):
+                            seg.delete_document(docnum)
+
+    @contextmanager
+    def _writer_leaves(self, w: SegmentWriter) -> Iterator[list[tuple[Segment, Leaf]]]:
+        """Pairs of (segment of ``w``, reader leaf) for the committed segments.
+
+        Reads go through the published snapshot, which is the state ``w``
+        starts from (this thread makes every commit); its segment objects are
+        not the ones ``w`` marks deletions in.
+        """
+        snap = self._snap
+        with self._readers.leaves(snap) as leaves:
+            pairs = list(zip(w.segments, leaves))
+            if (
+                snap.generation != w.generation - 1
+                or len(pairs) != len(snap.segments)
+                or any(s.segid != leaf.segid for s, leaf in pairs)
+            ):
+                raise RuntimeError("index changed under its writer")
+            yield pairs
 
     def _inflight_ids(self, swap: _Merge | None) -> set[str]:
         if self._merge is None or self._merge is swap:
@@ -463,6 +485,7 @@ class Writer:
         toc = self.ix._read_toc()
         self._snap = Snapshot(toc.generation, tuple(toc.segments))
         self._segments = self._snap.segments
+        self._key_docs.retain(self._segments)
         self._publish(self._snap)
         with self._cv:
             if unit is not None:
