@@ -238,13 +238,13 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
 
 READING = """## Reading these figures
 
-- **One machine, two cores, shared.** The load generator is Python too, and takes a large share of
-  the CPU the server would otherwise have: throughput figures are the pair's, not the server's
-  alone. Server-side times (`Server-Timing`) show the server's part.
-- **Writes wait for the disk.** Every Email/set, import and flag change is committed durably (LMDB
-  with fsync) before it is answered; concurrent writes share one fsync (group commit). The `flag`
-  and `sync` scenarios are bound by that wait more than by CPU, and any other process writing to
-  the disk at the time (an index merge, another server) slows them.
+- **One machine, two cores, shared.** The load generator is Python too (asyncio and httpx): it
+  spends about 2 ms of CPU per operation, more than jmapd spends answering most of them, and it runs
+  on one of the same two cores. The `jmapd bench` throughputs are therefore bounded by the client
+  as much as by the server; server-side times (`Server-Timing`) show the server's part.
+- **Writes are durable.** Every Email/set, import and flag change is committed (LMDB with fsync)
+  before it is answered, and concurrent writes share one commit. On this machine's disk an fsync
+  takes well under a millisecond, so that wait is a small part of a `flag` or `sync` operation.
 - **The index lags by design.** Imports return as soon as the store has the messages; the
   full-text index catches up in background processes at a lower priority, and then merges its
   segments for a while. Scenarios run once that has settled.

@@ -24,9 +24,7 @@ from __future__ import annotations
 import heapq
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Iterable, Iterator, Sequence
 from pickle import HIGHEST_PROTOCOL, dumps
 
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3LeafMatcher
@@ -35,29 +33,66 @@ from whoosh.util.numeric import length_to_byte
 __all__ = ["TermList", "TermPool", "live_term_lists", "write_terms"]
 
 #: (fieldname, term bytes, document numbers, weights, values), in document order.
-TermList = tuple[str, bytes, list[int], list[float], list[bytes]]
+TermList = tuple[str, bytes, Sequence[int], Sequence[float], Sequence[bytes]]
 
 
 class TermPool:
-    """Stands in for Whoosh's posting pool in a ``SegmentWriter``: postings
-    are kept in memory (a builder's unit is a few thousand emails) and handed
-    out grouped per (field, term), in document order."""
+    """Stands in for Whoosh's posting pool in a ``SegmentWriter``: per field,
+    each term's postings (document, weight, value) in the order documents
+    were added, which is document order. A builder's unit is a few thousand
+    emails, so they stay in memory, and only the distinct terms are sorted
+    at the end, not every posting."""
 
     def __init__(self) -> None:
-        self._postings: list[tuple] = []
-        # The writer calls ``add`` once per posting: the list's own append,
-        # with no Python frame in between.
-        self.add = self._postings.append
+        self._fields: dict[str, dict[bytes, list[tuple]]] = {}
+
+    def _table(self, fieldname: str) -> dict[bytes, list[tuple]]:
+        table = self._fields.get(fieldname)
+        if table is None:
+            table = self._fields[fieldname] = {}
+        return table
+
+    def add(self, item: tuple) -> None:
+        """Whoosh's interface: one (field, term, document, weight, value)."""
+        fieldname, btext, docnum, weight, value = item
+        table = self._table(fieldname)
+        postings = table.get(btext)
+        if postings is None:
+            table[btext] = [(docnum, weight, value)]
+        else:
+            postings.append((docnum, weight, value))
+
+    def add_positions(self, fieldname: str, docnum: int, terms: dict[str, list[int]], fmt) -> None:
+        """A positional field's terms of one document, each with its positions, which
+        the field's format ``fmt`` encodes as the posting's value; the weight is the term's
+        frequency. Most terms occur once, and their values come from the format's cache
+        without a call."""
+        table = self._table(fieldname)
+        get = table.get
+        single = fmt.single
+        encode = fmt.encode
+        for word, positions in terms.items():
+            btext = word.encode("utf-8")
+            if len(positions) == 1:
+                posting = (docnum, 1.0, single.get(positions[0]) or encode(positions))
+            else:
+                posting = (docnum, float(len(positions)), encode(positions))
+            postings = get(btext)
+            if postings is None:
+                table[btext] = [posting]
+            else:
+                postings.append(posting)
 
     def term_lists(self) -> Iterator[TermList]:
-        postings = self._postings
-        postings.sort()  # (field, term, document): documents differ, so values are never compared
-        for (fieldname, btext), group in groupby(postings, key=itemgetter(0, 1)):
-            group = list(group)
-            yield (fieldname, btext, [p[2] for p in group], [p[3] for p in group], [p[4] for p in group])
+        fields = self._fields
+        for fieldname in sorted(fields):
+            table = fields[fieldname]
+            for btext in sorted(table):
+                ids, weights, values = zip(*table[btext])
+                yield fieldname, btext, ids, weights, values
 
     def cleanup(self) -> None:
-        self._postings.clear()
+        self._fields = {}
 
 
 def write_terms(fieldwriter, schema, terms: Iterable[TermList]) -> None:

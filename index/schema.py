@@ -147,8 +147,11 @@ class _Positions(formats.Positions):
     """The bytes of ``formats.Positions.encode``, made faster.
 
     Most terms occur once in a field; their encoding depends only on that
-    one position and is cached. Longer lists skip the per-position loop.
+    one position and is cached (``single``, filled by :meth:`encode`).
+    Longer lists skip the per-position loop.
     """
+
+    single = _SINGLE
 
     def encode(self, poslist: list[int]) -> bytes:
         if len(poslist) == 1:

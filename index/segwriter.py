@@ -14,7 +14,9 @@ from whoosh.index import TOC, FileIndex, clean_files
 from whoosh.writing import SegmentWriter
 
 from .durable import fsync_dir, fsync_file
+from .analysis import index_terms
 from .postings import TermPool, write_terms
+from .schema import FoldedText
 
 __all__ = ["DurableWriter", "LeanSegmentWriter", "segment_files"]
 
@@ -27,11 +29,49 @@ def segment_files(directory: str, segment) -> list[str]:
 
 class LeanSegmentWriter(SegmentWriter):
     """SegmentWriter that gathers postings per term (:class:`index.postings.TermPool`)
-    and writes each term's list whole (:func:`index.postings.write_terms`)."""
+    and writes each term's list whole (:func:`index.postings.write_terms`).
+
+    ``add_document`` feeds the pool straight from :func:`index.analysis.index_terms`
+    for :class:`index.schema.FoldedText` fields. It does only what Whoosh's
+    does for this schema, whose fields store nothing, score nothing and keep
+    no vectors or spelling (checked here; any other schema takes Whoosh's
+    own ``add_document``).
+    """
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.pool = TermPool()
+        self._plain = all(
+            not f.stored and not f.scorable and not f.vector and not f.separate_spelling()
+            for _, f in self.schema.items()
+        )
+
+    def add_document(self, **fields) -> None:
+        if not self._plain:
+            return super().add_document(**fields)
+        self._check_state()
+        schema = self.schema
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        docnum = self.docnum
+        pool = self.pool
+        perdoc = self.perdocwriter
+        perdoc.start_doc(docnum)
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            if isinstance(field, FoldedText):
+                pool.add_positions(name, docnum, index_terms(value), field.format)
+            elif field.indexed:
+                for btext, _freq, weight, vbytes in field.index(value):
+                    pool.add((name, btext, docnum, weight, vbytes))
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -304,10 +304,10 @@ class Writer:
         return sum(1 for j in self._jobs if j.future is not None and not j.future.done())
 
     def _bulk_unit_size(self) -> int:
-        """Documents for the next builder: a full unit, or an even share of a shorter backlog
-        among the idle builders, so that they finish together."""
-        idle = max(1, self.config.builders - self._building())
-        share = -(-self._queue.queued // idle)
+        """Documents for the next builder: a full unit, or, once the backlog is shorter than
+        one unit per builder, a builder's share of it. Units shrink as the backlog drains, so
+        the builders finish about together instead of one building the last full unit alone."""
+        share = -(-self._queue.queued // max(1, self.config.builders))
         return min(self.config.bulk_unit_docs, max(self.config.bulk_min_docs, share))
 
     def _cut(self) -> bool:
