@@ -239,7 +239,7 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
 READING = """## Reading these figures
 
 - **One machine, two cores, shared.** The load generator is Python too (asyncio and httpx): it
-  spends about 2 ms of CPU per operation, more than jmapd spends answering most of them, and it runs
+  spends 2 to 3 ms of CPU per operation, more than jmapd spends answering most of them, and it runs
   on one of the same two cores. The `jmapd bench` throughputs are therefore bounded by the client
   as much as by the server; server-side times (`Server-Timing`) show the server's part.
 - **Writes are durable.** Every Email/set, import and flag change is committed (LMDB with fsync)
