@@ -12,7 +12,8 @@ For each count N (in a data folder kept under --work, so a second run skips the 
 Then, on the largest account, bench/http_floor.py: jmapd beside a bare Starlette endpoint answering
 the same bytes. And bench/import_bench.py --count 20000: import of the full dataset (attachments
 up to 10 MB) and Email/get of 50 list-view emails. The side-by-side run against Cyrus is
-bench/compare.sh; when it has left bench/out/compare.md, that table is included as it was measured.
+`make compare`; the tables it has left in bench/out/compare-COUNT.md are included as they were
+measured.
 """
 
 from __future__ import annotations
@@ -226,14 +227,24 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
         "## Side by side with Cyrus IMAP",
         "",
     ]
-    compare = HERE / "out" / "compare.md"
-    if compare.is_file():
+    compares = compare_tables(HERE / "out")
+    for compare in compares:
         parts += [compare.read_text().strip(), ""]
-    else:
-        parts += ["Not measured in this run: `bench/compare.sh` writes bench/out/compare.md, which the "
+    if not compares:
+        parts += ["Not measured in this run: `make compare` writes bench/out/compare-COUNT.md, which the "
                   "next `make bench` includes here.", ""]
     parts += [READING, ""]
     return "\n".join(parts)
+
+
+def compare_tables(out: Path) -> list[Path]:
+    """The side-by-side tables `make compare` left (compare-COUNT.md), smallest dataset first; a
+    plain compare.md (from bench/compare.sh --markdown-out without a count) only if there is none."""
+    numbered = [p for p in out.glob("compare-*.md") if p.stem.partition("-")[2].isdigit()]
+    if numbered:
+        return sorted(numbered, key=lambda p: int(p.stem.partition("-")[2]))
+    plain = out / "compare.md"
+    return [plain] if plain.is_file() else []
 
 
 READING = """## Reading these figures
