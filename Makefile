@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Measures every figure on 10,000- and 100,000-message accounts and writes bench/RESULTS.md
-# (about 40 minutes on two cores).
+# (about 20 minutes on two cores).
 bench: $(STAMP)
 	$(BIN)/python bench/report.py
 
