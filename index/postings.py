@@ -1,19 +1,23 @@
-"""Posting lists written and read a whole term at a time, in Whoosh's own format.
+"""Posting lists written and read a whole term at a time, in Whoosh's W3 format.
 
 Whoosh's writers move postings one by one: ``add_document`` puts each
-(field, term, document, weight, value) tuple in a sorting pool, and the
-field writer takes them back one call per posting, type-checking and
-buffering each. Building a segment of 2,000 emails (~600,000 postings, over
-100,000 distinct terms) spent half its time in that second step, and a merge
-streamed every posting through it again.
+(field, term, document, weight, value) tuple in a sorting pool, the pool
+sorts all of them, and the field writer takes them back one call per posting,
+type-checking and buffering each; a merge streams every posting of its inputs
+through the same calls. And the W3 codec pickles each block of postings at
+protocol 2, which has no opcode for bytes, so every posting's value (its
+encoded positions) costs a ``codecs.encode`` call when written and again when
+read.
 
 Here a segment's postings are gathered per term (:class:`TermPool`) and
-written with the W3 codec's own block writer a block at a time
-(:func:`write_terms`); a merge reads each input's posting lists a block at a
-time (:func:`live_term_lists`). The files are byte for byte those Whoosh
-writes for the same documents (the tests compare them), so every reader is
-Whoosh's, unchanged. This leans on private attributes of the W3 codec's
-postings writer and matcher, which is why whoosh3 is pinned to one version.
+written a block at a time (:func:`write_terms`), with the block's data
+pickled at the highest protocol; a merge reads each input's posting lists a
+block at a time (:func:`live_term_lists`). Blocks, term table and every other
+file keep the W3 layout, and Whoosh's reader, which unpickles any protocol,
+reads them unchanged: the tests compare every posting of built and merged
+segments with what Whoosh's own writer produces. This leans on private
+attributes of the W3 postings writer and matcher, which is why whoosh3 is
+pinned to one version.
 
 Field lengths are not written: no field of this index is scorable (searches
 are boolean), and :func:`write_terms` refuses a field that is.
@@ -99,8 +103,7 @@ def write_terms(fieldwriter, schema, terms: Iterable[TermList]) -> None:
     """Write posting lists, sorted by (field, term), through a W3 field writer.
 
     Each list is cut into the codec's blocks exactly as its postings writer
-    would cut it posting by posting, and each block is written by that
-    writer's own ``_write_block``.
+    would cut it posting by posting, and written by :func:`_write_block`.
     """
     lastfield = None
     postwriter = None

@@ -190,7 +190,10 @@ class KeyDocs:
             docs = {}
             for docnum, k in enumerate(leaf.reader.column_reader("key")):
                 seen = docs.get(k)
-                docs[k] = docnum if seen is None else (*((seen,) if isinstance(seen, int) else seen), docnum)
+                if seen is None:
+                    docs[k] = docnum
+                else:  # not expected (a unit holds one version of a key; merges keep live ones), kept exact
+                    docs[k] = (seen, docnum) if isinstance(seen, int) else (*seen, docnum)
             self._maps[leaf.segid] = docs
         found = docs.get(key)
         if found is None:
@@ -201,4 +204,3 @@ class KeyDocs:
         live = {s.segid for s in segments}
         for segid in [k for k in self._maps if k not in live]:
             del self._maps[segid]
-

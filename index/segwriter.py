@@ -3,7 +3,7 @@
 :class:`LeanSegmentWriter` is what worker processes build and merge with;
 :class:`DurableWriter` is what the writer thread commits with. Both are
 Whoosh's ``SegmentWriter`` with the postings path swapped for
-:mod:`index.postings`; the files are the ones Whoosh would write.
+:mod:`index.postings`, whose files Whoosh's reader reads unchanged.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import os
 from whoosh.index import TOC, FileIndex, clean_files
 from whoosh.writing import SegmentWriter
 
-from .durable import fsync_dir, fsync_file
 from .analysis import index_terms
+from .durable import fsync_dir, fsync_file
 from .postings import TermPool, write_terms
 from .schema import FoldedText
 

@@ -83,15 +83,29 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
-    def run(self, kind: str, *args: Any) -> Any:
-        """Run job ``kind`` (a name in the worker's ``JOBS``)."""
+    def run(self, kind: str, *args: Any, timeout: float | None = None) -> Any:
+        """Run job ``kind`` (a name in the worker's ``JOBS``).
+
+        With ``timeout``, a worker that has not answered after that many
+        seconds is killed and the job fails: a caller that has a fallback
+        (parsing in place) must never wait forever on a worker that is stuck
+        rather than dead, nor hold up the server's shutdown.
+        """
         with self._lock:
+            watchdog = threading.Timer(timeout, self.kill) if timeout is not None else None
+            if watchdog is not None:
+                watchdog.daemon = True
+                watchdog.start()
             try:
                 _write(self._proc.stdin, (kind, args))
                 status, value = _read(self._proc.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError) as e:
+            except (OSError, EOFError, ValueError, pickle.UnpicklingError) as e:
                 self.kill()
-                raise WorkerError(f"index worker {self._proc.pid} died ({e!r})") from None
+                why = f"no answer within {timeout:g} s" if watchdog is not None and watchdog.finished.is_set() else repr(e)
+                raise WorkerError(f"worker {self._proc.pid} died ({why})") from None
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
         if status != "ok":
             raise WorkerError(value)
         return value

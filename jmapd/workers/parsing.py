@@ -26,6 +26,9 @@ log = logging.getLogger("jmapd.parsing")
 
 #: Batches smaller than this are parsed in the calling thread.
 MIN_POOLED_BATCH = 8
+#: A worker that has not parsed its share after this many seconds, plus one per MB of it, is
+#: killed and the share parsed in place (parsing runs at tens of MB/s).
+PARSE_DEADLINE_S = 30.0
 
 
 class ParsedMessage(msgspec.Struct, array_like=True):
@@ -100,8 +103,9 @@ class ParsePool:
         return [parsed for share in results for parsed in share]
 
     def _parse_share(self, slot: int, share: list[tuple[bytes, str]]) -> list[ParsedMessage]:
+        deadline = PARSE_DEADLINE_S + sum(len(raw) for raw, _ in share) / 1e6
         try:
-            return _decode(self._worker(slot).run("parse", share))
+            return _decode(self._worker(slot).run("parse", share, timeout=deadline))
         except (WorkerError, OSError, msgspec.DecodeError) as exc:
             log.warning("message parsing worker failed (%s); parsing in the server", exc)
             return [parse_for_import(raw, blob_id) for raw, blob_id in share]
@@ -116,12 +120,14 @@ class ParsePool:
             return worker
 
     def close(self) -> None:
+        """Stop the workers, then wait for the shares in flight: a share whose worker is gone is
+        parsed in place, so no request is left waiting."""
         with self._lock:
             self._closed = True
             workers, self._workers = self._workers, [None] * self.size
             threads, self._threads = self._threads, None
-        if threads is not None:
-            threads.shutdown(wait=True)
         for worker in workers:
             if worker is not None:
                 worker.close()
+        if threads is not None:
+            threads.shutdown(wait=True)

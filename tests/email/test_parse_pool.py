@@ -4,8 +4,12 @@ client sees must not depend on where a message was parsed (RFC 8621 §4.8)."""
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import time
 from pathlib import Path
 
+from jmapd.workers import parsing
 from jmapd.workers.parsing import MIN_POOLED_BATCH, ParsePool, parse_for_import
 
 CORPUS = Path("/work/shared/corpus")
@@ -68,3 +72,26 @@ def test_pool_parses_like_the_server_and_survives_a_dead_worker():
     finally:
         pool.close()
     assert pool.parse_many(items) == expected  # after close, parsing goes on in place
+
+
+def test_a_stuck_worker_costs_its_deadline_not_the_import(monkeypatch):
+    """RFC 8621 §4.8: an Email/import is answered even when a parsing worker stops answering in
+    the middle of a job: past its deadline the worker is killed and its share parsed in the server,
+    in order, and the next batch gets a new worker."""
+    monkeypatch.setattr(parsing, "PARSE_DEADLINE_S", 1.0)
+    raws = corpus_sample(4 * MIN_POOLED_BATCH)
+    items = [(raw, f"B{i}") for i, raw in enumerate(raws)]
+    expected = [parse_for_import(raw, blob_id) for raw, blob_id in items]
+    pool = ParsePool(workers=2)
+    try:
+        assert pool.parse_many(items) == expected
+        stuck = pool._workers[0]
+        os.kill(stuck.pid, signal.SIGSTOP)  # alive, but will never answer
+        started = time.monotonic()
+        assert pool.parse_many(items) == expected
+        assert time.monotonic() - started < 15
+        assert not stuck.alive()
+        assert pool.parse_many(items) == expected
+        assert pool._workers[0] is not stuck and pool._workers[0].alive()
+    finally:
+        pool.close()
