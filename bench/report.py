@@ -229,7 +229,9 @@ def render(results: dict, counts: list[int], duration: float, concurrency: int) 
     ]
     compares = compare_tables(HERE / "out")
     for compare in compares:
-        parts += [compare.read_text().strip(), ""]
+        finished = datetime.datetime.fromtimestamp(compare.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        parts += [f"From its own run of `bench/compare.sh`, not the run above; finished {finished}.", "",
+                  compare.read_text().strip(), ""]
     if not compares:
         parts += ["Not measured in this run: `make compare` writes bench/out/compare-COUNT.md, which the "
                   "next `make bench` includes here.", ""]
