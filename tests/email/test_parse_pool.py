@@ -9,6 +9,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from jmapd.workers import parsing
 from jmapd.workers.parsing import MIN_POOLED_BATCH, ParsePool, parse_for_import
 
@@ -54,12 +56,18 @@ def _epoch(utc_date: str) -> float:
     return datetime.fromisoformat(utc_date.replace("Z", "+00:00")).timestamp()
 
 
-def test_pool_parses_like_the_server_and_survives_a_dead_worker():
-    """The pool gives, in order, exactly what parsing in place gives; a worker killed between
-    batches is replaced, and one killed is never a reason to lose or reorder a message."""
+@pytest.fixture(scope="module")
+def batch():
+    """A batch large enough for the pool, and what parsing it in place gives."""
     raws = corpus_sample(4 * MIN_POOLED_BATCH)
     items = [(raw, f"B{i}") for i, raw in enumerate(raws)]
-    expected = [parse_for_import(raw, blob_id) for raw, blob_id in items]
+    return items, [parse_for_import(raw, blob_id) for raw, blob_id in items]
+
+
+def test_pool_parses_like_the_server_and_survives_a_dead_worker(batch):
+    """The pool gives, in order, exactly what parsing in place gives; a worker killed between
+    batches is replaced, and one killed is never a reason to lose or reorder a message."""
+    items, expected = batch
     pool = ParsePool(workers=2)
     try:
         assert pool.parse_many(items) == expected
@@ -74,14 +82,12 @@ def test_pool_parses_like_the_server_and_survives_a_dead_worker():
     assert pool.parse_many(items) == expected  # after close, parsing goes on in place
 
 
-def test_a_stuck_worker_costs_its_deadline_not_the_import(monkeypatch):
-    """RFC 8621 §4.8: an Email/import is answered even when a parsing worker stops answering in
-    the middle of a job: past its deadline the worker is killed and its share parsed in the server,
+def test_a_stuck_worker_costs_its_deadline_not_the_import(monkeypatch, batch):
+    """RFC 8621 §4.8: an Email/import is answered even when a parsing worker is alive but never
+    answers its job: past its deadline the worker is killed and its share parsed in the server,
     in order, and the next batch gets a new worker."""
     monkeypatch.setattr(parsing, "PARSE_DEADLINE_S", 1.0)
-    raws = corpus_sample(4 * MIN_POOLED_BATCH)
-    items = [(raw, f"B{i}") for i, raw in enumerate(raws)]
-    expected = [parse_for_import(raw, blob_id) for raw, blob_id in items]
+    items, expected = batch
     pool = ParsePool(workers=2)
     try:
         assert pool.parse_many(items) == expected
