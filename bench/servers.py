@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,28 +11,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+
+from jmapd.testing import free_port, wait_until_answering
 
 HERE = Path(__file__).resolve().parent
 JMAPD = str(Path(sys.executable).with_name("jmapd"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def basic(user: str, password: str) -> str:
@@ -70,7 +52,7 @@ def jmapd_server(data: str | None = None, user: str = "bench", password: str = "
     proc = subprocess.Popen([JMAPD, "serve", "--port", str(port), "--data", data, "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(f"http://127.0.0.1:{port}/.well-known/jmap")
+        wait_until_answering(f"http://127.0.0.1:{port}/.well-known/jmap")
         yield f"http://127.0.0.1:{port}", data, proc.pid
     finally:
         proc.terminate()
@@ -86,15 +68,7 @@ def floor_server(body: bytes):
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(HERE / "floor_app.py"), str(port), f.name])
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.post(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_until_answering(f"http://127.0.0.1:{port}/")
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()

@@ -9,6 +9,8 @@ from store import Store
 from store.records import User
 
 from .protocol.capabilities import CoreLimits, MailLimits
+from .query_results import QueryResults
+from .rendered import RenderedRecords
 
 
 @dataclass
@@ -17,6 +19,10 @@ class Server:
     core_limits: CoreLimits = field(default_factory=CoreLimits)
     mail_limits: MailLimits = field(default_factory=MailLimits)
     hostname: str = "localhost"
+    # /get answers kept encoded between requests (list views ask for the same ones again and again).
+    rendered: RenderedRecords = field(default_factory=RenderedRecords)
+    # Email/query answers by arguments and state (clients re-run a mailbox's first page on every refresh).
+    query_results: QueryResults = field(default_factory=QueryResults)
     # Full-text index, outbox and other workers attach here when they run.
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -27,6 +27,28 @@ from .http.app import create_app
 from .server import open_server, uvicorn_options
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server started in another process."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_answering(url: str, timeout: float = 20.0) -> None:
+    """Wait for a server started in another process to answer `url` (any HTTP status will do)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class LiveServer:
     def __init__(self, data: str | None = None, **config: Any):
         self._tmp = None if data is not None else tempfile.TemporaryDirectory(prefix="jmapd-")

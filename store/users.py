@@ -56,8 +56,13 @@ def normalize(name: str) -> str:
 
 
 def get_user(txn: ReadTxn, name: str) -> User | None:
-    raw = txn.txn.get(normalize(name).encode(), db=txn.dbs["users"])
+    raw = user_record(txn, name)
     return None if raw is None else decode(raw, User)
+
+
+def user_record(txn: ReadTxn, name: str) -> bytes | None:
+    """A user as stored: equal bytes mean nothing about the user changed (password, disabled...)."""
+    return txn.txn.get(normalize(name).encode(), db=txn.dbs["users"])
 
 
 def list_users(txn: ReadTxn) -> Iterator[User]:

@@ -1,43 +1,86 @@
-"""POST apiUrl: one JMAP Request in, one Response out (RFC 8620 §3.1)."""
+"""POST apiUrl: one JMAP Request in, one Response out (RFC 8620 §3.1).
+
+Nearly every request a client makes is one of these, so the endpoint is a bare ASGI app: the
+application hands API calls to it ahead of Starlette's routing (jmapd.http.app), and it reads the
+few headers it needs from the scope and answers its own errors, without Request and Response objects.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from ..methods.context import request_accounts
 from ..protocol.errors import RequestError
 from ..protocol.wire import decode_request, encode_json
 from ..services import Principal
-from .body import read_limited
+from .auth import CHALLENGE
+from .body import read_body
+from .problems import http_exception_problem, http_problem, problem
 from .session import session_state
-from .state import app_state, require_user
+from .state import AppState
+
+log = logging.getLogger("jmapd.http")
+
+_JSON = b"application/json"
 
 
-async def api(request: Request) -> Response:
-    state = app_state(request)
-    user = await require_user(request)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
-    limits = state.server.core_limits
-    with state.api_slots.slot(user.name):
-        body = await read_limited(request, limits.max_size_request, "maxSizeRequest", 400)
-        jmap_request = decode_request(body)
-        state.engine.check(jmap_request)
-        principal = Principal(state.server, user)
-        started = time.perf_counter()
-        if state.engine.registry.may_block(jmap_request):
-            # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
-            result = await run_in_threadpool(state.engine.run, jmap_request, principal)
+class ApiEndpoint:
+    def __init__(self, state: AppState):
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body, elapsed_ms = await self._answer(scope, receive)
+        except RequestError as exc:
+            await problem(exc)(scope, receive, send)
+        except HTTPException as exc:
+            await http_exception_problem(exc)(scope, receive, send)
+        except ClientDisconnect:
+            pass
+        except Exception:
+            log.exception("the API request failed")
+            await http_problem(500, "Internal Server Error", "The server failed; see its log.")(scope, receive, send)
         else:
-            # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
-            result = state.engine.run(jmap_request, principal)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-    result["sessionState"] = session_state(user, request_accounts(principal))
-    # How long the method calls took, for browser devtools and benchmarks (W3C Server Timing).
-    headers = {"Server-Timing": f"jmap;dur={elapsed_ms:.3f}"}
-    return Response(encode_json(result), media_type="application/json", headers=headers)
+            # How long the method calls took, for browser devtools and benchmarks (W3C Server Timing).
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", _JSON), (b"content-length", b"%d" % len(body)),
+                (b"server-timing", b"jmap;dur=%.3f" % elapsed_ms)]})
+            await send({"type": "http.response.body", "body": body})
+
+    async def _answer(self, scope: Scope, receive: Receive) -> tuple[bytes, float]:
+        authorization = content_type = length = None
+        for name, value in scope["headers"]:
+            if name == b"authorization" and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == b"content-type" and content_type is None:
+                content_type = value
+            elif name == b"content-length" and length is None:
+                length = value.decode("latin-1")
+        state = self.state
+        user = await state.auth.check(authorization or "")
+        if user is None:
+            raise HTTPException(401, "Authentication required: HTTP Basic or a Bearer token.",
+                                headers={"WWW-Authenticate": CHALLENGE})
+        if content_type is None or content_type.split(b";")[0].strip().lower() != _JSON:
+            raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
+        with state.api_slots.slot(user.name):
+            body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
+            jmap_request = decode_request(body)
+            state.engine.check(jmap_request)
+            principal = Principal(state.server, user)
+            started = time.perf_counter()
+            if state.engine.registry.may_block(jmap_request):
+                # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
+                result = await run_in_threadpool(state.engine.run, jmap_request, principal)
+            else:
+                # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
+                result = state.engine.run(jmap_request, principal)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+        result["sessionState"] = session_state(user, request_accounts(principal))
+        return encode_json(result), elapsed_ms

@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from starlette.concurrency import run_in_threadpool
 
@@ -24,11 +25,11 @@ from ..protocol.wire import encode_json
 from ..services import Server
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
-from .api import api
+from .api import ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
 from .limits import ConcurrencyLimit
-from .problems import http_problem, problem
+from .problems import http_exception_problem, problem
 from ..push import Broadcaster
 from .eventsource import eventsource
 from .session import server_capabilities, session_object
@@ -57,11 +58,51 @@ async def request_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
-    return http_problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), exc.headers)
+    return http_exception_problem(exc)
 
 
-def create_app(config: Config, server: Server) -> Starlette:
+API_PATHS = frozenset({"/jmap/api", "/jmap/api/"})
+
+
+class JmapdApp(Starlette):
+    """The application: API calls, nearly all of the traffic, go straight to their endpoint instead
+    of through the routing and middleware the other routes need. Only a browser's calls (those with
+    an Origin header) pass through CORS, the one middleware that concerns them."""
+
+    api: ASGIApp
+    api_from_browsers: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in API_PATHS:
+            for name, _ in scope["headers"]:
+                if name == b"origin":
+                    await self.api_from_browsers(scope, receive, send)
+                    return
+            await self.api(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def cors_middleware(origins: list[str]) -> list[Middleware]:
+    if not origins:
+        return []
+    return [Middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept", "Last-Event-ID"],
+        expose_headers=["Content-Disposition", "ETag"],
+        max_age=86400,
+    )]
+
+
+def wrapped(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
+    for cls, args, kwargs in reversed(middleware):
+        app = cls(app, *args, **kwargs)
+    return app
+
+
+def create_app(config: Config, server: Server) -> JmapdApp:
     engine = Engine(build_registry(), server_capabilities(server), max_calls=server.core_limits.max_calls_in_request,
                     call_class=Context)
     state = AppState(
@@ -90,9 +131,11 @@ def create_app(config: Config, server: Server) -> Starlette:
             await run_in_threadpool(parser.close)
             await run_in_threadpool(search.stop)
 
+    api = ApiEndpoint(state)
     routes = [
         Route("/.well-known/jmap", well_known, methods=["GET"]),
         Route("/jmap/session", session, methods=["GET"]),
+        # Reached only where the application's own dispatch does not (e.g. under a root_path).
         Route("/jmap/api/", api, methods=["POST"]),
         Route("/jmap/api", api, methods=["POST"]),
         Route("/jmap/upload/{account_id}/", upload, methods=["POST"]),
@@ -101,22 +144,14 @@ def create_app(config: Config, server: Server) -> Starlette:
         Route("/jmap/eventsource/", eventsource, methods=["GET"]),
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
     ]
-    origins = config.allowed_origins()
-    middleware = []
-    if origins:
-        middleware.append(Middleware(
-            CORSMiddleware,
-            allow_origins=origins,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept", "Last-Event-ID"],
-            expose_headers=["Content-Disposition", "ETag"],
-            max_age=86400,
-        ))
-    app = Starlette(
+    middleware = cors_middleware(config.allowed_origins())
+    app = JmapdApp(
         routes=routes,
         middleware=middleware,
         exception_handlers={RequestError: request_error, HTTPException: http_error},
         lifespan=lifespan,
     )
+    app.api = api
+    app.api_from_browsers = wrapped(api, middleware)
     app.state.jmapd = state
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ..protocol.errors import RequestError
@@ -16,3 +17,10 @@ def problem(error: RequestError, headers: dict[str, str] | None = None) -> Respo
 def http_problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
     body = {"type": "about:blank", "status": status, "title": title, "detail": detail}
     return Response(encode_json(body), status_code=status, media_type="application/problem+json", headers=headers)
+
+
+TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+def http_exception_problem(exc: HTTPException) -> Response:
+    return http_problem(exc.status_code, TITLES.get(exc.status_code, "Error"), str(exc.detail), exc.headers)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 
 class PointerError(Exception):
     pass
@@ -28,11 +30,27 @@ def unescape(token: str) -> str:
 
 
 def evaluate(document: Any, pointer: str) -> Any:
-    return _walk(document, split(pointer))
+    return _plain(_walk(document, split(pointer)))
+
+
+def _plain(value: Any) -> Any:
+    """A value with no /get answers still encoded in it (jmapd.rendered), as a method expects its
+    arguments: JSON types only."""
+    if isinstance(value, msgspec.Raw):
+        return msgspec.json.decode(value)
+    # Walking decodes what it passes through, so only a container it stops at can hold answers still
+    # encoded: directly for a list (the /get list itself), anywhere below for an object.
+    if isinstance(value, dict) or (isinstance(value, list) and msgspec.Raw in map(type, value)):
+        return msgspec.json.decode(msgspec.json.encode(value))
+    return value
 
 
 def _walk(value: Any, tokens: list[str]) -> Any:
+    if isinstance(value, msgspec.Raw):  # a /get answer kept encoded (jmapd.rendered)
+        value = msgspec.json.decode(value)
     for i, token in enumerate(tokens):
+        if isinstance(value, msgspec.Raw):
+            value = msgspec.json.decode(value)
         if isinstance(value, dict):
             if token not in value:
                 raise PointerError(f"no member {token!r}")

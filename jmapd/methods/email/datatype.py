@@ -17,7 +17,8 @@ from ..args import SetArgs
 from ..datatype import DataType
 from ..dates import parse_utc_date
 from . import placement
-from .properties import ALL, FAST, PARSED, check_header_property, fast_value
+from .properties import (ALL, FAST, PARSED, check_body_properties, check_header_property, check_properties,
+                         fast_value)
 from .query import EmailQuery, EmailQueryChangesArgs
 from .records import EmailRecord, ThreadRecord
 from .render import EmailGetArgs, renderer
@@ -64,6 +65,18 @@ class EmailType(DataType):
 
     def renderer(self, ctx, txn, account_id, args):
         return renderer(txn, account_id, args)
+
+    def fetch(self, ctx, txn, account_id, args, state, record_ids):
+        """List views (record properties only) answer from kept renderings; anything that parses
+        the message is rendered each time, as it is rarely asked for twice."""
+        properties = check_properties(args.properties)
+        check_body_properties(args.bodyProperties)
+        if not FAST.issuperset(properties):
+            return super().fetch(ctx, txn, account_id, args, state, record_ids)
+        return ctx.server.rendered.answers(
+            txn, account_id, self.name, properties, state, record_ids,
+            load=lambda record_id: self.load(txn, account_id, record_id),
+            renderer=lambda: renderer(txn, account_id, args))
 
     def to_json(self, ctx, txn, account_id, record_id, record, properties) -> dict[str, Any]:
         return {p: fast_value(record_id, record, p) for p in properties if p in FAST}

@@ -7,6 +7,7 @@ and raw-header properties need the message parsed: a list view never parses MIME
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from ...mime import BODY_PROPERTIES, form_allowed, parse_header_property
@@ -30,15 +31,22 @@ def check_header_property(prop: str) -> None:
         raise invalid_arguments(f"{prop!r} is not a valid header property for its header field (RFC 8621 §4.1.3)")
 
 
-def check_properties(properties: list[str] | None) -> list[str]:
+def check_properties(properties: list[str] | None) -> tuple[str, ...]:
+    """The properties to render, "id" first; raises invalidArguments for one that does not exist."""
     if properties is None:
-        return list(DEFAULT)
+        return DEFAULT
+    return _checked(tuple(properties))
+
+
+@lru_cache(maxsize=256)
+def _checked(properties: tuple[str, ...]) -> tuple[str, ...]:
+    """Clients send the same few lists with every request: each is checked once."""
     for prop in properties:
         if prop.startswith("header:"):
             check_header_property(prop)
         elif prop not in ALL:
             raise invalid_arguments(f"unknown Email property {prop!r}")
-    return list(dict.fromkeys(["id", *properties]))
+    return tuple(dict.fromkeys(["id", *properties]))
 
 
 def check_body_properties(properties: list[str] | None) -> list[str]:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from store import ReadTxn
 
 from ...protocol.capabilities import MAIL
@@ -113,8 +115,9 @@ class _LazyRecord:
 SEED_RATIO = 20
 
 
-def index_entries(txn: ReadTxn, account_id: str, mailbox_id: str, descending: bool) -> Iterator[tuple[str, str]]:
-    """(email id, thread id) of a mailbox's emails in receivedAt order (ties by id)."""
+def index_entries(txn: ReadTxn, account_id: str, mailbox_id: str, descending: bool) -> Iterator[tuple[bytes, bytes]]:
+    """(email id, thread id) of a mailbox's emails in receivedAt order (ties by id), still encoded: a
+    page decodes only the ids it answers."""
     prefix = b"%s\x00%s\x00" % (account_id.encode(), mailbox_id.encode())
     skip = len(prefix) + 8
     with txn.txn.cursor(db=txn.dbs["by_mailbox"]) as cur:
@@ -123,17 +126,15 @@ def index_entries(txn: ReadTxn, account_id: str, mailbox_id: str, descending: bo
             positioned = cur.prev() if cur.set_range(end) else cur.last()
             if not positioned:
                 return
-            for key, value in cur.iterprev():
-                if not key.startswith(prefix):
-                    return
-                yield key[skip:].decode(), value.decode()
+            entries = cur.iterprev()
         else:
             if not cur.set_range(prefix):
                 return
-            for key, value in cur:
-                if not key.startswith(prefix):
-                    return
-                yield key[skip:].decode(), value.decode()
+            entries = iter(cur)
+        for key, value in entries:
+            if not key.startswith(prefix):
+                return
+            yield key[skip:], value
 
 
 class EmailQuery:
@@ -174,17 +175,18 @@ class EmailQuery:
     def _load(self, email_id: str) -> EmailRecord | None:
         return self.txn.get(self.account_id, "Email", email_id, EmailRecord)
 
-    def _entries(self, descending: bool) -> Iterator[tuple[str, str]]:
+    def _entries(self, descending: bool) -> Iterator[tuple[bytes, bytes]]:
         if self.mailbox is None:
             return iter(())
         return index_entries(self.txn, self.account_id, self.mailbox, descending)
 
     def _in_index_order(self) -> Iterator[str]:
-        seen_threads: set[str] = set()
+        seen_threads: set[bytes] = set()
         seeds = self.seeds
-        for email_id, thread_id in self._entries(self.descending):
+        for raw_id, thread_id in self._entries(self.descending):
             if self.collapse and thread_id in seen_threads:
                 continue
+            email_id = raw_id.decode()
             if seeds is not None and email_id not in seeds:
                 continue
             if self.predicate is not None:
@@ -212,7 +214,8 @@ class EmailQuery:
                 if record is not None and (self.mailbox == ALL_MAILBOXES or self.mailbox in record.mailbox_ids):
                     yield email_id, record
             return
-        for email_id, _ in self._entries(True):
+        for raw_id, _ in self._entries(True):
+            email_id = raw_id.decode()
             if self.seeds is not None and email_id not in self.seeds:
                 continue
             record = self._load(email_id)
@@ -247,6 +250,26 @@ class EmailQuery:
             emails, threads = counts["totalEmails"], counts["totalThreads"]
         return threads if self.collapse else emails
 
+    def _walk_index(self, start: int, end: int, must_count: bool) -> tuple[list[str], int, bool]:
+        """(page, emails counted, whether more follow) when the index alone answers: the mailbox view
+        every client opens with, so it decodes nothing but the ids of the page."""
+        page: list[str] = []
+        count = 0
+        seen_threads: set[bytes] = set()
+        collapse = self.collapse
+        for raw_id, thread_id in self._entries(self.descending):
+            if collapse:
+                if thread_id in seen_threads:
+                    continue
+                seen_threads.add(thread_id)
+            if count >= end:
+                if not must_count:
+                    return page, count, True
+            elif count >= start:
+                page.append(raw_id.decode())
+            count += 1
+        return page, count, count > end
+
     def page(self, args: EmailQueryArgs) -> tuple[int, list[str], int | None, int | None]:
         """(position, ids, total or None, limit to report or None) reading no further than needed."""
         if not self.index_order or args.anchor is not None or args.position < 0 or self._seeded():
@@ -257,31 +280,55 @@ class EmailQuery:
         fast_total = self._fast_total() if args.calculateTotal else None
         must_count = args.calculateTotal and fast_total is None
         start, end = args.position, args.position + limit
-        page: list[str] = []
-        count = 0
-        more = False
-        for email_id in self._in_index_order():
-            if count >= end:
-                more = True
-                if not must_count:
-                    break
-            elif count >= start:
-                page.append(email_id)
-            count += 1
+        if self.predicate is None and self.seeds is None:
+            page, count, more = self._walk_index(start, end, must_count)
+        else:
+            page, count, more = [], 0, False
+            for email_id in self._in_index_order():
+                if count >= end:
+                    more = True
+                    if not must_count:
+                        break
+                elif count >= start:
+                    page.append(email_id)
+                count += 1
         total = fast_total if fast_total is not None else (count if must_count else None)
         reported = MAX_QUERY_LIMIT if more and (args.limit is None or args.limit > MAX_QUERY_LIMIT) else None
         return start, page, total, reported
 
 
+def keepable(args: EmailQueryArgs) -> bool:
+    """Whether an answer depends on nothing but the account's emails at one state: not on the text
+    index (which catches up on its own time), nor on ids created earlier in the same request."""
+
+    def plain(node: Any) -> bool:
+        if not isinstance(node, dict):
+            return True
+        if "operator" in node:
+            return all(plain(child) for child in node.get("conditions") or [])
+        for name, value in node.items():
+            if name in TEXT_CONDITIONS or (isinstance(value, str) and value.startswith("#")):
+                return False
+        return True
+
+    return plain(args.filter)
+
+
 def email_query(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     args = parse(raw, EmailQueryArgs)
     account_id = ctx.account(args.accountId, MAIL)
+    kept = ctx.server.query_results
+    key = msgspec.json.encode(args) if keepable(args) else None
     with ctx.store.read() as txn:
-        query = EmailQuery(ctx, txn, account_id, args)
-        state = str(txn.state(account_id, "Email"))
-        position, ids, total, reported = query.page(args)
-    response: dict[str, Any] = {"accountId": account_id, "queryState": state, "canCalculateChanges": True,
-                                "position": position, "ids": ids}
+        state = txn.state(account_id, "Email")
+        answer = None if key is None else kept.get(account_id, state, key)
+        if answer is None:
+            answer = EmailQuery(ctx, txn, account_id, args).page(args)
+            if key is not None:
+                kept.put(account_id, state, key, answer)
+    position, ids, total, reported = answer
+    response: dict[str, Any] = {"accountId": account_id, "queryState": str(state), "canCalculateChanges": True,
+                                "position": position, "ids": list(ids)}
     if args.calculateTotal:
         response["total"] = total
     if reported is not None:

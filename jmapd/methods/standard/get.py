@@ -17,22 +17,21 @@ def get(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     limit = ctx.server.core_limits.max_objects_in_get
     if args.ids is not None and len(args.ids) > limit:
         raise MethodError("requestTooLarge", f"at most {limit} ids in one /get")
-    found: list[dict[str, Any]] = []
-    not_found: list[str] = []
     with ctx.store.read() as txn:
-        state = str(txn.state(account_id, dt.name))
-        render = dt.renderer(ctx, txn, account_id, args)
+        state = txn.state(account_id, dt.name)
         if args.ids is None:
+            render = dt.renderer(ctx, txn, account_id, args)
             records = list(islice(txn.scan(account_id, dt.name, dt.record), limit + 1))
             if len(records) > limit:
                 raise MethodError("requestTooLarge", f"more than {limit} {dt.name} records; give ids")
-            return {"accountId": account_id, "state": state, "list": [render(i, r) for i, r in records],
+            return {"accountId": account_id, "state": str(state), "list": [render(i, r) for i, r in records],
                     "notFound": []}
-        for requested in dict.fromkeys(args.ids):  # an id asked for twice is answered once (§5.1)
-            record_id = ctx.resolve_id(requested)
-            record = None if record_id is None else dt.load(txn, account_id, record_id)
-            if record is None:
-                not_found.append(requested)
-            else:
-                found.append(render(record_id, record))
-    return {"accountId": account_id, "state": state, "list": found, "notFound": not_found}
+        requested = list(dict.fromkeys(args.ids))  # an id asked for twice is answered once (§5.1)
+        # No Id has a "#" (RFC 8620 §1.2): only creation references need resolving.
+        record_ids = [ctx.resolve_id(i) for i in requested] if "#" in "".join(requested) else requested
+        answers = dt.fetch(ctx, txn, account_id, args, state, record_ids)
+    if None not in answers:
+        return {"accountId": account_id, "state": str(state), "list": answers, "notFound": []}
+    found = [answer for answer in answers if answer is not None]
+    not_found = [requested_id for requested_id, answer in zip(requested, answers) if answer is None]
+    return {"accountId": account_id, "state": str(state), "list": found, "notFound": not_found}
