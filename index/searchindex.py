@@ -36,7 +36,7 @@ from .segments import INDEXNAME
 from .snippets import snippet as _snippet
 from .writer import Writer, WriterConfig
 
-__all__ = ["PREVIEW_MAX_BYTES", "SearchIndex"]
+__all__ = ["PREVIEW_MAX_BYTES", "SearchIndex", "Searching"]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,84 @@ log = logging.getLogger(__name__)
 PREVIEW_MAX_BYTES = 255
 
 
-class SearchIndex:
+class Searching:
+    """Searches over a published snapshot, shared by the index's owner (:class:`SearchIndex`) and
+    the processes that only read it (:class:`index.follower.FollowedIndex`).
+
+    Subclasses provide ``_readers``, ``_idmaps``, ``_recent`` and :meth:`_snapshot`.
+    """
+
+    _readers: ReaderPool
+    _idmaps: IdMaps
+    _recent: RecentResults
+
+    def _snapshot(self) -> Snapshot:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- reading
+
+    def search(self, account_id: str, field: str, text: str) -> frozenset[str]:
+        """Ids of the account's emails whose ``field`` matches ``text``.
+
+        ``field`` is one of "text", "from", "to", "cc", "bcc", "subject",
+        "body", "attachmentName" (see :data:`index.schema.FIELD_OF`); any
+        other raises ValueError. ``text`` is user text, never query syntax:
+        all its words must match, quoted phrases as phrases; no input makes
+        this raise, and text without a single word matches every email.
+        """
+        return self.search_terms(account_id, field, parse_query(text))
+
+    def search_terms(self, account_id: str, field: str, terms: QueryTerms) -> frozenset[str]:
+        """:meth:`search` for text already parsed with :func:`query_terms`.
+
+        The same search on an unchanged index is answered from the last few
+        results (see :mod:`index.recent`).
+        """
+        if field not in FIELD_OF:
+            raise ValueError(f"not a searchable field: {field!r}")
+        snap = self._snapshot()
+        key = (account_id, field, terms.sequences)
+        found = self._recent.get(snap.generation, key)
+        if found is None:
+            with self._readers.leaves(snap) as leaves:
+                found = frozenset(search_leaves(leaves, self._idmaps, account_id, field, terms))
+            self._recent.put(snap.generation, key, found)
+        return found
+
+    def doc_count(self, account_id: str) -> int:
+        """Documents of the account in the index (committed ones)."""
+        q = Term("account", account_id)
+        with self._readers.leaves(self._snapshot()) as leaves:
+            return sum(sum(1 for _ in leaf.searcher.docs_for_query(q)) for leaf in leaves)
+
+    def segment_count(self) -> int:
+        return len(self._snapshot().segments)
+
+    # ------------------------------------------------------------ snippets
+
+    @staticmethod
+    def query_terms(text: str | None) -> QueryTerms:
+        """The terms of a filter's text, parsed once for many snippets."""
+        return parse_query(text)
+
+    @staticmethod
+    def snippet(
+        text: str,
+        query_terms: QueryTerms | str,
+        max_chars: int | None = None,
+        max_bytes: int | None = None,
+    ) -> str | None:
+        """SearchSnippet text (see :func:`index.snippets.snippet`).
+
+        For the ``subject`` pass no limits; for the ``preview`` pass
+        ``max_bytes=PREVIEW_MAX_BYTES``.
+        """
+        if isinstance(query_terms, str):
+            query_terms = parse_query(query_terms)
+        return _snippet(text, query_terms, max_chars=max_chars, max_bytes=max_bytes)
+
+
+class SearchIndex(Searching):
     """Full-text search over the emails of every account.
 
     Thread-safe: any thread may submit, wait and search. Changes are applied
@@ -118,6 +195,9 @@ class SearchIndex:
         # Written last: its presence means the index is complete.
         write_atomic(self.path, FORMAT_NAME, b"%d\n" % INDEX_FORMAT)
 
+    def _snapshot(self) -> Snapshot:
+        return self._snap
+
     def _publish(self, snap: Snapshot) -> None:
         self._snap = snap
         self._idmaps.retain(snap.segments)
@@ -152,68 +232,6 @@ class SearchIndex:
         Blocks the caller until done; writes and searches go on meanwhile.
         """
         self._writer.control("optimize").result(timeout)
-
-    # ------------------------------------------------------------- reading
-
-    def search(self, account_id: str, field: str, text: str) -> frozenset[str]:
-        """Ids of the account's emails whose ``field`` matches ``text``.
-
-        ``field`` is one of "text", "from", "to", "cc", "bcc", "subject",
-        "body", "attachmentName" (see :data:`index.schema.FIELD_OF`); any
-        other raises ValueError. ``text`` is user text, never query syntax:
-        all its words must match, quoted phrases as phrases; no input makes
-        this raise, and text without a single word matches every email.
-        """
-        return self.search_terms(account_id, field, parse_query(text))
-
-    def search_terms(self, account_id: str, field: str, terms: QueryTerms) -> frozenset[str]:
-        """:meth:`search` for text already parsed with :func:`query_terms`.
-
-        The same search on an unchanged index is answered from the last few
-        results (see :mod:`index.recent`).
-        """
-        if field not in FIELD_OF:
-            raise ValueError(f"not a searchable field: {field!r}")
-        snap = self._snap
-        key = (account_id, field, terms.sequences)
-        found = self._recent.get(snap.generation, key)
-        if found is None:
-            with self._readers.leaves(snap) as leaves:
-                found = frozenset(search_leaves(leaves, self._idmaps, account_id, field, terms))
-            self._recent.put(snap.generation, key, found)
-        return found
-
-    def doc_count(self, account_id: str) -> int:
-        """Documents of the account in the index (committed ones)."""
-        q = Term("account", account_id)
-        with self._readers.leaves(self._snap) as leaves:
-            return sum(sum(1 for _ in leaf.searcher.docs_for_query(q)) for leaf in leaves)
-
-    def segment_count(self) -> int:
-        return len(self._snap.segments)
-
-    # ------------------------------------------------------------ snippets
-
-    @staticmethod
-    def query_terms(text: str | None) -> QueryTerms:
-        """The terms of a filter's text, parsed once for many snippets."""
-        return parse_query(text)
-
-    @staticmethod
-    def snippet(
-        text: str,
-        query_terms: QueryTerms | str,
-        max_chars: int | None = None,
-        max_bytes: int | None = None,
-    ) -> str | None:
-        """SearchSnippet text (see :func:`index.snippets.snippet`).
-
-        For the ``subject`` pass no limits; for the ``preview`` pass
-        ``max_bytes=PREVIEW_MAX_BYTES``.
-        """
-        if isinstance(query_terms, str):
-            query_terms = parse_query(query_terms)
-        return _snippet(text, query_terms, max_chars=max_chars, max_bytes=max_bytes)
 
     # ------------------------------------------------------------ lifecycle
 

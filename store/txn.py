@@ -63,6 +63,20 @@ class ReadTxn:
         raw = self.txn.get(keys.counter(account_id, "state:" + kind), db=self.dbs["counters"])
         return 0 if raw is None else from_u64(raw)
 
+    def states(self, account_id: str) -> dict[str, int]:
+        """The state of every type the account has changed, by type name."""
+        p = keys.counter(account_id, "state:")
+        n = len(p)
+        out: dict[str, int] = {}
+        with self.txn.cursor(db=self.dbs["counters"]) as cur:
+            if not cur.set_range(p):
+                return out
+            for key, value in cur:
+                if not key.startswith(p):
+                    break
+                out[key[n:].decode()] = from_u64(value)
+        return out
+
     def changes_since(self, account_id: str, kind: str, since: int) -> Iterator[tuple[int, Change]]:
         """Log entries with modseq greater than `since`, oldest first."""
         p = keys.prefix(account_id, kind)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import httpx
 import pytest
 
 import store.users as store_users
-from jmapd.testing import LiveServer
+from jmapd.testing import LiveServer, free_port, wait_until_answering
 
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
@@ -114,3 +116,28 @@ def make_client(live):
 @pytest.fixture
 def client(make_client) -> Client:
     return make_client()
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory):
+    """Two jmapd processes serving one data folder, as `jmapd serve --workers 2` does: this one
+    (in-process, started first, so it owns the search index) and a `jmapd serve`. Yields a client
+    of the same user on each."""
+    data = tmp_path_factory.mktemp("shared-data")
+    with LiveServer(data=str(data)) as here:
+        here.add_user("both", "both-pw", "both@example.test")
+        assert here.server.extras["search"].ready.wait(30)
+        port = free_port()
+        jmapd = str(Path(sys.executable).with_name("jmapd"))
+        other = subprocess.Popen([jmapd, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until_answering(f"http://127.0.0.1:{port}/.well-known/jmap", timeout=30)
+            a = Client(here.url, "both", "both-pw")
+            b = Client(f"http://127.0.0.1:{port}", "both", "both-pw")
+            yield a, b
+            a.close()
+            b.close()
+        finally:
+            other.terminate()
+            other.wait(timeout=20)

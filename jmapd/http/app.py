@@ -126,6 +126,7 @@ def create_app(config: Config, server: Server) -> JmapdApp:
         try:
             yield
         finally:
+            await state.push.stop()
             server.extras.pop("search", None)
             server.extras.pop("parser", None)
             await run_in_threadpool(parser.close)

@@ -35,7 +35,7 @@ async def eventsource(request: Request) -> StreamingResponse:
     sub = Subscriber(frozenset(accessible_accounts(state.server, user)), types)
 
     async def stream():
-        state.push.subscribers.add(sub)
+        state.push.subscribe(sub)
         try:
             while True:
                 try:
@@ -47,7 +47,7 @@ async def eventsource(request: Request) -> StreamingResponse:
                 if close_after_state:
                     return
         finally:
-            state.push.subscribers.discard(sub)
+            state.push.unsubscribe(sub)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

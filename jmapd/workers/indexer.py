@@ -26,6 +26,8 @@ from ..mime import EmailSummary, parse_message, summarize
 
 log = logging.getLogger("jmapd.indexer")
 BATCH = 500
+# How soon Emails written by another server process (which cannot wake this thread) are indexed.
+POLL_SECONDS = 0.25
 # Summaries handed over by imports, so the indexer need not parse those messages again; beyond this
 # many waiting, the indexer parses instead of the cache growing.
 MAX_HANDED_OVER = 5000
@@ -102,7 +104,8 @@ class Indexer:
                 self.rebuild_from_records()
             while not self._stop.is_set():
                 if not self.catch_up():
-                    self._wake.wait(timeout=1.0)
+                    # Commits of this process wake it at once; other processes' are polled for.
+                    self._wake.wait(timeout=POLL_SECONDS)
                     self._wake.clear()
         except Exception:  # the server goes on without fresh search results; say why
             log.exception("the search indexer stopped")

@@ -209,3 +209,10 @@ def kit():
     from types import SimpleNamespace
 
     return SimpleNamespace(message=message, COUNTS=COUNTS, SYSTEM_KEYWORDS=SYSTEM_KEYWORDS)
+
+
+@pytest.fixture(scope="module")
+def two_mails(two_servers) -> tuple[Mail, Mail]:
+    """One account seen through two server processes on one data folder (see `two_servers`)."""
+    a, b = two_servers
+    return Mail(a), Mail(b)

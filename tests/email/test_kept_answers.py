@@ -8,73 +8,38 @@ log and the query answers their state.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
-
-from jmapd.testing import LiveServer, free_port, wait_until_answering
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 if not CORPUS.is_dir():
     CORPUS = Path("/work/shared/corpus")
 LIST_VIEW = ["id", "threadId", "mailboxIds", "keywords", "from", "subject", "receivedAt", "size", "preview"]
-JMAPD = str(Path(sys.executable).with_name("jmapd"))
 
 
-@pytest.fixture(scope="module")
-def two_servers(client_type, tmp_path_factory):
-    """Two jmapd processes serving one data folder: this one (in-process) and a `jmapd serve`."""
-    data = tmp_path_factory.mktemp("shared-data")
-    with LiveServer(data=str(data)) as here:
-        here.add_user("kept", "kept-pw", "kept@example.test")
-        port = free_port()
-        other = subprocess.Popen([JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_until_answering(f"http://127.0.0.1:{port}/.well-known/jmap", timeout=30)
-            a = client_type(here.url, "kept", "kept-pw")
-            b = client_type(f"http://127.0.0.1:{port}", "kept", "kept-pw")
-            yield a, b
-            a.close()
-            b.close()
-        finally:
-            other.terminate()
-            other.wait(timeout=20)
+def import_corpus(mail, names: list[str], mailbox: str = "inbox") -> list[str]:
+    raws = [(CORPUS / name).read_bytes() for name in names]
+    dates = [f"2024-01-0{i + 1}T10:00:00Z" for i in range(len(names))]
+    return [e["id"] for e in mail.import_raw(raws, (mailbox,), received_at=dates)]
 
 
-def import_corpus(client, mailbox_id: str, names: list[str]) -> list[str]:
-    emails = {}
-    for i, name in enumerate(names):
-        blob = client.http.post(client.session["uploadUrl"].replace("{accountId}", client.account_id),
-                                content=(CORPUS / name).read_bytes(),
-                                headers={"Content-Type": "message/rfc822"}).raise_for_status().json()["blobId"]
-        emails[str(i)] = {"blobId": blob, "mailboxIds": {mailbox_id: True},
-                          "receivedAt": f"2024-01-0{i + 1}T10:00:00Z"}
-    created = client.ok("Email/import", {"emails": emails})["created"]
-    return [created[str(i)]["id"] for i in range(len(names))]
-
-
-def mailbox_view(client, mailbox_id: str) -> tuple[dict, dict]:
+def mailbox_view(mail, mailbox_id: str) -> tuple[dict, dict]:
     """The first page of a mailbox, newest first, as a client's list view asks for it."""
-    responses = client.request([
-        ["Email/query", {"accountId": client.account_id, "filter": {"inMailbox": mailbox_id},
+    responses = mail.request([
+        ["Email/query", {"accountId": mail.account_id, "filter": {"inMailbox": mailbox_id},
                          "sort": [{"property": "receivedAt", "isAscending": False}],
                          "collapseThreads": True, "limit": 50, "calculateTotal": True}, "q"],
-        ["Email/get", {"accountId": client.account_id, "properties": LIST_VIEW,
+        ["Email/get", {"accountId": mail.account_id, "properties": LIST_VIEW,
                        "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"],
-    ])["methodResponses"]
+    ])
     return responses[0][1], responses[1][1]
 
 
-def test_changes_from_another_process_show_in_the_next_view(two_servers):
+def test_changes_from_another_process_show_in_the_next_view(two_mails):
     """RFC 8620 §5.1/§5.5: after another server process flags, moves and destroys Emails of the
     folder, this server's next mailbox view answers the new state, not what it kept."""
-    a, b = two_servers
-    boxes = a.mailboxes()
-    inbox, archive = boxes["inbox"]["id"], boxes["archive"]["id"]
-    ids = import_corpus(a, inbox, ["cpython-test_email/msg_01.eml", "django-mailbox/generic_message.eml",
+    a, b = two_mails
+    inbox, archive = a.roles["inbox"], a.roles["archive"]
+    ids = import_corpus(a, ["cpython-test_email/msg_01.eml", "django-mailbox/generic_message.eml",
                                    "django-mailbox/message_with_attachment.eml"])
     query, got = mailbox_view(a, inbox)
     assert query["ids"] == ids[::-1] and query["total"] == 3
@@ -96,30 +61,28 @@ def test_changes_from_another_process_show_in_the_next_view(two_servers):
     assert archive_query["ids"] == [ids[1]]
 
 
-def test_change_earlier_in_the_same_request_shows(two_servers):
+def test_change_earlier_in_the_same_request_shows(two_mails):
     """RFC 8620 §3.3: calls run in order, so an Email/get after an Email/set in one request sees the
     update, even when the same list view was answered (and kept) just before."""
-    a, _ = two_servers
-    inbox = a.mailboxes()["inbox"]["id"]
-    (email_id,) = import_corpus(a, inbox, ["cpython-test_email/msg_02.eml"])
+    a, _ = two_mails
+    (email_id,) = import_corpus(a, ["cpython-test_email/msg_02.eml"])
     before = a.ok("Email/get", {"ids": [email_id], "properties": LIST_VIEW})["list"][0]
     assert "$seen" not in before["keywords"]
     responses = a.request([
         ["Email/get", {"accountId": a.account_id, "ids": [email_id], "properties": LIST_VIEW}, "g0"],
         ["Email/set", {"accountId": a.account_id, "update": {email_id: {"keywords/$seen": True}}}, "s"],
         ["Email/get", {"accountId": a.account_id, "ids": [email_id], "properties": LIST_VIEW}, "g1"],
-    ])["methodResponses"]
+    ])
     assert responses[0][1]["list"][0]["keywords"] == before["keywords"]
     assert responses[2][1]["list"][0]["keywords"] == {**before["keywords"], "$seen": True}
     assert int(responses[2][1]["state"]) > int(responses[0][1]["state"])
 
 
-def test_back_references_reach_into_kept_answers(two_servers):
+def test_back_references_reach_into_kept_answers(two_mails):
     """RFC 8620 §3.7: a ResultReference path walks into Email/get's list whether its entries were
     rendered now or kept from an earlier request (here, the second time)."""
-    a, _ = two_servers
-    inbox = a.mailboxes()["inbox"]["id"]
-    (email_id,) = import_corpus(a, inbox, ["cpython-test_email/msg_04.eml"])
+    a, _ = two_mails
+    (email_id,) = import_corpus(a, ["cpython-test_email/msg_04.eml"])
     for _ in range(2):
         responses = a.request([
             ["Email/get", {"accountId": a.account_id, "ids": [email_id], "properties": LIST_VIEW}, "g"],
@@ -127,7 +90,7 @@ def test_back_references_reach_into_kept_answers(two_servers):
                             "#ids": {"resultOf": "g", "name": "Email/get", "path": "/list/*/threadId"}}, "t"],
             ["Email/get", {"accountId": a.account_id, "properties": ["id", "keywords"],
                            "#ids": {"resultOf": "g", "name": "Email/get", "path": "/list/*/id"}}, "g2"],
-        ])["methodResponses"]
+        ])
         thread = responses[1][1]["list"]
         assert [t["id"] for t in thread] == [responses[0][1]["list"][0]["threadId"]]
         assert email_id in thread[0]["emailIds"]
