@@ -1,16 +1,19 @@
 """The floor of this stack: a bare Starlette endpoint answering a fixed body, served as jmapd is.
 
-    python bench/floor_app.py PORT BODY_FILE
+    python bench/floor_app.py PORT BODY_FILE [WORKERS]
+
+With several workers, uvicorn imports this module in each worker process: the body's file name
+travels in FLOOR_BODY.
 """
 
+import os
 import sys
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-PORT, BODY = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+BODY = open(os.environ["FLOOR_BODY"], "rb").read() if "FLOOR_BODY" in os.environ else b""
 
 
 async def endpoint(request):
@@ -19,5 +22,12 @@ async def endpoint(request):
 
 
 app = Starlette(routes=[Route("/", endpoint, methods=["POST"])])
-uvicorn.run(app, host="127.0.0.1", port=PORT, loop="uvloop", http="httptools", access_log=False,
-            log_level="warning", server_header=False)
+
+if __name__ == "__main__":
+    import uvicorn
+
+    port, body, workers = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    os.environ["FLOOR_BODY"] = body
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    uvicorn.run("floor_app:app", host="127.0.0.1", port=port, workers=workers, loop="uvloop", http="httptools",
+                access_log=False, log_level="warning", server_header=False)

@@ -1,19 +1,26 @@
 """Requests/s and latency of Core/echo and Mailbox/get against a running jmapd over loopback, beside
 a bare Starlette endpoint returning the same bytes (the floor of this stack on this machine).
 
-    .venv/bin/python bench/http_floor.py [--duration 5] [--concurrency 8] [--data DIR]
+    .venv/bin/python bench/http_floor.py [--duration 3] [--concurrency 8] [--rounds 7]
+                                         [--workers 1,2] [--data DIR]
 
-Dataset: a fresh account with the six default mailboxes (Mailbox/get of all of them, ~2 KB response).
+Dataset: a fresh account with the six default mailboxes (Mailbox/get of all of them, ~4 KB response).
 With --data DIR (a folder loaded by `bench/query_bench.py --data DIR`), also the mailbox view: the
 first page of the Inbox (Email/query receivedAt descending, collapseThreads, limit 50, calculateTotal,
 plus Email/get of the list-view properties by back-reference), against the floor answering the
 same bytes.
+
+Each worker count is measured for both servers (the floor is served as jmapd is). This machine's
+speed drifts by a fifth over minutes, so jmapd and the floor are measured back to back for each
+request, for several rounds, and each figure is the median of its rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 
 import httpx
 
@@ -39,14 +46,14 @@ def mailbox_view(api_url: str, headers: dict[str, str], account: str) -> dict:
                        "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]]}
 
 
-def main() -> dict:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--data", help="a loaded data folder: adds the mailbox view")
-    args = parser.parse_args()
-    results = {}
-    with jmapd_server(data=args.data) as (base, _, _pid):
+def median_summary(runs: list[dict]) -> dict:
+    return {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
+
+
+def measure(data: str | None, workers: int, args) -> dict:
+    """{request name: {jmapd, floor, ratio_rps, response_bytes}} with `workers` processes each."""
+    rounds: dict[str, dict] = {}
+    with jmapd_server(data=data, workers=workers) as (base, _, _pid):
         auth = basic("bench", "bench")
         session = httpx.get(base + "/jmap/session", headers={"authorization": auth}).json()
         account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
@@ -55,27 +62,48 @@ def main() -> dict:
             "Core/echo": {"using": USING, "methodCalls": [["Core/echo", {"hello": "world", "n": [1, 2, 3]}, "0"]]},
             "Mailbox/get": {"using": USING, "methodCalls": [["Mailbox/get", {"accountId": account, "ids": None}, "0"]]},
         }
-        if args.data:
+        if data:
             bodies["mailbox-view"] = mailbox_view(session["apiUrl"], headers, account)
         for name, body in bodies.items():
             payload = json.dumps(body).encode()
-            response_bytes = httpx.post(session["apiUrl"], content=payload, headers=headers).content
-            jmapd = run(session["apiUrl"], payload, headers, duration=args.duration, concurrency=args.concurrency)
-            results[name] = {"jmapd": jmapd.summary(), "response_bytes": len(response_bytes),
-                             "_response": response_bytes, "_payload": payload}
-    for name, entry in results.items():
-        with floor_server(entry.pop("_response")) as url:
-            floor = run(url, entry.pop("_payload"), {"Content-Type": "application/json"},
-                        duration=args.duration, concurrency=args.concurrency)
-        entry["floor"] = floor.summary()
-        entry["ratio_rps"] = round(entry["jmapd"]["rps"] / entry["floor"]["rps"], 3)
-    print(f"{'request':<14}{'server':<9}{'req/s':>9}{'median ms':>11}{'p99 ms':>9}")
-    for name, entry in results.items():
-        for who in ("jmapd", "floor"):
-            s = entry[who]
-            print(f"{name:<14}{who:<9}{s['rps']:>9.0f}{s['median_ms']:>11.2f}{s['p99_ms']:>9.2f}")
-        print(f"{name:<14}{'ratio':<9}{entry['ratio_rps']:>9.2f}  (jmapd req/s ÷ floor req/s, "
-              f"{entry['response_bytes']} response bytes)")
+            answer = httpx.post(session["apiUrl"], content=payload, headers=headers).content
+            entry = rounds[name] = {"response_bytes": len(answer), "jmapd": [], "floor": []}
+            with floor_server(answer, workers=workers) as floor_url:
+                for _ in range(args.rounds):
+                    entry["jmapd"].append(run(session["apiUrl"], payload, headers, duration=args.duration,
+                                              concurrency=args.concurrency, warmup=0.5).summary())
+                    entry["floor"].append(run(floor_url, payload, {"Content-Type": "application/json"},
+                                              duration=args.duration, concurrency=args.concurrency,
+                                              warmup=0.5).summary())
+    results = {}
+    for name, entry in rounds.items():
+        jmapd, floor = median_summary(entry["jmapd"]), median_summary(entry["floor"])
+        ratios = [j["rps"] / f["rps"] for j, f in zip(entry["jmapd"], entry["floor"])]
+        results[name] = {"response_bytes": entry["response_bytes"], "jmapd": jmapd, "floor": floor,
+                         "ratio_rps": round(statistics.median(ratios), 3),
+                         "ratios": [round(r, 3) for r in ratios]}
+    return results
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--workers", default=f"1,{os.cpu_count() or 1}",
+                        help="worker process counts to measure, comma-separated (default: 1 and one per core)")
+    parser.add_argument("--data", help="a loaded data folder: adds the mailbox view")
+    args = parser.parse_args()
+    counts = sorted({int(w) for w in args.workers.split(",") if w.strip()})
+    results = {str(workers): measure(args.data, workers, args) for workers in counts}
+    print(f"{'processes':<10}{'request':<14}{'server':<9}{'req/s':>9}{'median ms':>11}{'p99 ms':>9}")
+    for workers, by_name in results.items():
+        for name, entry in by_name.items():
+            for who in ("jmapd", "floor"):
+                s = entry[who]
+                print(f"{workers:<10}{name:<14}{who:<9}{s['rps']:>9.0f}{s['median_ms']:>11.2f}{s['p99_ms']:>9.2f}")
+            print(f"{workers:<10}{name:<14}{'ratio':<9}{entry['ratio_rps']:>9.2f}  (median of rounds "
+                  f"{entry['ratios']}; {entry['response_bytes']} response bytes)")
     print(json.dumps(results))
     return results
 

@@ -62,11 +62,12 @@ def jmapd_server(data: str | None = None, user: str = "bench", password: str = "
 
 
 @contextmanager
-def floor_server(body: bytes):
+def floor_server(body: bytes, workers: int = 1):
+    """The Starlette floor answering `body`, in as many worker processes as jmapd is given."""
     with tempfile.NamedTemporaryFile(delete=False) as f:
         f.write(body)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "floor_app.py"), str(port), f.name])
+    proc = subprocess.Popen([sys.executable, str(HERE / "floor_app.py"), str(port), f.name, str(workers)])
     try:
         wait_until_answering(f"http://127.0.0.1:{port}/")
         yield f"http://127.0.0.1:{port}/"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 import lmdb
@@ -84,17 +83,9 @@ class Store:
         """Called after each commit with the (account, type) pairs whose state changed."""
         self._listeners.append(listener)
 
-    @contextmanager
-    def read(self) -> Iterator[ReadTxn]:
-        try:
-            txn = self.env.begin(buffers=False)
-        except lmdb.MapResizedError:
-            self.env.set_mapsize(0)
-            txn = self.env.begin(buffers=False)
-        try:
-            yield ReadTxn(txn, self.dbs)
-        finally:
-            txn.abort()
+    def read(self) -> "_Reading":
+        """`with store.read() as txn:` a snapshot of the store, for as long as the block runs."""
+        return _Reading(self)
 
     def write(self, fn: Callable[[WriteTxn], T]) -> T:
         """Run `fn` in a write transaction and commit it durably; returns what `fn` returned.
@@ -111,3 +102,25 @@ class Store:
     def _grow(self) -> None:
         with self._grow_lock:
             self.env.set_mapsize(self.env.info()["map_size"] * 2)
+
+
+class _Reading:
+    """The context manager of Store.read: a class rather than a generator, as every request opens
+    several (a generator-based one costs as much again as the LMDB transaction itself)."""
+
+    __slots__ = ("store", "txn")
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def __enter__(self) -> ReadTxn:
+        env = self.store.env
+        try:
+            self.txn = env.begin(buffers=False)
+        except lmdb.MapResizedError:
+            env.set_mapsize(0)
+            self.txn = env.begin(buffers=False)
+        return ReadTxn(self.txn, self.store.dbs)
+
+    def __exit__(self, *exc: object) -> None:
+        self.txn.abort()

@@ -72,7 +72,6 @@ class ApiEndpoint:
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
             jmap_request = decode_request(body)
-            state.engine.check(jmap_request)
             principal = Principal(state.server, user)
             started = time.perf_counter()
             if state.engine.registry.may_block(jmap_request):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import contextmanager
-from collections.abc import Iterator
 
 from ..protocol.errors import RequestError
 
@@ -17,14 +15,28 @@ class ConcurrencyLimit:
         self.limit = limit
         self.active: dict[str, int] = defaultdict(int)
 
-    @contextmanager
-    def slot(self, user: str) -> Iterator[None]:
+    def slot(self, user: str) -> "_Slot":
+        """`with limit.slot(user):` one request in flight, or RequestError 429 past the limit."""
         if self.active[user] >= self.limit:
             raise RequestError("limit", f"More than {self.limit} concurrent requests.", limit=self.name, status=429)
         self.active[user] += 1
-        try:
-            yield
-        finally:
-            self.active[user] -= 1
-            if not self.active[user]:
-                del self.active[user]
+        return _Slot(self, user)
+
+
+class _Slot:
+    """Taken when created; given back when its block ends (a class: it is on every request's path)."""
+
+    __slots__ = ("limit", "user")
+
+    def __init__(self, limit: ConcurrencyLimit, user: str):
+        self.limit = limit
+        self.user = user
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        active = self.limit.active
+        active[self.user] -= 1
+        if not active[self.user]:
+            del active[self.user]

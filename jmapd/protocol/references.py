@@ -10,7 +10,10 @@ from .pointer import PointerError, evaluate
 
 def resolve(args: dict[str, Any], responses: list[list[Any]]) -> dict[str, Any]:
     """Arguments with every `#name` reference replaced by the value it points at."""
-    if not any(key.startswith("#") for key in args):
+    for key in args:
+        if key[:1] == "#":
+            break
+    else:
         return args
     resolved: dict[str, Any] = {}
     for key, value in args.items():

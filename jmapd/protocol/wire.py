@@ -16,6 +16,7 @@ class Request(msgspec.Struct):
 
 
 _json_decoder = msgspec.json.Decoder()
+_request_decoder = msgspec.json.Decoder(Request)
 _encoder = msgspec.json.Encoder()
 encode_json = _encoder.encode
 
@@ -37,18 +38,26 @@ def _depth_ok(value: Any, limit: int) -> bool:
 
 
 def decode_request(body: bytes) -> Request:
-    """Raw bytes to a Request, telling apart bad JSON (notJSON) from a bad shape (notRequest)."""
+    """Raw bytes to a Request, telling apart bad JSON (notJSON) from a bad shape (notRequest).
+
+    Decoded straight into the Request type; a server MUST ignore Request properties it does not
+    understand (RFC 8620 §3.3), and msgspec skips unknown fields.
+    """
     try:
-        raw = _json_decoder.decode(body)
+        request = _request_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        try:
+            _json_decoder.decode(body)
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+            pass
+        else:
+            raise RequestError("notRequest", f"The request does not match the Request type: {exc}") from None
+        raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     # Nesting can be no deeper than the number of opening brackets: count them at C speed first.
-    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and not _depth_ok(raw, MAX_DEPTH):
+    # (methodCalls is one level below the Request object, so its own depth limit is one less.)
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and not _depth_ok(
+            [list(call) for call in request.methodCalls], MAX_DEPTH - 1):
         raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
-    if isinstance(raw, dict):
-        # A server MUST ignore Request properties it does not understand (RFC 8620 §3.3).
-        raw = {k: v for k, v in raw.items() if k in ("using", "methodCalls", "createdIds")}
-    try:
-        return msgspec.convert(raw, Request)
-    except msgspec.ValidationError as exc:
-        raise RequestError("notRequest", f"The request does not match the Request type: {exc}") from None
+    return request

@@ -95,6 +95,21 @@ def test_deep_json_is_rejected_cleanly(client):
     assert problem(r)["type"] == URN + "notJSON"
 
 
+def test_nesting_limit_is_exact(client):
+    """RFC 8620 §8.4: the server bounds JSON nesting (64 levels, the Request object being the first):
+    a request nested exactly that deep runs, one level more is refused as notJSON."""
+    def request(lists: int) -> bytes:
+        # Request, methodCalls, the call and its arguments are four levels; then `lists` arrays.
+        return (b'{"using":["' + CORE.encode() + b'"],"methodCalls":[["Core/echo",{"a":'
+                + b"[" * lists + b"]" * lists + b'},"c"]]}')
+
+    ok = client.http.post(client.api_url, content=request(60), headers={"content-type": "application/json"})
+    assert ok.status_code == 200 and ok.json()["methodResponses"][0][0] == "Core/echo"
+    deep = client.http.post(client.api_url, content=request(61), headers={"content-type": "application/json"})
+    assert deep.status_code == 400
+    assert problem(deep)["type"] == URN + "notJSON"
+
+
 def test_response_carries_session_state(client):
     """RFC 8620 §3.4: every Response has sessionState equal to the Session's state."""
     body = client.request([["Core/echo", {}, "c"]], using=[CORE])
