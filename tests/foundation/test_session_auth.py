@@ -118,13 +118,28 @@ def test_cors_preflight_on_loopback(live):
 
 
 def test_cors_configured_origins():
-    """CORS: with configured origins, only those are allowed."""
+    """CORS: with configured origins, only those are allowed, on preflights and on the API calls
+    themselves (including their errors)."""
     with LiveServer(cors_origins=["https://good.example"]) as server:
         def preflight(origin):
             return httpx.options(server.url + "/jmap/api", headers={
                 "origin": origin, "access-control-request-method": "POST"})
         assert preflight("https://good.example").headers.get("access-control-allow-origin") == "https://good.example"
         assert "access-control-allow-origin" not in preflight("https://evil.example").headers
+
+        server.add_user("cors", "pw")
+        body = {"using": ["urn:ietf:params:jmap:core"], "methodCalls": [["Core/echo", {}, "c"]]}
+
+        def call(origin, auth=("cors", "pw")):
+            return httpx.post(server.url + "/jmap/api/", json=body, auth=auth, headers={"origin": origin})
+        good = call("https://good.example")
+        assert good.status_code == 200 and good.json()["methodResponses"] == [["Core/echo", {}, "c"]]
+        assert good.headers["access-control-allow-origin"] == "https://good.example"
+        assert "access-control-allow-origin" not in call("https://evil.example").headers
+        # A browser must be able to read why it was refused.
+        refused = call("https://good.example", auth=("cors", "wrong"))
+        assert refused.status_code == 401
+        assert refused.headers["access-control-allow-origin"] == "https://good.example"
 
 
 def test_forwarded_headers_only_from_trusted_proxies():
