@@ -11,7 +11,12 @@ queries without loading again.
   goes on merging segments in the background; the queries are measured once it has settled.
 - mailbox view: Email/query {inMailbox: Inbox} sorted receivedAt descending, collapseThreads, limit 50,
   position on one of the first five pages, plus Email/get of the list-view properties through a
-  back-reference to the ids, in one request; 500 requests.
+  back-reference to the ids, in one request; 500 requests. Repeated pages are answered from what
+  the server keeps between requests (query answers by state, each Email's list-view JSON), as a
+  client refreshing its view is.
+- mailbox view after a change: the same, 200 times, each after an Email/set (not timed) toggles
+  $flagged on a random email of the account: the account's state moved, so the query runs again
+  (the renderings of unchanged emails stay).
 - text search: Email/query {text: word} limit 50 (+ calculateTotal), 100 requests, each for a
   different word, from rare to common (see search_words). Server time comes from the Server-Timing
   header.
@@ -56,6 +61,16 @@ def timed(jmap: JmapSession, calls) -> tuple[float, float, list]:
     return wall, float(r.headers["server-timing"].split("dur=")[1]), r.json()["methodResponses"]
 
 
+def view_calls(account_id: str, mailbox_id: str, position: int) -> list:
+    """One page of a mailbox view: the query and the list-view properties of its emails."""
+    return [["Email/query", {"accountId": account_id, "filter": {"inMailbox": mailbox_id},
+                             "sort": [{"property": "receivedAt", "isAscending": False}],
+                             "collapseThreads": True, "position": position, "limit": 50,
+                             "calculateTotal": True}, "q"],
+            ["Email/get", {"accountId": account_id, "properties": LIST_VIEW,
+                           "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]]
+
+
 def email_total(jmap: JmapSession) -> int:
     return jmap.call([["Email/query", {"accountId": jmap.account_id, "calculateTotal": True, "limit": 0},
                        "t"]])[0][1]["total"]
@@ -94,6 +109,7 @@ def main() -> dict:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-attachment-bytes", type=int, default=200000)
     parser.add_argument("--views", type=int, default=500)
+    parser.add_argument("--views-after-change", type=int, default=200)
     parser.add_argument("--searches", type=int, default=100)
     parser.add_argument("--data", help="data folder to use and keep; an account already loaded with the same "
                                        "dataset is measured without loading it again")
@@ -117,19 +133,24 @@ def main() -> dict:
         rng = random.Random(args.seed)
         wall, server = [], []
         for _ in range(args.views):
-            calls = [["Email/query", {"accountId": jmap.account_id, "filter": {"inMailbox": inbox},
-                                      "sort": [{"property": "receivedAt", "isAscending": False}],
-                                      "collapseThreads": True, "position": 50 * rng.randrange(5), "limit": 50,
-                                      "calculateTotal": True}, "q"],
-                     ["Email/get", {"accountId": jmap.account_id, "properties": LIST_VIEW,
-                                    "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]]
-            w, s, out = timed(jmap, calls)
+            w, s, out = timed(jmap, view_calls(jmap.account_id, inbox, 50 * rng.randrange(5)))
             query = out[0][1]
             assert len(out[1][1]["list"]) == min(50, max(0, query["total"] - query["position"])), out
             wall.append(w)
             server.append(s)
         result["mailbox_view_ms"] = {"wall": stats(wall), "server": stats(server)}
         print(f"mailbox view: {result['mailbox_view_ms']}", flush=True)
+        all_ids = jmap.call([["Email/query", {"accountId": jmap.account_id, "limit": 5000}, "a"]])[0][1]["ids"]
+        wall, server = [], []
+        for i in range(args.views_after_change):
+            jmap.call([["Email/set", {"accountId": jmap.account_id, "update": {
+                rng.choice(all_ids): {"keywords/$flagged": True if i % 2 == 0 else None}}}, "f"]])
+            w, s, out = timed(jmap, view_calls(jmap.account_id, inbox, 50 * rng.randrange(5)))
+            assert out[0][0] == "Email/query" and out[1][0] == "Email/get", out
+            wall.append(w)
+            server.append(s)
+        result["mailbox_view_after_change_ms"] = {"wall": stats(wall), "server": stats(server)}
+        print(f"mailbox view after a change: {result['mailbox_view_after_change_ms']}", flush=True)
         wall, server = [], []
         for word in search_words(args.searches):
             w, s, _ = timed(jmap, [["Email/query", {"accountId": jmap.account_id, "filter": {"text": word},
