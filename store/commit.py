@@ -83,7 +83,7 @@ class GroupCommitter:
                     wtxn = WriteTxn(child, self.dbs, self.env)
                     try:
                         pending.result = pending.fn(wtxn)
-                        wtxn.flush_touches()
+                        wtxn.finish()
                         child.commit()
                         touched |= wtxn.touched
                     except lmdb.MapFullError:

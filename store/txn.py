@@ -60,8 +60,7 @@ class ReadTxn:
     # -- change log --------------------------------------------------------------------------------
     def state(self, account_id: str, kind: str) -> int:
         """The modseq of the newest change of this type: the JMAP state of the type."""
-        raw = self.txn.get(keys.counter(account_id, "state:" + kind), db=self.dbs["counters"])
-        return 0 if raw is None else from_u64(raw)
+        return self.counter(account_id, "state:" + kind)
 
     def states(self, account_id: str) -> dict[str, int]:
         """The state of every type the account has changed, by type name."""
@@ -91,8 +90,7 @@ class ReadTxn:
 
     def log_floor(self, account_id: str, kind: str) -> int:
         """Changes at or before this modseq are no longer in the log (0 while nothing was pruned)."""
-        raw = self.txn.get(keys.counter(account_id, "floor:" + kind), db=self.dbs["counters"])
-        return 0 if raw is None else from_u64(raw)
+        return self.counter(account_id, "floor:" + kind)
 
     def counter(self, account_id: str, name: str) -> int:
         raw = self.txn.get(keys.counter(account_id, name), db=self.dbs["counters"])
@@ -109,6 +107,10 @@ class WriteTxn(ReadTxn):
         self.pending_touches: dict[tuple[str, str, str], set[str]] = {}
         # Per-transaction memo for derived lookups (e.g. which mailbox is the trash).
         self.memo: dict[object, object] = {}
+        # Counters as this transaction has set them (None: dropped), written once by finish().
+        # Every change bumps a few of them (modseq, the type's state, ids, totals), so an import
+        # of a hundred messages would otherwise read and rewrite the same keys hundreds of times.
+        self._counters: dict[bytes, int | None] = {}
 
     @contextmanager
     def savepoint(self) -> Iterator["WriteTxn"]:
@@ -122,12 +124,14 @@ class WriteTxn(ReadTxn):
         self.txn = child
         touches = {key: set(props) for key, props in self.pending_touches.items()}
         touched = set(self.touched)
+        counters = dict(self._counters)
         try:
             yield self
         except BaseException:
             child.abort()
             self.pending_touches = touches
             self.touched = touched
+            self._counters = counters
             self.memo.clear()
             raise
         else:
@@ -135,13 +139,32 @@ class WriteTxn(ReadTxn):
         finally:
             self.txn = parent
 
+    # -- counters, written back by finish() -------------------------------------------------------
+    def counter(self, account_id: str, name: str) -> int:
+        key = keys.counter(account_id, name)
+        if key in self._counters:
+            return self._counters[key] or 0
+        raw = self.txn.get(key, db=self.dbs["counters"])
+        return 0 if raw is None else from_u64(raw)
+
+    def states(self, account_id: str) -> dict[str, int]:
+        out = super().states(account_id)
+        p = keys.counter(account_id, "state:")
+        for key, value in self._counters.items():
+            if key.startswith(p):
+                if value is None:
+                    out.pop(key[len(p):].decode(), None)
+                else:
+                    out[key[len(p):].decode()] = value
+        return out
+
     def bump(self, account_id: str, name: str, by: int = 1) -> int:
         value = self.counter(account_id, name) + by
-        self.txn.put(keys.counter(account_id, name), u64(value), db=self.dbs["counters"])
+        self._counters[keys.counter(account_id, name)] = value
         return value
 
     def drop_counter(self, account_id: str, name: str) -> None:
-        self.txn.delete(keys.counter(account_id, name), db=self.dbs["counters"])
+        self._counters[keys.counter(account_id, name)] = None
 
     def new_id(self, account_id: str, kind: str, prefix: str) -> str:
         return prefix + encode_counter(self.bump(account_id, "id:" + kind))
@@ -151,7 +174,7 @@ class WriteTxn(ReadTxn):
         self.txn.put(
             keys.change(account_id, kind, modseq), encode(Change(record_id, what, props)), db=self.dbs["changes"]
         )
-        self.txn.put(keys.counter(account_id, "state:" + kind), u64(modseq), db=self.dbs["counters"])
+        self._counters[keys.counter(account_id, "state:" + kind)] = modseq
         self.touched.add((account_id, kind))
         return modseq
 
@@ -180,11 +203,19 @@ class WriteTxn(ReadTxn):
         """
         self.pending_touches.setdefault((account_id, kind, record_id), set()).update(props)
 
-    def flush_touches(self) -> None:
+    def finish(self) -> None:
+        """Log the pending touches and write the counters back: the last step before commit."""
         for (account_id, kind, record_id), props in self.pending_touches.items():
             if self.exists(account_id, kind, record_id):
                 self._log(account_id, kind, record_id, UPDATED, sorted(props))
         self.pending_touches.clear()
+        db = self.dbs["counters"]
+        for key, value in self._counters.items():
+            if value is None:
+                self.txn.delete(key, db=db)
+            else:
+                self.txn.put(key, u64(value), db=db)
+        self._counters.clear()
 
     def destroy(self, account_id: str, kind: str, record_id: str) -> None:
         self.txn.delete(keys.record(account_id, kind, record_id), db=self.dbs["records"])

@@ -97,19 +97,21 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(entry, SetError):
                     raise entry
                 item, (raw, given_blob_id, summary, received_at) = entry
-                with txn.savepoint():
-                    mailboxes = placement.mailbox_ids(ctx, txn, account_id, item.get("mailboxIds"))
-                    keywords = placement.keywords(item.get("keywords"))
-                    # A part of another message (e.g. an attached message/rfc822) becomes a blob of its own.
-                    blob_id = given_blob_id
-                    if blob_ref(txn, account_id, given_blob_id) is None:
-                        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
-                    email_id, record = insert_email(
-                        txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(summary),
-                        mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
+                mailboxes = placement.mailbox_ids(ctx, txn, account_id, item.get("mailboxIds"))
+                keywords = placement.keywords(item.get("keywords"))
             except SetError as exc:
                 not_created[creation_id] = exc.to_json()
                 continue
+            # Everything that can reject one item is checked above, before its first write; what
+            # follows succeeds or fails the whole request (the store aborts its transaction), so
+            # items need no savepoint of their own, whose nested commit would cost more than the
+            # item's writes. A part of another message (e.g. an attached message/rfc822) becomes a blob of its own.
+            blob_id = given_blob_id
+            if blob_ref(txn, account_id, given_blob_id) is None:
+                blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
+            email_id, record = insert_email(
+                txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(summary),
+                mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
             ctx.created(creation_id, email_id)
             summaries[(account_id, email_id)] = summary
             created[creation_id] = {"id": email_id, "blobId": blob_id, "threadId": record.thread_id,

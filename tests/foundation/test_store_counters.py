@@ -1,0 +1,86 @@
+"""Counters (states, modseqs, id sequences, totals) as a write transaction holds them until commit.
+
+A write keeps the counters it bumps in memory and writes them once at the end; these tests hold it
+to the same answers as writing each bump through: what the write itself reads, what survives a
+savepoint that fails, and what a failed write leaves behind.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from store import Store
+from store.records import Mailbox
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(str(tmp_path))
+    yield s
+    s.close()
+
+
+def test_a_write_reads_its_own_counters_and_they_survive_the_commit(store):
+    """RFC 8620 §5.1: the state string changes whenever the data changes; a method that created a
+    record reports the new state in the same response, so the write must read its own bumps."""
+    def work(txn):
+        before = txn.state("acct", "Mailbox")
+        txn.create("acct", "Mailbox", "m1", Mailbox(name="one"))
+        txn.create("acct", "Mailbox", "m2", Mailbox(name="two"))
+        return before, txn.state("acct", "Mailbox"), txn.states("acct"), txn.new_id("acct", "Mailbox", "M")
+
+    before, after, states, new_id = store.write(work)
+    assert before == 0 and after == 2
+    assert states == {"Mailbox": 2}
+    assert new_id == "M1"
+    with store.read() as txn:
+        assert txn.state("acct", "Mailbox") == 2
+        assert txn.states("acct") == {"Mailbox": 2}
+        assert [m for m, _ in txn.changes_since("acct", "Mailbox", 0)] == [1, 2]
+    assert store.write(lambda txn: txn.new_id("acct", "Mailbox", "M")) == "M2"
+
+
+def test_a_failed_savepoint_takes_its_counters_back(store):
+    """RFC 8620 §5.3: a create that fails leaves no trace, so the state it would have moved stays."""
+    def work(txn):
+        txn.create("acct", "Mailbox", "kept", Mailbox(name="kept"))
+        with pytest.raises(ValueError):
+            with txn.savepoint():
+                txn.create("acct", "Mailbox", "lost", Mailbox(name="lost"))
+                txn.bump("acct", "count:Mailbox", 5)
+                raise ValueError("rejected")
+        return txn.state("acct", "Mailbox"), txn.counter("acct", "count:Mailbox")
+
+    assert store.write(work) == (1, 0)
+    with store.read() as txn:
+        assert txn.state("acct", "Mailbox") == 1
+        assert txn.get("acct", "Mailbox", "lost", Mailbox) is None
+        assert [c.id for _, c in txn.changes_since("acct", "Mailbox", 0)] == ["kept"]
+
+
+def test_a_write_that_raises_leaves_no_counter_behind(store):
+    """A write that fails as a whole commits nothing, its counters included (RFC 8620 §5.3)."""
+    store.write(lambda txn: txn.create("acct", "Mailbox", "m1", Mailbox(name="one")))
+
+    def failing(txn):
+        txn.create("acct", "Mailbox", "m2", Mailbox(name="two"))
+        txn.bump("acct", "count:Mailbox")
+        raise RuntimeError("broken")
+
+    with pytest.raises(RuntimeError):
+        store.write(failing)
+    with store.read() as txn:
+        assert txn.state("acct", "Mailbox") == 1
+        assert txn.counter("acct", "count:Mailbox") == 0
+
+
+def test_a_dropped_counter_reads_as_zero_and_leaves_the_states(store):
+    store.write(lambda txn: txn.create("acct", "Mailbox", "m1", Mailbox(name="one")))
+
+    def drop(txn):
+        txn.drop_counter("acct", "state:Mailbox")
+        return txn.state("acct", "Mailbox"), txn.states("acct")
+
+    assert store.write(drop) == (0, {})
+    with store.read() as txn:
+        assert txn.states("acct") == {}
