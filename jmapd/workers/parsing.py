@@ -21,6 +21,7 @@ from index.workers import WorkerError, WorkerProcess
 
 from ..mime import EmailSummary, parse_message, summarize
 from ..mime.dates import date_to_epoch
+from ..mime.subjects import base_subject
 
 log = logging.getLogger("jmapd.parsing")
 
@@ -32,11 +33,13 @@ PARSE_DEADLINE_S = 30.0
 
 
 class ParsedMessage(msgspec.Struct, array_like=True):
-    """What an import needs of a message: its summary, and the date of its topmost Received header
-    (RFC 8621 §4.8: the default receivedAt), None when there is none that parses."""
+    """What an import needs of a message: its summary; the date of its topmost Received header
+    (RFC 8621 §4.8: the default receivedAt), None when there is none that parses; and the subject
+    that threading compares, worked out here rather than in the store's single writer."""
 
     summary: EmailSummary
     received_at: int | None
+    thread_subject: str
 
 
 def received_time(message) -> int | None:
@@ -52,7 +55,8 @@ def received_time(message) -> int | None:
 
 def parse_for_import(raw: bytes, blob_id: str) -> ParsedMessage:
     message = parse_message(raw, blob_id)
-    return ParsedMessage(summarize(message), received_time(message))
+    summary = summarize(message)
+    return ParsedMessage(summary, received_time(message), base_subject(summary.subject))
 
 
 def _parse_batch(items: list[tuple[bytes, str]]) -> bytes:

@@ -54,7 +54,8 @@ def read_item(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, int
 
 
 def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, Any]:
-    """Per creation id: (item, (raw, blob id, summary, receivedAt)), or the SetError to report.
+    """Per creation id: (item, (raw, blob id, summary, receivedAt, thread subject)), or the SetError
+    to report.
 
     The messages of a large batch are parsed in worker processes (jmapd/workers/parsing.py).
     """
@@ -71,7 +72,7 @@ def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, 
     now = int(time.time())
     for (creation_id, (raw, blob_id, received_at)), facts in zip(todo, parsed):
         when = received_at if received_at is not None else facts.received_at or now
-        read[creation_id] = (emails[creation_id], (raw, blob_id, facts.summary, when))
+        read[creation_id] = (emails[creation_id], (raw, blob_id, facts.summary, when, facts.thread_subject))
     return read
 
 
@@ -96,7 +97,7 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             try:
                 if isinstance(entry, SetError):
                     raise entry
-                item, (raw, given_blob_id, summary, received_at) = entry
+                item, (raw, given_blob_id, summary, received_at, thread_subject) = entry
                 mailboxes = placement.mailbox_ids(ctx, txn, account_id, item.get("mailboxIds"))
                 keywords = placement.keywords(item.get("keywords"))
             except SetError as exc:
@@ -111,7 +112,7 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
                 blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
             email_id, record = insert_email(
                 txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(summary),
-                mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
+                mailbox_ids=mailboxes, keywords=keywords, received_at=received_at, subject_key=thread_subject)
             ctx.created(creation_id, email_id)
             summaries[(account_id, email_id)] = summary
             created[creation_id] = {"id": email_id, "blobId": blob_id, "threadId": record.thread_id,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 _FORBIDDEN = set('(){]%*"\\')
+# Visible ASCII but the characters IMAP atoms forbid, 1 to 255 of them.
+_KEYWORD = re.compile("[%s]{1,255}" % "".join(re.escape(chr(c)) for c in range(0x21, 0x7F)
+                                               if chr(c) not in _FORBIDDEN))
 SEEN, DRAFT = "$seen", "$draft"
 
 
 def valid_keyword(keyword: object) -> bool:
-    return (isinstance(keyword, str) and 1 <= len(keyword) <= 255
-            and all(0x21 <= ord(ch) <= 0x7E and ch not in _FORBIDDEN for ch in keyword))
+    return isinstance(keyword, str) and _KEYWORD.fullmatch(keyword) is not None
 
 
 def normalize(keywords: Iterable[str]) -> list[str]:

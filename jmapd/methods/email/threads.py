@@ -10,27 +10,12 @@ immutable (RFC 8621 §4.1.1), so threads are never merged.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from store import ReadTxn, WriteTxn
 
 from ...mime import EmailSummary
 
-_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|sv|antw|vs|ref|tr|wg)\s*(?:\[\d+\])?\s*[:：]\s*|\[[^\]]{1,40}\]\s*)",
-                     re.IGNORECASE)
-_TRAILER = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
 MAX_KEY = 400  # LMDB keys are at most 511 octets
-
-
-def base_subject(subject: str | None) -> str:
-    """The subject without reply/forward prefixes and list tags (in the spirit of RFC 5256 §2.1)."""
-    text = _SPACE.sub(" ", subject or "").strip()
-    while True:
-        stripped = _TRAILER.sub("", _PREFIX.sub("", text, count=1)).strip()
-        if stripped == text:
-            return text.casefold()
-        text = stripped
 
 
 def mentioned_ids(summary: EmailSummary) -> list[str]:

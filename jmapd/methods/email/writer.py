@@ -14,10 +14,11 @@ from store.codec import u64
 from store.records import Mailbox
 
 from ...mime import EmailSummary
+from ...mime.subjects import base_subject
 from ..mailbox.counts import adjust_counts
 from .keywords import is_unread
 from .records import EmailRecord, IndexEvent, ThreadRecord, ThreadStats
-from .threads import base_subject, find_thread, remember_ids
+from .threads import find_thread, remember_ids
 
 EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
 SEARCH_FEED = "search"
@@ -115,9 +116,12 @@ def _recount(txn: WriteTxn, account_id: str, thread_id: str, old: Placement, new
 
 # -- the three changes -----------------------------------------------------------------------------
 def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, summary: EmailSummary,
-                 mailbox_ids: list[str], keywords: list[str], received_at: int) -> tuple[str, EmailRecord]:
-    """Create an Email (mailboxes and keywords already validated) and place it in a thread."""
-    subject_key = base_subject(summary.subject)
+                 mailbox_ids: list[str], keywords: list[str], received_at: int,
+                 subject_key: str | None = None) -> tuple[str, EmailRecord]:
+    """Create an Email (mailboxes and keywords already validated) and place it in a thread.
+    `subject_key` is base_subject(summary.subject), when the caller has it already."""
+    if subject_key is None:
+        subject_key = base_subject(summary.subject)
 
     def thread_subject(thread_id: str) -> str | None:
         thread = txn.get(account_id, THREAD, thread_id, ThreadRecord)
