@@ -1,8 +1,8 @@
 """Requests/s and latency of Core/echo and Mailbox/get against a running jmapd over loopback, beside
 a bare Starlette endpoint returning the same bytes (the floor of this stack on this machine).
 
-    .venv/bin/python bench/http_floor.py [--duration 3] [--concurrency 8] [--rounds 7]
-                                         [--workers 1,2] [--data DIR]
+    .venv/bin/python bench/http_floor.py [--duration 1.5] [--warmup 0.25] [--concurrency 8]
+                                         [--rounds 15] [--workers 1,2] [--data DIR]
 
 Dataset: a fresh account with the six default mailboxes (Mailbox/get of all of them, ~4 KB response).
 With --data DIR (a folder loaded by `bench/query_bench.py --data DIR`), also the mailbox view: the
@@ -11,8 +11,9 @@ plus Email/get of the list-view properties by back-reference), against the floor
 same bytes.
 
 Each worker count is measured for both servers (the floor is served as jmapd is). This machine's
-speed drifts by a fifth over minutes, so jmapd and the floor are measured back to back for each
-request, for several rounds, and each figure is the median of its rounds.
+speed drifts, by a fifth or more within minutes, so jmapd and the floor take turns in short
+rounds for each request, and each figure is the median of its rounds (the ratio, the median of
+the rounds' ratios).
 """
 
 from __future__ import annotations
@@ -71,10 +72,10 @@ def measure(data: str | None, workers: int, args) -> dict:
             with floor_server(answer, workers=workers) as floor_url:
                 for _ in range(args.rounds):
                     entry["jmapd"].append(run(session["apiUrl"], payload, headers, duration=args.duration,
-                                              concurrency=args.concurrency, warmup=0.5).summary())
+                                              concurrency=args.concurrency, warmup=args.warmup).summary())
                     entry["floor"].append(run(floor_url, payload, {"Content-Type": "application/json"},
                                               duration=args.duration, concurrency=args.concurrency,
-                                              warmup=0.5).summary())
+                                              warmup=args.warmup).summary())
     results = {}
     for name, entry in rounds.items():
         jmapd, floor = median_summary(entry["jmapd"]), median_summary(entry["floor"])
@@ -87,9 +88,10 @@ def measure(data: str | None, workers: int, args) -> dict:
 
 def main() -> dict:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=1.5, help="seconds per round and server")
+    parser.add_argument("--warmup", type=float, default=0.25, help="seconds before each round's measurement")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--workers", default=f"1,{os.cpu_count() or 1}",
                         help="worker process counts to measure, comma-separated (default: 1 and one per core)")
     parser.add_argument("--data", help="a loaded data folder: adds the mailbox view")
