@@ -106,7 +106,8 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             # Everything that can reject one item is checked above, before its first write; what
             # follows succeeds or fails the whole request (the store aborts its transaction), so
             # items need no savepoint of their own, whose nested commit would cost more than the
-            # item's writes. A part of another message (e.g. an attached message/rfc822) becomes a blob of its own.
+            # item's writes. A part of another message (e.g. an attached message/rfc822) becomes a
+            # blob of its own.
             blob_id = given_blob_id
             if blob_ref(txn, account_id, given_blob_id) is None:
                 blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
