@@ -54,6 +54,9 @@ while (($#)); do
 done
 
 [[ -x "$BIN/jmapd" ]] || die "no $BIN/jmapd: run 'make install' first"
+# The commit measured, taken now: the run lasts long enough for the checkout to move meanwhile.
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]] && COMMIT+=" with uncommitted changes"
 [[ -x "$PEER/setup.sh" ]] || die "no Cyrus peer scripts in $PEER (set CYRUS_PEER)"
 (($(id -u) == 0)) || die "must run as root: the Cyrus peer's setup.sh installs packages and master starts as root"
 
@@ -192,7 +195,7 @@ command="bench/compare.sh --count $COUNT --duration $DURATION --concurrency $CON
 shim=$([[ "${CYRUSPEER_NODELAY:-1}" == 1 ]] && echo on || echo off)
 cyrus_label="$(dpkg-query -W -f='${Version}' cyrus-imapd 2>/dev/null || echo 3.6) (TCP_NODELAY shim $shim)"
 report_options=(--count "$COUNT" --duration "$DURATION" --concurrency "$CONCURRENCY" --scenarios "${SCENARIOS[@]}"
-                --cyrus-label "$cyrus_label" --command "$command")
+                --cyrus-label "$cyrus_label" --command "$command" --jmapd-commit "$COMMIT")
 [[ -n "$JSON_OUT" ]] && report_options+=(--json-out "$JSON_OUT")
 [[ -n "$MARKDOWN_OUT" ]] && report_options+=(--markdown-out "$MARKDOWN_OUT")
 "$BIN/python" "$HERE/compare_report.py" "$RESULTS" "${report_options[@]}"

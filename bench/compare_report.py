@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--cyrus-label", default="3.6", help="Cyrus' version and settings worth naming")
     parser.add_argument("--command", default="bench/compare.sh", help="the command line, for the markdown")
+    parser.add_argument("--jmapd-commit", help="the commit of jmapd measured, for the markdown")
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS)
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--markdown-out", type=Path)
@@ -171,6 +172,8 @@ def main() -> None:
         jmapd_version = version("jmapd")
     except PackageNotFoundError:
         jmapd_version = "(unknown version)"
+    if args.jmapd_commit:
+        jmapd_version += f" (commit {args.jmapd_commit})"
     report = {"count": args.count, "duration_s": args.duration, "concurrency": args.concurrency,
               "command": args.command, "versions": {"jmapd": jmapd_version, "cyrus": args.cyrus_label},
               **collect(args.results, args.scenarios)}
