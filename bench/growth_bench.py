@@ -23,7 +23,7 @@ import random
 from contextlib import ExitStack
 
 from mailbox_setup import JmapSession
-from query_bench import stats, timed, view_calls
+from query_bench import email_total, stats, timed, view_calls
 from servers import jmapd_server, wait_index_settled
 
 
@@ -38,8 +38,7 @@ class Account:
             ["Email/query", {"accountId": account, "limit": 5000}, "e"]])
         self.inbox = next(m["id"] for m in responses[0][1]["list"] if m["role"] == "inbox")
         self.email_ids = responses[1][1]["ids"]
-        self.total = self.jmap.call([["Email/query", {"accountId": account, "calculateTotal": True,
-                                                      "limit": 0}, "t"]])[0][1]["total"]
+        self.total = email_total(self.jmap)
         self.server: list[float] = []
         self.wall: list[float] = []
 

@@ -107,10 +107,10 @@ class WriteTxn(ReadTxn):
         self.pending_touches: dict[tuple[str, str, str], set[str]] = {}
         # Per-transaction memo for derived lookups (e.g. which mailbox is the trash).
         self.memo: dict[object, object] = {}
-        # Counters as this transaction has set them (None: dropped), written once by finish().
+        # Counters as this transaction has set them, written once by finish().
         # Every change bumps a few of them (modseq, the type's state, ids, totals), so an import
         # of a hundred messages would otherwise read and rewrite the same keys hundreds of times.
-        self._counters: dict[bytes, int | None] = {}
+        self._counters: dict[bytes, int] = {}
 
     @contextmanager
     def savepoint(self) -> Iterator["WriteTxn"]:
@@ -143,28 +143,20 @@ class WriteTxn(ReadTxn):
     def counter(self, account_id: str, name: str) -> int:
         key = keys.counter(account_id, name)
         if key in self._counters:
-            return self._counters[key] or 0
+            return self._counters[key]
         raw = self.txn.get(key, db=self.dbs["counters"])
         return 0 if raw is None else from_u64(raw)
 
     def states(self, account_id: str) -> dict[str, int]:
         out = super().states(account_id)
         p = keys.counter(account_id, "state:")
-        for key, value in self._counters.items():
-            if key.startswith(p):
-                if value is None:
-                    out.pop(key[len(p):].decode(), None)
-                else:
-                    out[key[len(p):].decode()] = value
+        out.update((key[len(p):].decode(), value) for key, value in self._counters.items() if key.startswith(p))
         return out
 
     def bump(self, account_id: str, name: str, by: int = 1) -> int:
         value = self.counter(account_id, name) + by
         self._counters[keys.counter(account_id, name)] = value
         return value
-
-    def drop_counter(self, account_id: str, name: str) -> None:
-        self._counters[keys.counter(account_id, name)] = None
 
     def new_id(self, account_id: str, kind: str, prefix: str) -> str:
         return prefix + encode_counter(self.bump(account_id, "id:" + kind))
@@ -211,10 +203,7 @@ class WriteTxn(ReadTxn):
         self.pending_touches.clear()
         db = self.dbs["counters"]
         for key, value in self._counters.items():
-            if value is None:
-                self.txn.delete(key, db=db)
-            else:
-                self.txn.put(key, u64(value), db=db)
+            self.txn.put(key, u64(value), db=db)
         self._counters.clear()
 
     def destroy(self, account_id: str, kind: str, record_id: str) -> None:

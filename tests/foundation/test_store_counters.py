@@ -73,14 +73,3 @@ def test_a_write_that_raises_leaves_no_counter_behind(store):
         assert txn.state("acct", "Mailbox") == 1
         assert txn.counter("acct", "count:Mailbox") == 0
 
-
-def test_a_dropped_counter_reads_as_zero_and_leaves_the_states(store):
-    store.write(lambda txn: txn.create("acct", "Mailbox", "m1", Mailbox(name="one")))
-
-    def drop(txn):
-        txn.drop_counter("acct", "state:Mailbox")
-        return txn.state("acct", "Mailbox"), txn.states("acct")
-
-    assert store.write(drop) == (0, {})
-    with store.read() as txn:
-        assert txn.states("acct") == {}
