@@ -11,10 +11,10 @@ For each count N (in a data folder kept under --work, so a second run skips the 
    folder, with the server's memory at the end.
 Then bench/growth_bench.py: the smallest and the largest account side by side, for how the
 mailbox view's cost grows. On the largest account, bench/http_floor.py: jmapd beside a bare
-Starlette endpoint answering the same bytes. And bench/import_bench.py --count 20000: import of the full dataset (attachments
-up to 10 MB) and Email/get of 50 list-view emails. The side-by-side run against Cyrus is
-`make compare`; the tables it has left in bench/out/compare-COUNT.md are included as they were
-measured.
+Starlette endpoint answering the same bytes. And bench/import_bench.py --count 20000: import of
+the full dataset (attachments up to 10 MB) and Email/get of 50 list-view emails. The side-by-side
+run against Cyrus is `make compare`; the tables it has left in bench/out/compare-COUNT.md are
+included as they were measured.
 """
 
 from __future__ import annotations
