@@ -26,25 +26,18 @@ import statistics
 import httpx
 
 from loadgen import run
+from query_bench import view_calls
 from servers import basic, floor_server, jmapd_server
 
 USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]
 
 
-LIST_VIEW = ["id", "threadId", "mailboxIds", "keywords", "from", "to", "subject", "receivedAt", "size",
-             "preview", "hasAttachment"]
-
-
 def mailbox_view(api_url: str, headers: dict[str, str], account: str) -> dict:
+    """query_bench's mailbox view, at the Inbox's first page."""
     mailboxes = httpx.post(api_url, headers=headers, json={"using": USING, "methodCalls": [
         ["Mailbox/get", {"accountId": account, "ids": None, "properties": ["role"]}, "0"]]}).json()
     inbox = next(m["id"] for m in mailboxes["methodResponses"][0][1]["list"] if m["role"] == "inbox")
-    return {"using": USING, "methodCalls": [
-        ["Email/query", {"accountId": account, "filter": {"inMailbox": inbox},
-                         "sort": [{"property": "receivedAt", "isAscending": False}], "collapseThreads": True,
-                         "limit": 50, "calculateTotal": True}, "q"],
-        ["Email/get", {"accountId": account, "properties": LIST_VIEW,
-                       "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]]}
+    return {"using": USING, "methodCalls": view_calls(account, inbox, 0)}
 
 
 def median_summary(runs: list[dict]) -> dict:

@@ -18,12 +18,11 @@ import sys
 import time
 
 from mailbox_setup import JmapSession, ensure_folders, import_all, upload_all
+from query_bench import LIST_VIEW
 from servers import jmapd_server
 
 from jmapd.seed import SeedOptions, iter_messages
 
-LIST_VIEW = ["id", "threadId", "mailboxIds", "keywords", "from", "to", "subject", "receivedAt", "size",
-             "preview", "hasAttachment"]
 
 
 def percentile(values: list[float], p: float) -> float:
