@@ -11,11 +11,11 @@ import uvicorn
 
 from store import Store
 
-from .accounts import create_user, generate_password
 from .config import Config
 from .http.app import create_app
-from .memory import limit_arenas
-from .services import Server
+from .mail.accounts import create_user, generate_password
+from .methods.services import Server
+from .workers.memory import limit_arenas
 
 FIRST_USER = "admin"
 CONFIG_ENV = "JMAPD_SERVE_CONFIG"

@@ -21,9 +21,9 @@ import uvicorn
 
 from store.records import User
 
-from .accounts import create_user
 from .config import Config
 from .http.app import create_app
+from .mail.accounts import create_user
 from .server import open_server, uvicorn_options
 
 

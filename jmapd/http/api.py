@@ -16,9 +16,9 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from ..methods.context import request_accounts
+from ..methods.services import Principal
 from ..protocol.errors import RequestError
 from ..protocol.wire import decode_request, encode_json
-from ..services import Principal
 from .auth import CHALLENGE
 from .body import read_body
 from .problems import http_exception_problem, http_problem, problem

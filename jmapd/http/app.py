@@ -6,6 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -14,27 +15,26 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from starlette.concurrency import run_in_threadpool
-
 from ..config import Config
 from ..methods import build_registry
 from ..methods.context import Context, accessible_accounts
+from ..methods.services import Server
 from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
-from ..services import Server
+from ..push import Broadcaster
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
+from .eventsource import eventsource
 from .limits import ConcurrencyLimit
 from .problems import http_exception_problem, problem
-from ..push import Broadcaster
-from .eventsource import eventsource
 from .session import server_capabilities, session_object
 from .state import AppState, app_state, require_user
 from .urls import UrlBuilder
+
 
 async def session(request: Request) -> Response:
     state = app_state(request)

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from store.blobs import put_blob
 
-from ..blobs import read_blob_any
+from ..mail.messages import read_blob_any
 from ..methods.context import accessible_accounts
 from ..protocol.wire import encode_json
 from .body import read_limited

@@ -11,8 +11,8 @@ import msgspec
 from store.records import Account, User
 
 from ..methods.email.sorting import SORT_PROPERTIES
+from ..methods.services import Server
 from ..protocol.capabilities import CORE, MAIL
-from ..services import Server
 from .urls import UrlBuilder
 
 DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"

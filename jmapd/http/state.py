@@ -10,11 +10,11 @@ from starlette.requests import HTTPConnection
 from store.records import User
 
 from ..config import Config
+from ..methods.services import Server
 from ..protocol.engine import Engine
-from ..services import Server
+from ..push import Broadcaster
 from .auth import CHALLENGE, Authenticator
 from .limits import ConcurrencyLimit
-from ..push import Broadcaster
 from .urls import UrlBuilder
 
 

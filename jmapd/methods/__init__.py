@@ -1,4 +1,8 @@
-"""JMAP method handlers, one package per data type; `build_registry` lists what the server speaks."""
+"""The JMAP frontend: method handlers over the mail layer, one package per data type.
+
+Arguments, properties, SetErrors and the generic standard methods live here; what a change does to
+the store is the mail layer's (jmapd/mail). `build_registry` lists what the server speaks.
+"""
 
 from __future__ import annotations
 

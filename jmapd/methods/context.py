@@ -13,7 +13,7 @@ from store.users import get_account
 from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION
 from ..protocol.engine import Call
 from ..protocol.errors import MethodError
-from ..services import Principal, Server
+from .services import Principal, Server
 
 # Capabilities every personal account carries; a data type's methods need its capability here.
 ACCOUNT_CAPABILITIES = (MAIL, SUBMISSION, VACATION, CORE)

@@ -20,8 +20,8 @@ from store import ReadTxn, Store, feed
 from store.blobs import read_blob
 from store.codec import decode
 
-from ..methods.email.records import EmailRecord, IndexEvent
-from ..methods.email.writer import SEARCH_FEED
+from ..mail.records import EmailRecord, IndexEvent
+from ..mail.writer import SEARCH_FEED
 from ..mime import EmailSummary, parse_message, summarize
 
 log = logging.getLogger("jmapd.indexer")

@@ -19,9 +19,7 @@ import msgspec
 
 from index.workers import WorkerError, WorkerProcess
 
-from ..mime import EmailSummary, parse_message, summarize
-from ..mime.dates import date_to_epoch
-from ..mime.subjects import base_subject
+from ..mail.parsing import ParsedMessage, parse_for_import
 
 log = logging.getLogger("jmapd.parsing")
 
@@ -30,33 +28,6 @@ MIN_POOLED_BATCH = 8
 #: A worker that has not parsed its share after this many seconds, plus one per MB of it, is
 #: killed and the share parsed in place (parsing runs at tens of MB/s).
 PARSE_DEADLINE_S = 30.0
-
-
-class ParsedMessage(msgspec.Struct, array_like=True):
-    """What an import needs of a message: its summary; the date of its topmost Received header
-    (RFC 8621 §4.8: the default receivedAt), None when there is none that parses; and the subject
-    that threading compares, worked out here rather than in the store's single writer."""
-
-    summary: EmailSummary
-    received_at: int | None
-    thread_subject: str
-
-
-def received_time(message) -> int | None:
-    for value in message.header("Received", "Raw", all=True) or []:
-        _, sep, date = value.rpartition(";")
-        if sep:
-            epoch = date_to_epoch(date.strip())
-            if epoch is not None:
-                return epoch
-        break
-    return None
-
-
-def parse_for_import(raw: bytes, blob_id: str) -> ParsedMessage:
-    message = parse_message(raw, blob_id)
-    summary = summarize(message)
-    return ParsedMessage(summary, received_time(message), base_subject(summary.subject))
 
 
 def _parse_batch(items: list[tuple[bytes, str]]) -> bytes:

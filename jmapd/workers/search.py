@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from store import ReadTxn, Store, feed
 
-from ..methods.email.writer import SEARCH_FEED
+from ..mail.writer import SEARCH_FEED
 from ..protocol.errors import MethodError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from jmapd.memory import give_back, limit_arenas
+from jmapd.workers.memory import give_back, limit_arenas
 
 glibc = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="needs glibc's mallopt and malloc_trim")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from jmapd.rendered import RenderedRecords
+from jmapd.methods.cache.rendered import RenderedRecords
 from store import Store
 from store.records import Mailbox
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jmapd.methods.mailbox.counts import adjust_counts
+from jmapd.mail.counts import adjust_counts
 
 COUNTS = {"totalEmails", "unreadEmails", "totalThreads", "unreadThreads"}
 

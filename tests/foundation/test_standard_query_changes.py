@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jmapd.methods.mailbox.counts import adjust_counts
+from jmapd.mail.counts import adjust_counts
 
 # Query shapes a client might keep cached: (filter, sort).
 SHAPES = [

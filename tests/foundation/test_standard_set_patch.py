@@ -13,12 +13,12 @@ import pytest
 
 from jmapd.methods.context import Context
 from jmapd.methods.datatype import DataType
+from jmapd.methods.services import Principal
 from jmapd.methods.standard.get import get
 from jmapd.methods.standard.set import set_
 from jmapd.protocol.capabilities import MAIL
 from jmapd.protocol.engine import RequestScope
 from jmapd.protocol.errors import invalid_properties
-from jmapd.services import Principal
 from store.users import get_user
 
 

@@ -108,7 +108,7 @@ def test_map_grows_when_full(tmp_path):
 def test_layout_1_mailbox_counters_become_records(tmp_path):
     """The v1 -> v2 step: per-property mailbox counters become one MailboxCounts record each, the old
     counters disappear, other counters stay, and a backup of the v1 folder is kept."""
-    from jmapd.methods.mailbox.counts import read_counts
+    from jmapd.mail.counts import read_counts
 
     store = Store.open(str(tmp_path), current_version=1, migrations={})
 

@@ -12,12 +12,12 @@ from typing import Any, Protocol
 
 from store import ReadTxn
 
-from ...blobs import stored_message
+from ...mail.keywords import valid_keyword
+from ...mail.messages import stored_message
+from ...mail.records import EmailRecord, ThreadRecord
 from ...protocol.errors import MethodError, invalid_arguments
 from ..dates import parse_utc_date
 from ..filtering import Predicate
-from .keywords import valid_keyword
-from .records import EmailRecord, ThreadRecord
 
 _FRACTION = re.compile(r"\.(\d+)[Zz]$")
 TEXT_CONDITIONS = ("text", "from", "to", "cc", "bcc", "subject", "body")

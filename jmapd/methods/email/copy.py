@@ -12,14 +12,14 @@ from typing import Any
 from store import WriteTxn
 from store.blobs import grant
 
+from ...mail.records import EmailRecord
+from ...mail.writer import insert_email
 from ...protocol.capabilities import MAIL
 from ...protocol.errors import MethodError, SetError, invalid_properties
 from ..args import CopyArgs, parse
 from ..context import Context
 from ..dates import parse_utc_date
 from . import placement
-from .records import EmailRecord
-from .writer import insert_email
 
 SETTABLE = {"id", "mailboxIds", "keywords", "receivedAt"}
 

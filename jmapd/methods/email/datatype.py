@@ -6,10 +6,12 @@ import time
 from typing import Any
 
 from store import WriteTxn
-from store.blobs import put_blob
+from store.blobs import blob_id_for
 
-from ...blobs import read_blob_any
-from ...mime import parse_message, summarize
+from ...mail.messages import read_blob_any
+from ...mail.parsing import parse_for_import
+from ...mail.records import EmailRecord, ThreadRecord
+from ...mail.writer import delete_email, store_message, update_email
 from ...mime.compose import BlobNotFound, ComposeError, compose_email
 from ...protocol.capabilities import MAIL
 from ...protocol.errors import MethodError, SetError, invalid_properties
@@ -17,13 +19,9 @@ from ..args import SetArgs
 from ..datatype import DataType
 from ..dates import parse_utc_date
 from . import placement
-from .properties import (ALL, FAST, PARSED, check_body_properties, check_header_property, check_properties,
-                         fast_value)
+from .properties import ALL, FAST, PARSED, check_body_properties, check_header_property, check_properties, fast_value
 from .query import EmailQuery, EmailQueryChangesArgs
-from .records import EmailRecord, ThreadRecord
 from .render import EmailGetArgs, renderer
-from .summary import list_view_summary
-from .writer import delete_email, insert_email, update_email
 
 # Properties Email/set create takes as stored state rather than message content (RFC 8621 §4.6).
 METADATA_ON_CREATE = ("mailboxIds", "keywords", "receivedAt")
@@ -112,11 +110,9 @@ class EmailType(DataType):
             raise invalid_properties(exc.properties, exc.description) from None
         except BlobNotFound as exc:
             raise SetError("blobNotFound", str(exc), notFound=exc.blob_ids) from None
-        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
-        summary = list_view_summary(summarize(parse_message(raw, blob_id)))
-        email_id, record = insert_email(txn, account_id, blob_id=blob_id, size=len(raw), summary=summary,
-                                        mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
-        return email_id, {"blobId": blob_id, "threadId": record.thread_id, "size": len(raw)}
+        email_id, record = store_message(txn, account_id, raw, parse_for_import(raw, blob_id_for(raw)),
+                                         mailbox_ids=mailboxes, keywords=keywords, received_at=received_at)
+        return email_id, {"blobId": record.blob_id, "threadId": record.thread_id, "size": record.size}
 
     def update(self, ctx, txn, account_id, record_id, record: EmailRecord, changes, args) -> None:
         mailboxes = keywords = None

@@ -10,19 +10,18 @@ import time
 from typing import Any
 
 from store import WriteTxn
-from store.blobs import blob_ref, put_blob
 
-from ...blobs import read_blob_any
-from ...memory import give_back
+from ...mail.messages import read_blob_any
+from ...mail.parsing import parse_for_import
+from ...mail.writer import store_message
 from ...mime import EmailSummary
 from ...protocol.errors import MethodError, SetError, invalid_properties
-from ...workers.parsing import MIN_POOLED_BATCH, parse_for_import
+from ...workers.memory import give_back
+from ...workers.parsing import MIN_POOLED_BATCH
 from ..args import Args, parse
 from ..context import Context
 from ..dates import parse_utc_date
 from . import placement
-from .summary import list_view_summary
-from .writer import insert_email
 
 
 class EmailImportArgs(Args):
@@ -54,8 +53,7 @@ def read_item(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, int
 
 
 def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, Any]:
-    """Per creation id: (item, (raw, blob id, summary, receivedAt, thread subject)), or the SetError
-    to report.
+    """Per creation id: (item, (raw, blob id, parsed message, receivedAt)), or the SetError to report.
 
     The messages of a large batch are parsed in worker processes (jmapd/workers/parsing.py).
     """
@@ -72,7 +70,7 @@ def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, 
     now = int(time.time())
     for (creation_id, (raw, blob_id, received_at)), facts in zip(todo, parsed):
         when = received_at if received_at is not None else facts.received_at or now
-        read[creation_id] = (emails[creation_id], (raw, blob_id, facts.summary, when, facts.thread_subject))
+        read[creation_id] = (emails[creation_id], (raw, blob_id, facts, when))
     return read
 
 
@@ -97,7 +95,7 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             try:
                 if isinstance(entry, SetError):
                     raise entry
-                item, (raw, given_blob_id, summary, received_at, thread_subject) = entry
+                item, (raw, given_blob_id, parsed, received_at) = entry
                 mailboxes = placement.mailbox_ids(ctx, txn, account_id, item.get("mailboxIds"))
                 keywords = placement.keywords(item.get("keywords"))
             except SetError as exc:
@@ -106,17 +104,12 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             # Everything that can reject one item is checked above, before its first write; what
             # follows succeeds or fails the whole request (the store aborts its transaction), so
             # items need no savepoint of their own, whose nested commit would cost more than the
-            # item's writes. A part of another message (e.g. an attached message/rfc822) becomes a
-            # blob of its own.
-            blob_id = given_blob_id
-            if blob_ref(txn, account_id, given_blob_id) is None:
-                blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
-            email_id, record = insert_email(
-                txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(summary),
-                mailbox_ids=mailboxes, keywords=keywords, received_at=received_at, subject_key=thread_subject)
+            # item's writes.
+            email_id, record = store_message(txn, account_id, raw, parsed, mailbox_ids=mailboxes, keywords=keywords,
+                                             received_at=received_at, blob_id=given_blob_id)
             ctx.created(creation_id, email_id)
-            summaries[(account_id, email_id)] = summary
-            created[creation_id] = {"id": email_id, "blobId": blob_id, "threadId": record.thread_id,
+            summaries[(account_id, email_id)] = parsed.summary
+            created[creation_id] = {"id": email_id, "blobId": record.blob_id, "threadId": record.thread_id,
                                     "size": record.size}
         return {"accountId": account_id, "oldState": old_state, "newState": str(txn.state(account_id, "Email")),
                 "created": created or None, "notCreated": not_created or None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...blobs import read_blob_any
+from ...mail.messages import read_blob_any
 from ...mime import parse_message
 from ...protocol.errors import MethodError
 from ..args import Args, UnsignedInt, parse

@@ -1,4 +1,8 @@
-"""Validating the mailboxIds and keywords a client gives (RFC 8621 §4.1.1, §4.6, §4.8)."""
+"""mailboxIds and keywords as a JMAP client gives them (RFC 8621 §4.1.1, §4.6, §4.8).
+
+The shape on the wire is checked here; what the mail layer refuses comes back as the SetError the
+RFC names.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,28 @@ from typing import Any
 
 from store import ReadTxn
 
+from ...mail import placement
+from ...mail.errors import InvalidKeywords, NoSuchMailbox, TooManyKeywords, TooManyMailboxes
 from ...protocol.errors import SetError, invalid_properties
-from .keywords import normalize, valid_keyword
-
-MAX_KEYWORDS = 100
 
 
 def mailbox_ids(ctx, txn: ReadTxn, account_id: str, value: Any, *, prop: str = "mailboxIds") -> list[str]:
     """An Id[Boolean] set of existing mailboxes, at least one (an Email is always in a mailbox)."""
     if not isinstance(value, dict) or not value or any(v is not True for v in value.values()):
         raise invalid_properties([prop], "mailboxIds must be a non-empty object of mailbox ids to true")
-    resolved = []
+    given: dict[str, str] = {}
     for key in value:
         mailbox_id = ctx.resolve_id(key)
-        if mailbox_id is None or not txn.exists(account_id, "Mailbox", mailbox_id):
+        if mailbox_id is None:
             raise invalid_properties([prop], f"no mailbox {key}")
-        resolved.append(mailbox_id)
-    limit = ctx.server.mail_limits.max_mailboxes_per_email
-    if limit is not None and len(set(resolved)) > limit:
-        raise SetError("tooManyMailboxes", f"an Email may be in at most {limit} mailboxes", maxMailboxes=limit)
-    return sorted(set(resolved))
+        given.setdefault(mailbox_id, key)
+    try:
+        return placement.check_mailboxes(txn, account_id, given, ctx.server.mail_limits.max_mailboxes_per_email)
+    except NoSuchMailbox as exc:
+        raise invalid_properties([prop], f"no mailbox {given[exc.mailbox_id]}") from None
+    except TooManyMailboxes as exc:
+        raise SetError("tooManyMailboxes", str(exc).replace("a message", "an Email"),
+                       maxMailboxes=exc.limit) from None
 
 
 def keywords(value: Any, *, prop: str = "keywords") -> list[str]:
@@ -33,11 +39,10 @@ def keywords(value: Any, *, prop: str = "keywords") -> list[str]:
         return []
     if not isinstance(value, dict) or any(v is not True for v in value.values()):
         raise invalid_properties([prop], "keywords must be an object of keywords to true")
-    bad = [k for k in value if not valid_keyword(k)]
-    if bad:
-        raise invalid_properties([prop], f"invalid keywords: {', '.join(map(str, bad[:5]))}")
-    result = normalize(value)
-    if len(result) > MAX_KEYWORDS:
-        raise SetError("tooManyKeywords", f"an Email may have at most {MAX_KEYWORDS} keywords",
-                       maxKeywords=MAX_KEYWORDS)
-    return result
+    try:
+        return placement.check_keywords(value)
+    except InvalidKeywords as exc:
+        raise invalid_properties([prop], str(exc)) from None
+    except TooManyKeywords as exc:
+        raise SetError("tooManyKeywords", str(exc).replace("a message", "an Email"),
+                       maxKeywords=exc.limit) from None

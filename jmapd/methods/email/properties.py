@@ -10,10 +10,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from ...mail.records import EmailRecord
 from ...mime import BODY_PROPERTIES, form_allowed, parse_header_property
 from ...protocol.errors import invalid_arguments
 from ..dates import utc_date
-from .records import EmailRecord
 
 METADATA = ("id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt")
 SUMMARY = ("messageId", "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo", "subject",

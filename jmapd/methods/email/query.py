@@ -16,18 +16,18 @@ import msgspec
 
 from store import ReadTxn
 
+from ...mail.counts import read_counts
+from ...mail.received_index import ALL_MAILBOXES, index_entries
+from ...mail.records import EmailRecord
+from ...mail.writer import account_totals
 from ...protocol.capabilities import MAIL
 from ...protocol.errors import MethodError
 from ..args import QueryArgs, QueryChangesArgs, parse
 from ..context import Context
 from ..filtering import build_filter, check_collation, sort_rows
-from ..mailbox.counts import read_counts
 from ..standard.query import MAX_QUERY_LIMIT, window
 from .conditions import TEXT_CONDITIONS, ThreadKeywords, compile_condition
-from .records import EmailRecord
 from .sorting import sort_key
-from .writer import ALL_MAILBOXES, account_totals
-
 
 # RFC 8620 §1.2: an Id is 1-255 characters of the URL and filename safe base64 alphabet.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
@@ -113,28 +113,6 @@ class _LazyRecord:
 
 # Start from the text matches instead of the index when they are this small a share of it.
 SEED_RATIO = 20
-
-
-def index_entries(txn: ReadTxn, account_id: str, mailbox_id: str, descending: bool) -> Iterator[tuple[bytes, bytes]]:
-    """(email id, thread id) of a mailbox's emails in receivedAt order (ties by id), still encoded: a
-    page decodes only the ids it answers."""
-    prefix = b"%s\x00%s\x00" % (account_id.encode(), mailbox_id.encode())
-    skip = len(prefix) + 8
-    with txn.txn.cursor(db=txn.dbs["by_mailbox"]) as cur:
-        if descending:
-            end = prefix[:-1] + b"\x01"
-            positioned = cur.prev() if cur.set_range(end) else cur.last()
-            if not positioned:
-                return
-            entries = cur.iterprev()
-        else:
-            if not cur.set_range(prefix):
-                return
-            entries = iter(cur)
-        for key, value in entries:
-            if not key.startswith(prefix):
-                return
-            yield key[skip:], value
 
 
 class EmailQuery:

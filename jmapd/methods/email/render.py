@@ -7,10 +7,10 @@ from typing import Any
 
 from store import ReadTxn
 
-from ...blobs import stored_message
+from ...mail.messages import stored_message
+from ...mail.records import EmailRecord
 from ..args import GetArgs, UnsignedInt
 from .properties import FAST, FAST_GETTERS, check_body_properties, check_properties
-from .records import EmailRecord
 
 
 class EmailGetArgs(GetArgs):

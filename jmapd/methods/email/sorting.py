@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ...mail.keywords import valid_keyword
 from ...protocol.errors import MethodError, invalid_arguments
 from ..args import Comparator
 from ..filtering import SortKey
 from ..mailbox.datatype import collation_key
 from .conditions import ThreadKeywords
-from .keywords import valid_keyword
 
 SORT_PROPERTIES = ("receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword",
                    "allInThreadHaveKeyword", "someInThreadHaveKeyword")

@@ -11,13 +11,14 @@ import msgspec
 from store import ReadTxn, WriteTxn
 from store.records import Mailbox
 
+from ...mail.counts import COUNT_PROPERTIES, clear_counts, read_counts
+from ...mail.writer import remove_mailbox
 from ...protocol.capabilities import MAIL
 from ...protocol.errors import MethodError, SetError, invalid_arguments, invalid_properties
 from ..args import Comparator, QueryArgs, QueryChangesArgs, SetArgs
 from ..context import Context
 from ..datatype import DataType, Predicate, SortKey
 from ..filtering import casemap
-from .counts import COUNT_PROPERTIES, clear_counts, read_counts
 from .rights import owner_rights
 
 # Special-use names of the IANA "IMAP Mailbox Name Attributes" registry, lowercased, plus "inbox".
@@ -193,9 +194,6 @@ class MailboxType(DataType):
         if read_counts(txn, account_id, record_id)["totalEmails"]:
             if not args.onDestroyRemoveEmails:
                 raise SetError("mailboxHasEmail", "the mailbox has emails; set onDestroyRemoveEmails")
-            # Imported here: the Email writer itself depends on this package's counts.
-            from ..email.writer import remove_mailbox
-
             remove_mailbox(txn, account_id, record_id)
         clear_counts(txn, account_id, record_id)
         txn.destroy(account_id, self.name, record_id)

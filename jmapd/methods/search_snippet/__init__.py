@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...blobs import stored_message
+from ...mail.messages import stored_message
+from ...mail.records import EmailRecord
 from ...mime.summary import body_text
 from ...protocol.capabilities import MAIL
 from ...protocol.engine import Registry
@@ -16,7 +17,6 @@ from ...protocol.errors import MethodError, invalid_arguments
 from ..args import Args, parse
 from ..context import Context
 from ..email.conditions import KNOWN_CONDITIONS, ThreadKeywords, compile_condition, has_text_condition
-from ..email.records import EmailRecord
 from ..filtering import build_filter
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...mail.records import ThreadRecord
 from ...protocol.capabilities import MAIL
 from ...protocol.engine import Registry
 from ..datatype import DataType
-from ..email.records import ThreadRecord
 from ..standard import register as register_standard
 
 

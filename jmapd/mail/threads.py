@@ -13,7 +13,7 @@ import hashlib
 
 from store import ReadTxn, WriteTxn
 
-from ...mime import EmailSummary
+from ..mime import EmailSummary
 
 MAX_KEY = 400  # LMDB keys are at most 511 octets
 

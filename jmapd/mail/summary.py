@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ...mime import EmailSummary
+from ..mime import EmailSummary
 
 
 def list_view_summary(summary: EmailSummary) -> EmailSummary:

@@ -10,19 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store import ReadTxn, WriteTxn, feed
-from store.codec import u64
+from store.blobs import blob_ref, put_blob
 from store.records import Mailbox
 
-from ...mime import EmailSummary
-from ...mime.subjects import base_subject
-from ..mailbox.counts import adjust_counts
+from ..mime import EmailSummary
+from ..mime.subjects import base_subject
+from .counts import adjust_counts
 from .keywords import is_unread
+from .parsing import ParsedMessage
+from .received_index import ALL_MAILBOXES, index_entries, update_index
 from .records import EmailRecord, IndexEvent, ThreadRecord, ThreadStats
+from .summary import list_view_summary
 from .threads import find_thread, remember_ids
 
 EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
 SEARCH_FEED = "search"
-ALL_MAILBOXES = ""  # the by_mailbox index also lists every email once under this pseudo-mailbox
 
 
 def trash_id(txn: WriteTxn, account_id: str) -> str | None:
@@ -45,21 +47,6 @@ class Placement:
         if record is None:
             return cls(frozenset(), False)
         return cls(frozenset(record.mailbox_ids), is_unread(record.keywords))
-
-
-# -- the receivedAt index ------------------------------------------------------------------------
-def index_key(account_id: str, mailbox_id: str, received_at: int, email_id: str) -> bytes:
-    return b"%s\x00%s\x00%s%s" % (account_id.encode(), mailbox_id.encode(), u64(received_at), email_id.encode())
-
-
-def _index(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, mailboxes, add: bool) -> None:
-    db = txn.dbs["by_mailbox"]
-    for mailbox_id in mailboxes:
-        key = index_key(account_id, mailbox_id, record.received_at, email_id)
-        if add:
-            txn.txn.put(key, record.thread_id.encode(), db=db)
-        else:
-            txn.txn.delete(key, db=db)
 
 
 # -- counts ----------------------------------------------------------------------------------------
@@ -114,7 +101,7 @@ def _recount(txn: WriteTxn, account_id: str, thread_id: str, old: Placement, new
         })
 
 
-# -- the three changes -----------------------------------------------------------------------------
+# -- the changes ----------------------------------------------------------------------------------
 def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, summary: EmailSummary,
                  mailbox_ids: list[str], keywords: list[str], received_at: int,
                  subject_key: str | None = None) -> tuple[str, EmailRecord]:
@@ -145,9 +132,21 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     txn.create(account_id, EMAIL, email_id, record)
     txn.bump(account_id, "count:Email")
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
-    _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
+    update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
     _recount(txn, account_id, thread_id, Placement.of(None), Placement.of(record))
     return email_id, record
+
+
+def store_message(txn: WriteTxn, account_id: str, raw: bytes, parsed: ParsedMessage, *, mailbox_ids: list[str],
+                  keywords: list[str], received_at: int, blob_id: str | None = None) -> tuple[str, EmailRecord]:
+    """A message's octets become an Email: every way mail arrives (delivery, Email/import, Email/set,
+    IMAP APPEND, importers) ends here. The octets are stored once by content; `blob_id` names a blob
+    the account may already read (an upload), which is then not stored again."""
+    if blob_id is None or blob_ref(txn, account_id, blob_id) is None:
+        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
+    return insert_email(txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(parsed.summary),
+                        mailbox_ids=mailbox_ids, keywords=keywords, received_at=received_at,
+                        subject_key=parsed.thread_subject)
 
 
 def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, *,
@@ -159,15 +158,15 @@ def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     if keywords is not None:
         record.keywords = sorted(set(keywords))
     new_mailboxes = set(record.mailbox_ids)
-    _index(txn, account_id, email_id, record, old_mailboxes - new_mailboxes, add=False)
-    _index(txn, account_id, email_id, record, new_mailboxes - old_mailboxes, add=True)
+    update_index(txn, account_id, email_id, record, old_mailboxes - new_mailboxes, add=False)
+    update_index(txn, account_id, email_id, record, new_mailboxes - old_mailboxes, add=True)
     txn.update(account_id, EMAIL, email_id, record)
     _recount(txn, account_id, record.thread_id, old, Placement.of(record))
     return record
 
 
 def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
-    _index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
+    update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
     txn.destroy(account_id, EMAIL, email_id)
     txn.bump(account_id, "count:Email", -1)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id, removed=True))
@@ -186,14 +185,7 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
 def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str) -> None:
     """Take every email out of a mailbox that is being destroyed; emails in no other mailbox are
     destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails)."""
-    prefix = b"%s\x00%s\x00" % (account_id.encode(), mailbox_id.encode())
-    email_ids = []
-    with txn.txn.cursor(db=txn.dbs["by_mailbox"]) as cur:
-        if cur.set_range(prefix):
-            for key in cur.iternext(keys=True, values=False):
-                if not key.startswith(prefix):
-                    break
-                email_ids.append(key[len(prefix) + 8:].decode())
+    email_ids = [email_id.decode() for email_id, _ in index_entries(txn, account_id, mailbox_id)]
     for email_id in email_ids:
         record = txn.get(account_id, EMAIL, email_id, EmailRecord)
         if record is None:

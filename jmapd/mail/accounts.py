@@ -12,6 +12,8 @@ from store import Store, WriteTxn
 from store.records import Mailbox, User
 from store.users import add_user, hash_password
 
+from .addresses import add_address
+
 DEFAULT_MAILBOXES = (
     ("Inbox", "inbox"),
     ("Drafts", "drafts"),
@@ -33,6 +35,8 @@ def create_user(store: Store, name: str, password: str, email: str | None = None
 
     def work(txn: WriteTxn) -> User:
         user = add_user(txn, name, password_hash, email)
+        if email:
+            add_address(txn, user.name, email)
         provision_mailboxes(txn, user.account_id)
         return user
 

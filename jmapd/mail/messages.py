@@ -12,7 +12,7 @@ from collections import OrderedDict
 from store import ReadTxn
 from store.blobs import blob_ref, read_blob
 
-from .mime import Message, parse_message, split_part_blob_id
+from ..mime import Message, parse_message, split_part_blob_id
 
 
 class ParsedMessages:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ...mime import EmailSummary
+from ..mime import EmailSummary
 
 
 class EmailRecord(msgspec.Struct, kw_only=True):

@@ -8,9 +8,9 @@ from typing import Any
 from store import Store
 from store.records import User
 
-from .protocol.capabilities import CoreLimits, MailLimits
-from .query_results import QueryResults
-from .rendered import RenderedRecords
+from ..protocol.capabilities import CoreLimits, MailLimits
+from .cache.query_results import QueryResults
+from .cache.rendered import RenderedRecords
 
 
 @dataclass

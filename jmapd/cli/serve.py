@@ -1,0 +1,28 @@
+"""`jmapd serve`: run the server."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..config import Config, ConfigError
+from .common import command
+
+
+def register(sub) -> None:
+    serve = command(sub, "serve", run, help="run the JMAP server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument("--tls-cert", help="PEM certificate: serve HTTPS directly")
+    serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--public-url", help="URL clients reach the server at, e.g. https://mail.example.com")
+    serve.set_defaults(overrides=lambda a: dict(host=a.host, port=a.port, tls_cert=a.tls_cert, tls_key=a.tls_key,
+                                                workers=a.workers, public_url=a.public_url))
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together")
+    from ..server import serve
+
+    return serve(config)
