@@ -14,7 +14,7 @@ from store import Store
 from .config import Config
 from .http.app import create_app
 from .mail.accounts import create_user, generate_password
-from .methods.services import Server
+from .methods.services import BackgroundService, Server
 from .workers.memory import limit_arenas
 
 FIRST_USER = "admin"
@@ -44,11 +44,18 @@ def ensure_first_user(server: Server, config: Config) -> None:
     )
 
 
+def background_services(config: Config) -> list[BackgroundService]:
+    """What runs beside the HTTP server: the listeners of the other protocols and the workers that
+    the configuration turns on. Each feature adds its own here."""
+    services: list[BackgroundService] = []
+    return services
+
+
 def app_factory():
     """Entry point for worker processes when serving with several workers."""
     limit_arenas()
     config = msgspec.json.decode(os.environ[CONFIG_ENV], type=Config)
-    return create_app(config, open_server(config))
+    return create_app(config, open_server(config), background_services(config))
 
 
 def uvicorn_options(config: Config) -> dict:
@@ -90,7 +97,7 @@ def serve(config: Config) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
     try:
-        uvicorn.run(create_app(config, server), **options)
+        uvicorn.run(create_app(config, server, background_services(config)), **options)
     finally:
         server.store.close()
     print("jmapd: stopped", flush=True)

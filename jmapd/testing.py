@@ -24,7 +24,7 @@ from store.records import User
 from .config import Config
 from .http.app import create_app
 from .mail.accounts import create_user
-from .server import open_server, uvicorn_options
+from .server import background_services, open_server, uvicorn_options
 
 
 def free_port() -> int:
@@ -77,7 +77,7 @@ class LiveServer:
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         self.config.port = self.port
-        app = create_app(self.config, self.server)
+        app = create_app(self.config, self.server, background_services(self.config))
         options = uvicorn_options(self.config)
         del options["host"], options["port"]
         config = uvicorn.Config(app, lifespan="on", **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..config import Config
 from ..methods import build_registry
 from ..methods.context import Context, accessible_accounts
-from ..methods.services import Server
+from ..methods.services import BackgroundService, Server
 from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
@@ -102,7 +103,7 @@ def wrapped(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
     return app
 
 
-def create_app(config: Config, server: Server) -> JmapdApp:
+def create_app(config: Config, server: Server, services: Sequence[BackgroundService] = ()) -> JmapdApp:
     engine = Engine(build_registry(), server_capabilities(server), max_calls=server.core_limits.max_calls_in_request,
                     call_class=Context)
     state = AppState(
@@ -123,9 +124,15 @@ def create_app(config: Config, server: Server) -> JmapdApp:
         search.start()
         server.extras["search"] = search
         server.extras["parser"] = parser = ParsePool()
+        started: list[BackgroundService] = []
         try:
+            for service in services:
+                await service.start(server)
+                started.append(service)
             yield
         finally:
+            for service in reversed(started):
+                await service.stop()
             await state.push.stop()
             server.extras.pop("search", None)
             server.extras.pop("parser", None)

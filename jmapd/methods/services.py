@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from store import Store
 from store.records import User
@@ -35,3 +35,13 @@ class Principal:
     user: User
     # The accounts this user may use, read once per request (see jmapd.methods.context).
     accounts: dict[str, Any] | None = None
+
+
+class BackgroundService(Protocol):
+    """Something that runs beside the HTTP server for the life of the process: another protocol's
+    listener (IMAP, LMTP/SMTP), the outbox worker. Started once the store, the search index and the
+    parse pool are up, stopped (in reverse order) before they go down."""
+
+    async def start(self, server: Server) -> None: ...
+
+    async def stop(self) -> None: ...
