@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from store import Store
 from store.records import User
 
+from ..mail import Mail
 from ..protocol.capabilities import CoreLimits, MailLimits
 from .cache.query_results import QueryResults
 from .cache.rendered import RenderedRecords
@@ -25,6 +26,14 @@ class Server:
     query_results: QueryResults = field(default_factory=QueryResults)
     # Full-text index, outbox and other workers attach here when they run.
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mail(self) -> Mail:
+        """The mail layer's operations on this server's store; stored messages are handed to the
+        full-text index when it runs here, so it need not parse them again."""
+        search = self.extras.get("search")
+        return Mail(self.store, max_mailboxes=self.mail_limits.max_mailboxes_per_email,
+                    hand_over=None if search is None else search.hand_over)
 
 
 @dataclass
