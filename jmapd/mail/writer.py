@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from store import ReadTxn, WriteTxn, feed
 from store.blobs import blob_ref, put_blob
-from store.records import Mailbox
 
 from ..mime import EmailSummary
 from ..mime.subjects import base_subject
 from .counts import adjust_counts
 from .keywords import is_unread
+from .mailboxes import mailbox_by_role
 from .parsing import ParsedMessage
 from .received_index import ALL_MAILBOXES, index_entries, update_index
 from .records import EmailRecord, IndexEvent, ThreadRecord, ThreadStats
@@ -31,7 +31,7 @@ def trash_id(txn: WriteTxn, account_id: str) -> str | None:
     """The mailbox with the trash role, looked up once per transaction."""
     key = ("trash", account_id)
     if key not in txn.memo:
-        txn.memo[key] = next((i for i, m in txn.scan(account_id, "Mailbox", Mailbox) if m.role == "trash"), None)
+        txn.memo[key] = mailbox_by_role(txn, account_id, "trash")
     return txn.memo[key]
 
 
