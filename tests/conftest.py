@@ -86,6 +86,13 @@ def cheap_password_hashes():
 
 
 @pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The folder of real messages (../shared/corpus beside the project)."""
+    assert CORPUS.is_dir(), f"no corpus at {CORPUS}"
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
 def client_type() -> type[Client]:
     """The Client class, for fixtures that keep an account beyond one test."""
     return Client

@@ -4,14 +4,10 @@ the mail layer is what a JMAP client reads (RFC 8621 §2 counts, §3 threads, §
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from jmapd.mail import Mail
 from jmapd.mail.errors import InvalidKeywords, NoMailbox, NoSuchEmail, NoSuchMailbox
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 def message(n: int, reply_to: int | None = None) -> bytes:
@@ -98,10 +94,10 @@ def test_mailbox_messages_in_received_order_and_changes_since(client, mail, live
     assert limited == changes[:2]
 
 
-def test_corpus_messages_are_stored_byte_for_byte(client, mail):
+def test_corpus_messages_are_stored_byte_for_byte(client, mail, corpus):
     """RFC 8621 §4.1.4: the blob is the message as received, whatever its line endings or charset."""
     inbox = client.mailboxes()["inbox"]["id"]
-    files = sorted(p for p in (CORPUS / "enmime" / "mail").glob("*") if p.is_file())[:8]
+    files = sorted(p for p in (corpus / "enmime" / "mail").glob("*") if p.is_file())[:8]
     assert files
     for path in files:
         raw = path.read_bytes()
