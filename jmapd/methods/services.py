@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from store import Store
 from store.records import User
 
+from ..auth import Logins
 from ..mail import Mail
 from ..protocol.capabilities import CoreLimits, MailLimits
 from .cache.query_results import QueryResults
@@ -26,6 +27,11 @@ class Server:
     query_results: QueryResults = field(default_factory=QueryResults)
     # Full-text index, outbox and other workers attach here when they run.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Credential checks, shared by every protocol's login.
+    logins: Logins = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.logins = Logins(self.store)
 
     @property
     def mail(self) -> Mail:

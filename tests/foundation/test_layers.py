@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RANKS = {
     "store": 0, "index": 0,
     "jmapd.mime": 1, "jmapd.protocol": 1,
-    "jmapd.mail": 2,
+    "jmapd.mail": 2, "jmapd.auth": 2,
     "jmapd.workers": 3,
     "jmapd.methods": 4,
     # Frontends and entry points: each may use anything below, but not each other's insides,

@@ -86,6 +86,18 @@ def test_bearer_token(client, live):
     assert r.json()["username"] == client.username
 
 
+def test_token_as_basic_password_of_its_own_user_only(make_client, live):
+    """RFC 7617 Basic with an API token as the password (what mail apps that know only a user name
+    and password can send): it proves its own user, never another."""
+    from store.users import create_token
+
+    owner, other = make_client(), make_client()
+    token = live.server.store.write(lambda txn: create_token(txn, owner.username, "mail app"))
+    assert httpx.get(live.url + "/jmap/session", auth=(owner.username, token)).status_code == 200
+    assert httpx.get(live.url + "/jmap/session", auth=(other.username, token)).status_code == 401
+    assert httpx.get(live.url + "/jmap/session", auth=(owner.username, token + "x")).status_code == 401
+
+
 def test_password_change_revokes_cached_login(client, live):
     """Passwords are checked against the current hash: an old password stops working at once."""
     from store.users import hash_password, set_password
