@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...mail.messages import read_blob_any
-from ...mime import parse_message
+from ...mime import has_header_section, parse_message
 from ...protocol.errors import MethodError
 from ..args import Args, UnsignedInt, parse
 from ..context import Context
@@ -46,6 +46,9 @@ def parse_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             raw = read_blob_any(txn, account_id, blob_id)
         if raw is None:
             not_found.append(blob_id)
+            continue
+        if not has_header_section(raw):  # not an email at all; a malformed one is parsed as it can be
+            not_parsable.append(blob_id)
             continue
         message = parse_message(raw, blob_id)
         email: dict[str, Any] = {}
