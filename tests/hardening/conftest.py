@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
 _accounts = itertools.count()
 
 
