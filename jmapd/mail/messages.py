@@ -18,6 +18,7 @@ from ..mime import Message, parse_message, split_part_blob_id
 # What a parsed message costs in memory beyond its octets, measured with tracemalloc on the corpus
 # and on messages of many small parts: each part's Part object, header list and decoded-text cache.
 PART_COST = 1200
+MESSAGE_COST = 4096  # the Message, its header index and its caches' own dicts
 TEXT_COST_FACTOR = 3  # decoded text kept for body parts, as str, can take several times the octets
 
 
@@ -32,7 +33,7 @@ def parsed_cost(message: Message) -> int:
         parts += 1
         if part.children is not None:
             stack.extend(part.children)
-    return len(message.raw) * TEXT_COST_FACTOR + parts * PART_COST
+    return MESSAGE_COST + len(message.raw) * TEXT_COST_FACTOR + parts * PART_COST
 
 
 class ParsedMessages:
