@@ -251,6 +251,23 @@ def claim_due(txn: WriteTxn, owner: str, *, now: int, lease: int, limit: int) ->
     return claimed
 
 
+def recover_abandoned(txn: WriteTxn, *, now: int) -> int:
+    """Entries leased by a process that is gone are due again at once, their in-doubt recipients
+    settled as unknown. Run once when a worker starts (a dead worker's leases would otherwise wait
+    out their time); returns how many were recovered."""
+    recovered = 0
+    for queue_id, entry in txn.scan(SERVER, QUEUE, QueueEntry):
+        if entry.owner and not _owner_alive(entry.owner):
+            _settle_in_doubt(txn, entry, now)
+            entry.owner, entry.lease_until = "", 0
+            if not [r for r in entry.recipients if r.state in (PENDING, IN_DOUBT)]:
+                _remove(txn, queue_id, entry)
+            else:
+                _move(txn, queue_id, entry, now)
+            recovered += 1
+    return recovered
+
+
 def _settle_in_doubt(txn: WriteTxn, entry: QueueEntry, now: int) -> None:
     doubtful = [r for r in entry.recipients if r.state == IN_DOUBT]
     for r in doubtful:

@@ -23,7 +23,8 @@ from ..config import OutboxConfig
 from ..mail.mailboxes import mailbox_by_role
 from ..mail.parsing import parse_for_import
 from ..mail.submissions import (
-    PENDING, QUEUE_KIND, Outcome, QueueEntry, begin_delivery, claim_due, record_outcomes, worker_identity,
+    PENDING, QUEUE_KIND, Outcome, QueueEntry, begin_delivery, claim_due, record_outcomes, recover_abandoned,
+    worker_identity,
 )
 from ..mail.writer import store_message
 from ..methods.services import Server
@@ -85,6 +86,11 @@ class Outbox:
 
     # -- the loop ----------------------------------------------------------------------------------
     async def _run(self) -> None:
+        try:
+            await asyncio.to_thread(self.server.store.write,
+                                    lambda txn: recover_abandoned(txn, now=int(time.time())))
+        except Exception:
+            log.exception("the outbox could not recover abandoned entries")
         while not self._stopping:
             self._wake.clear()
             try:
