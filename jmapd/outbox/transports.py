@@ -53,6 +53,27 @@ class SmtpTransport:
     def __init__(self, local_hostname: str, timeout: float = 60.0):
         self.local_hostname = local_hostname
         self.timeout = timeout
+        # The SIZE each route's server last announced (RFC 1870), by route key; 0 for no limit.
+        self.size_limits: dict[str, int] = {}
+
+    async def probe(self, route: Route) -> int | None:
+        """Connect, read the server's SIZE limit, and leave; None if it cannot be reached."""
+        for host, port in route.hosts:
+            try:
+                client = await self._connect(route, host, port)
+            except (aiosmtplib.SMTPException, OSError, ssl.SSLError):
+                continue
+            try:
+                self._note_size(route, client)
+                await _quit(client)
+            finally:
+                client.close()
+            return self.size_limits[route.key]
+        return None
+
+    def _note_size(self, route: Route, client: aiosmtplib.SMTP) -> None:
+        limit = client.esmtp_extensions.get("size", "")
+        self.size_limits[route.key] = int(limit) if limit.isdigit() else 0
 
     async def send(self, route: Route, mail_from: str, recipients: list[str], message: bytes,
                    begin: Begin) -> dict[str, Outcome]:
@@ -64,6 +85,7 @@ class SmtpTransport:
                 last = temporary(f"cannot connect to {host}:{port}: {exc}")
                 continue
             try:
+                self._note_size(route, client)
                 return await self._transaction(client, mail_from, recipients, message, begin)
             except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
                 code = getattr(exc, "code", None)

@@ -31,7 +31,7 @@ from ..methods.services import Server
 from .dkim import DkimKeys
 from .dsn import compose_dsn
 from .message import outgoing
-from .routes import Resolver, Router
+from .routes import Resolver, Router, relay_route
 from .transports import SmtpTransport, Transport
 
 log = logging.getLogger("jmapd.outbox")
@@ -72,6 +72,13 @@ class Outbox:
         server.extras["outbox"] = self
         self._task = asyncio.create_task(self._run(), name="jmapd-outbox")
 
+    def relay_size_limit(self) -> int | None:
+        """The relay's SIZE limit as last announced (None before it was reached, or when mail goes
+        directly, where each domain has its own): EmailSubmission/set refuses larger messages."""
+        if self.settings.delivery != "relay" or not isinstance(self.transport, SmtpTransport):
+            return None
+        return self.transport.size_limits.get("relay") or None
+
     async def stop(self) -> None:
         self._stopping = True
         if self._task is not None:
@@ -86,6 +93,8 @@ class Outbox:
 
     # -- the loop ----------------------------------------------------------------------------------
     async def _run(self) -> None:
+        if self.settings.delivery == "relay" and isinstance(self.transport, SmtpTransport):
+            await self.transport.probe(relay_route(self.settings.relay))
         try:
             await asyncio.to_thread(self.server.store.write,
                                     lambda txn: recover_abandoned(txn, now=int(time.time())))

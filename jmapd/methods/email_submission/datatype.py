@@ -76,8 +76,13 @@ class EmailSubmissionType(DataType):
         missing = [p for p, found in (("identityId", identity), ("emailId", email)) if not found]
         if missing:
             raise invalid_properties(missing, "no such " + " or ".join(missing))
-        if email.size > policy.max_size:
-            raise SetError("tooLarge", f"the message is larger than {policy.max_size} octets", maxSize=policy.max_size)
+        max_size = policy.max_size
+        outbox = ctx.server.extras.get("outbox")
+        relay_limit = outbox.relay_size_limit() if outbox is not None else None
+        if relay_limit:
+            max_size = min(max_size, relay_limit)
+        if email.size > max_size:
+            raise SetError("tooLarge", f"the message is larger than {max_size} octets", maxSize=max_size)
         senders = email.summary.from_ or []
         if not senders:
             raise SetError("invalidEmail", "the message has no From address", properties=["from"])
