@@ -41,6 +41,7 @@ class OutboxConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_recipients: int = 100
     max_size: int = 25_000_000
     connections_per_domain: int = 4
+    mx_port: int = 25  # where direct delivery reaches mail exchangers
     timeout: float = 60.0
     dkim_selector: str = "jmapd"
 

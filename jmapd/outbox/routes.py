@@ -131,11 +131,13 @@ class Router:
                 return Unroutable(f"550 5.1.2 {domain} does not exist", True)
             if len(mx) == 1 and mx[0][1] in ("", "."):
                 return Unroutable(f"556 5.1.10 {domain} accepts no mail (null MX, RFC 7505)", True)
-            hosts = [host for _, host in sorted(mx)] if mx else []
-            if not hosts:  # no MX: the domain itself is the mail exchanger (RFC 5321 §5.1)
-                if not await self.resolver.addresses(domain):
-                    return Unroutable(f"550 5.1.2 {domain} has no MX and no address", True)
-                hosts = [domain]
+            # No MX: the domain itself is the mail exchanger (RFC 5321 §5.1).
+            exchangers = [host for _, host in sorted(mx)] if mx else [domain]
+            hosts: list[tuple[str, int]] = []
+            for exchanger in exchangers:
+                hosts += [(address, self.settings.mx_port) for address in await self.resolver.addresses(exchanger)]
         except LookupError as exc:
             return Unroutable(f"451 4.4.3 looking up {domain} failed: {exc}", False)
-        return Route(domain, tuple((host, 25) for host in hosts), "opportunistic")
+        if not hosts:
+            return Unroutable(f"451 4.4.4 no address for the mail exchangers of {domain}", False)
+        return Route(domain, tuple(dict.fromkeys(hosts)), "opportunistic")

@@ -137,14 +137,12 @@ class Outbox:
         try:
             due = [r.address for r in entry.recipients if r.state == PENDING and r.next_try <= now]
             if due:
-                raw = await asyncio.to_thread(self._read, entry)
+                raw, message = await asyncio.to_thread(self._prepare, entry)
                 if raw is None:
                     await self._record(queue_id, {a: Outcome(accepted=False, permanent=True,
                                                               reply="554 5.3.0 the message's content is gone")
                                                   for a in due}, original=b"")
                     return
-                sender_domain = _from_domain(raw) or entry.mail_from.email.rpartition("@")[2]
-                message = outgoing(raw, sender_domain, self.keys)
                 plan = await self.router.plan(due)
                 for unroutable, addresses in plan.unroutable:
                     await self._record(queue_id, {a: Outcome(accepted=False, reply=unroutable.reply,
@@ -187,9 +185,14 @@ class Outbox:
             txn, queue_id, self.owner, outcomes, now=int(time.time()), bounce=bounce,
             store_bounce=file_in_inbox, first_retry=first_retry))
 
-    def _read(self, entry: QueueEntry) -> bytes | None:
+    def _prepare(self, entry: QueueEntry) -> tuple[bytes | None, bytes]:
+        """The stored message and the bytes to send (parsing and signing: in a thread)."""
         with self.server.store.read() as txn:
-            return read_blob(txn, entry.account_id, entry.blob_id)
+            raw = read_blob(txn, entry.account_id, entry.blob_id)
+        if raw is None:
+            return None, b""
+        sender_domain = _from_domain(raw) or entry.mail_from.email.rpartition("@")[2]
+        return raw, outgoing(raw, sender_domain, self.keys)
 
 
 def file_in_inbox(txn: WriteTxn, account_id: str, raw: bytes) -> str:

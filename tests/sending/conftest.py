@@ -40,6 +40,9 @@ class Sink:
         self.refuse: dict[str, str] = {}
         self.hold: threading.Event | None = None
         self.data_started = threading.Event()
+        self.delay = 0.0  # seconds each DATA takes
+        self.active = 0  # transactions in DATA now, and the most at once
+        self.most_active = 0
         self.lock = threading.Lock()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp)
@@ -61,6 +64,13 @@ class Sink:
         import asyncio
 
         self.data_started.set()
+        if self.delay:
+            with self.lock:
+                self.active += 1
+                self.most_active = max(self.most_active, self.active)
+            await asyncio.sleep(self.delay)
+            with self.lock:
+                self.active -= 1
         if self.hold is not None:
             # A relay that has the content and is slow to answer: it delivers whatever happens
             # to the connection meanwhile.
