@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from .limits import ConnectionSettings
+from .limits import ConnectionSettings, LoginLimits
 from .protocol.capabilities import CoreLimits, MailLimits
 
 
@@ -38,6 +38,8 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
     # Connections per client address and in total, and the timeouts of a request's phases.
     connections: ConnectionSettings = msgspec.field(default_factory=ConnectionSettings)
+    # Back-off after failed logins, per user and per client address, for every protocol.
+    logins: LoginLimits = msgspec.field(default_factory=LoginLimits)
     # Serve plain HTTP on a non-loopback address (credentials cross the network in clear).
     insecure_http: bool = False
 

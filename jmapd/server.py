@@ -41,7 +41,9 @@ class ServeError(Exception):
 
 def open_server(config: Config) -> Server:
     store = Store.open(config.data)
-    return Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    server.logins.configure(config.logins)
+    return server
 
 
 def ensure_first_user(server: Server, config: Config) -> str | None:

@@ -18,6 +18,7 @@ apply (HTTP: jmapd.http.connections), with the same numbers.
 
 from .connections import ConnectionGate, ConnectionSettings, Refusal, Ticket, configure_process, connection_gate
 from .descriptors import raise_descriptor_limit
+from .logins import LoginLimits
 
 __all__ = ["ConnectionGate", "ConnectionSettings", "Refusal", "Ticket", "configure_process", "connection_gate",
-           "raise_descriptor_limit"]
+           "raise_descriptor_limit", "LoginLimits"]
