@@ -38,6 +38,13 @@ def data_folder(config: Config, *, create: bool) -> str:
     creates a missing folder, and never its missing parents (a mistyped --data would otherwise
     silently become a new, empty server); so does `user add`, the usual first step of a setup."""
     path = config.data
+    try:
+        os.stat(path)
+    except PermissionError:
+        raise CommandError(f"the data folder {path} cannot be reached by this user: fix the permissions of "
+                           "the folders above it, or choose another --data") from None
+    except OSError:
+        pass
     if os.path.exists(path) and not os.path.isdir(path):
         raise CommandError(f"the data folder {path} is a file, not a folder: give a folder with --data")
     if not os.path.exists(path):
