@@ -61,7 +61,7 @@ class Backoff:
             record = self._records.pop(key, None) or _Record(now)
             record.failures = max(0.0, record.failures - (now - record.changed) / self.forgive_every) + 1
             record.changed = now
-            beyond = math.floor(record.failures) - self.free
+            beyond = math.ceil(record.failures) - self.free  # a failure counts until wholly forgiven
             if beyond > 0:
                 record.blocked_until = now + min(self.cap, 2.0 ** (beyond - 1))
             self._records[key] = record  # re-inserted: the dict's order is least recently failed first
