@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from .limits import ConnectionSettings, LoginLimits
 from .protocol.capabilities import CoreLimits, MailLimits
 
 
@@ -68,6 +69,22 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # `jmapd serve --relay HOST:PORT`: send everything to a plain SMTP relay (no TLS, no AUTH).
     relay: str | None = None
     outbox: OutboxConfig = msgspec.field(default_factory=OutboxConfig)
+    # Connections per client address and in total, and the timeouts of a request's phases.
+    connections: ConnectionSettings = msgspec.field(default_factory=ConnectionSettings)
+    # Back-off after failed logins, per user and per client address, for every protocol.
+    logins: LoginLimits = msgspec.field(default_factory=LoginLimits)
+    # Serve plain HTTP on a non-loopback address (credentials cross the network in clear).
+    insecure_http: bool = False
+
+    def __post_init__(self) -> None:
+        """Mistakes found here come out as one line naming the setting, whichever source set it."""
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is not a TCP port: choose one from 1 to 65535")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")
+        if self.public_url is not None and not _is_base_url(self.public_url):
+            raise ValueError(f"public_url {self.public_url!r} is not an http:// or https:// URL with a host, "
+                             "e.g. https://mail.example.com")
 
     def sending(self) -> OutboxConfig | None:
         """The outbox settings in force, or None when this server does not send."""
@@ -99,12 +116,24 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return ["*"] if self.is_loopback() else []
 
 
+def _is_base_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+
+
 ENV_PREFIX = "JMAPD_"
 _ENV_FIELDS = {
     "HOST": "host", "PORT": "port", "DATA": "data", "PUBLIC_URL": "public_url", "TLS_CERT": "tls_cert",
     "TLS_KEY": "tls_key", "TRUSTED_PROXIES": "trusted_proxies", "CORS_ORIGINS": "cors_origins",
     "WORKERS": "workers", "ACCESS_LOG": "access_log", "LOG_LEVEL": "log_level", "HOSTNAME": "hostname",
     "RELAY": "relay",
+    "INSECURE_HTTP": "insecure_http",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

@@ -87,11 +87,25 @@ def is_empty(env: lmdb.Environment) -> bool:
 
 
 def backup(env: lmdb.Environment, data_dir: str, version: int) -> str:
-    """A compacted, consistent copy of the whole environment, taken before any migration touches it."""
+    """A compacted, consistent copy of the whole environment, taken before any migration touches it.
+
+    Named by the second it was taken; a backup of the same second (a migration that failed and was
+    run again at once) is never overwritten: the new one gets a suffix."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    target = os.path.join(data_dir, "backups", f"store-v{version}-{stamp}")
-    os.makedirs(target, exist_ok=False)
+    folder = os.path.join(data_dir, "backups")
+    os.makedirs(folder, 0o700, exist_ok=True)
+    base = os.path.join(folder, f"store-v{version}-{stamp}")
+    target, n = base, 1
+    while True:
+        try:
+            os.mkdir(target, 0o700)
+            break
+        except FileExistsError:
+            n += 1
+            target = f"{base}-{n}"
     env.copy(target, compact=True)
+    for name in os.listdir(target):
+        os.chmod(os.path.join(target, name), 0o600)
     return target
 
 

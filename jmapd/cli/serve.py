@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import Config, ConfigError
-from .common import command
+from ..config import Config
+from .common import CommandError, command, data_folder
 
 
 def register(sub) -> None:
@@ -18,14 +18,19 @@ def register(sub) -> None:
     serve.add_argument("--public-url", help="URL clients reach the server at, e.g. https://mail.example.com")
     serve.add_argument("--relay", metavar="HOST:PORT",
                        help="send all outgoing mail to this SMTP relay (plain SMTP, no TLS, no AUTH)")
+    serve.add_argument("--insecure-http", action="store_true", default=None,
+                       help="allow plain HTTP on a non-loopback --host (passwords cross the network in clear)")
     serve.set_defaults(overrides=lambda a: dict(host=a.host, port=a.port, tls_cert=a.tls_cert, tls_key=a.tls_key,
-                                                workers=a.workers, public_url=a.public_url, relay=a.relay))
+                                                workers=a.workers, public_url=a.public_url, relay=a.relay,
+                                                insecure_http=a.insecure_http))
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    if bool(config.tls_cert) != bool(config.tls_key):
-        raise ConfigError("--tls-cert and --tls-key go together")
-    config.sending()  # a bad relay or [outbox] setting is one line here, not a failed start
-    from ..server import serve
+    from ..server import ServeError, serve
 
-    return serve(config)
+    config.sending()  # a bad relay or [outbox] setting is one line here, not a failed start
+    data_folder(config, create=True)
+    try:
+        return serve(config)
+    except ServeError as exc:
+        raise CommandError(str(exc)) from None

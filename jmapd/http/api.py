@@ -63,7 +63,7 @@ class ApiEndpoint:
             elif name == b"content-length" and length is None:
                 length = value.decode("latin-1")
         state = self.state
-        user = await state.auth.check(authorization or "")
+        user = await state.auth.check(authorization or "", state.auth.client_address(scope))
         if user is None:
             raise HTTPException(401, "Authentication required: HTTP Basic or a Bearer token.",
                                 headers={"WWW-Authenticate": CHALLENGE})

@@ -110,7 +110,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         config=config,
         server=server,
         engine=engine,
-        auth=Authenticator(server.store, server.logins),
+        auth=Authenticator(server.store, server.logins, config.trusted_proxies),
         urls=UrlBuilder(config),
         api_slots=ConcurrencyLimit("maxConcurrentRequests", server.core_limits.max_concurrent_requests),
         upload_slots=ConcurrencyLimit("maxConcurrentUpload", server.core_limits.max_concurrent_upload),
