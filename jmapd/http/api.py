@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..methods.context import request_accounts
 from ..methods.services import Principal
+from ..protocol.engine import RequestRun
 from ..protocol.errors import RequestError
 from ..protocol.wire import decode_request, encode_json
 from .auth import CHALLENGE
@@ -28,6 +29,8 @@ from .state import AppState
 log = logging.getLogger("jmapd.http")
 
 _JSON = b"application/json"
+# Bodies up to this size are decoded on the event loop (well under a millisecond); larger ones in a thread.
+DECODE_ON_LOOP_MAX = 64 * 1024
 
 
 class ApiEndpoint:
@@ -71,15 +74,24 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            jmap_request = decode_request(body)
             principal = Principal(state.server, user)
             started = time.perf_counter()
-            if state.engine.registry.may_block(jmap_request):
-                # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
-                result = await run_in_threadpool(state.engine.run, jmap_request, principal)
+            if len(body) > DECODE_ON_LOOP_MAX:
+                answer = await run_in_threadpool(self._decode_and_run, body, principal)
             else:
-                # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
-                result = state.engine.run(jmap_request, principal)
+                run = state.engine.start(decode_request(body), principal)
+                while not run.done and not run.next_may_block():
+                    run.step()
+                answer = _respond(run, principal) if run.done else await run_in_threadpool(_respond, run, principal)
             elapsed_ms = (time.perf_counter() - started) * 1000
-        result["sessionState"] = session_state(user, request_accounts(principal))
-        return encode_json(result), elapsed_ms
+        return answer, elapsed_ms
+
+    def _decode_and_run(self, body: bytes, principal: Principal) -> bytes:
+        return _respond(self.state.engine.start(decode_request(body), principal), principal)
+
+
+def _respond(run: RequestRun, principal: Principal) -> bytes:
+    """The rest of the request's calls, then its Response, encoded."""
+    result = run.finish()
+    result["sessionState"] = session_state(principal.user, request_accounts(principal))
+    return encode_json(result)

@@ -24,6 +24,7 @@ from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
 from ..push import Broadcaster
+from ..workers.memory import MemoryTrimmer
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
@@ -124,6 +125,8 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         search.start()
         server.extras["search"] = search
         server.extras["parser"] = parser = ParsePool()
+        trimmer = MemoryTrimmer()
+        trimmer.start()
         started: list[BackgroundService] = []
         try:
             for service in services:
@@ -138,6 +141,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
             server.extras.pop("parser", None)
             await run_in_threadpool(parser.close)
             await run_in_threadpool(search.stop)
+            await run_in_threadpool(trimmer.stop)
 
     api = ApiEndpoint(state)
     routes = [
