@@ -16,6 +16,18 @@ import msgspec
 from .protocol.capabilities import CoreLimits, MailLimits
 
 
+class PushConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """PushSubscription (RFC 8620 §7.2): how long a subscription lasts, and where webhooks may go."""
+
+    # Expiry a client may ask for at most (the RFC asks for at least 48 hours, and suggests 7 days).
+    max_expiry_days: float = 7.0
+    max_subscriptions_per_user: int = 50
+    # Networks a push URL may reach although they are not public (loopback, private ranges), e.g.
+    # ["127.0.0.1/32"] for a push service on this machine; http:// is accepted only for loopback
+    # addresses listed here. Empty by default: a webhook must not reach the server's own network.
+    allowed_networks: list[str] = []
+
+
 class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
@@ -35,6 +47,7 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hostname: str = "localhost"
     limits: CoreLimits = msgspec.field(default_factory=CoreLimits)
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
+    push: PushConfig = msgspec.field(default_factory=PushConfig)
 
     def is_loopback(self) -> bool:
         if self.host == "localhost":

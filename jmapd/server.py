@@ -23,7 +23,8 @@ CONFIG_ENV = "JMAPD_SERVE_CONFIG"
 
 def open_server(config: Config) -> Server:
     store = Store.open(config.data)
-    return Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    return Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname,
+                  push=config.push)
 
 
 def ensure_first_user(server: Server, config: Config) -> None:
@@ -76,6 +77,11 @@ def uvicorn_options(config: Config) -> dict:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # JMAP over WebSocket (jmapd/http/websocket.py): a message up to maxSizeRequest is a request,
+        # one up to twice that gets a `limit` error, a larger one closes the connection (1009).
+        # No per-message compression: its zlib state would cost each idle push connection ~300 KB.
+        ws_max_size=2 * config.limits.max_size_request,
+        ws_per_message_deflate=False,
     )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
+
+from store.records import User
 
 from ..methods.context import request_accounts
 from ..methods.services import Principal
@@ -71,15 +74,22 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            jmap_request = decode_request(body)
-            principal = Principal(state.server, user)
-            started = time.perf_counter()
-            if state.engine.registry.may_block(jmap_request):
-                # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
-                result = await run_in_threadpool(state.engine.run, jmap_request, principal)
-            else:
-                # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
-                result = state.engine.run(jmap_request, principal)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-        result["sessionState"] = session_state(user, request_accounts(principal))
+            result, elapsed_ms = await run_request(state, user, body)
         return encode_json(result), elapsed_ms
+
+
+async def run_request(state: AppState, user: User, body: bytes) -> tuple[dict[str, Any], float]:
+    """One JMAP Request, however it came (HTTP POST or a WebSocket message): its Response object,
+    and how long the method calls took in milliseconds."""
+    jmap_request = decode_request(body)
+    principal = Principal(state.server, user)
+    started = time.perf_counter()
+    if state.engine.registry.may_block(jmap_request):
+        # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
+        result = await run_in_threadpool(state.engine.run, jmap_request, principal)
+    else:
+        # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
+        result = state.engine.run(jmap_request, principal)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    result["sessionState"] = session_state(user, request_accounts(principal))
+    return result, elapsed_ms

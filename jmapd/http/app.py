@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Config
@@ -35,6 +35,7 @@ from .problems import http_exception_problem, problem
 from .session import server_capabilities, session_object
 from .state import AppState, app_state, require_user
 from .urls import UrlBuilder
+from .websocket import websocket_endpoint
 
 
 async def session(request: Request) -> Response:
@@ -151,6 +152,8 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         Route("/jmap/download/{account_id}/{blob_id}/{name}", download, methods=["GET"]),
         Route("/jmap/eventsource/", eventsource, methods=["GET"]),
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
+        WebSocketRoute("/jmap/ws/", websocket_endpoint),
+        WebSocketRoute("/jmap/ws", websocket_endpoint),
     ]
     middleware = cors_middleware(config.allowed_origins())
     app = JmapdApp(
