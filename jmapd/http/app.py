@@ -23,7 +23,9 @@ from ..methods.services import BackgroundService, Server
 from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
+from ..methods.push_subscription.url_policy import UrlPolicy
 from ..push import Broadcaster
+from ..push.webhooks import WebhookSender
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
@@ -121,6 +123,9 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
     @asynccontextmanager
     async def lifespan(app: Starlette):
         state.push.start(asyncio.get_running_loop())
+        webhooks = WebhookSender(server.store, state.push, UrlPolicy(server.push), config.data)
+        await webhooks.start()
+        server.extras["webhooks"] = webhooks
         search = IndexedSearch(server.store, config.data)
         search.start()
         server.extras["search"] = search
@@ -134,6 +139,8 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         finally:
             for service in reversed(started):
                 await service.stop()
+            server.extras.pop("webhooks", None)
+            await webhooks.stop()
             await state.push.stop()
             server.extras.pop("search", None)
             server.extras.pop("parser", None)
