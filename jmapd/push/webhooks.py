@@ -27,9 +27,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
-from store import Store
+from store import ReadTxn, Store
 from store import subscriptions as stored
 from store.records import DESTROYED
 from store.subscriptions import PushSubscriptionRecord
@@ -38,13 +36,12 @@ from store.users import get_user
 from ..methods.push_subscription.url_policy import UrlPolicy
 from ..protocol.wire import encode_json
 from .broadcaster import Broadcaster, Event, Subscriber
-from .webpush import encrypt
 
 log = logging.getLogger("jmapd.push")
 
 LOCK_FILE = "push.lock"
 OWNER_RETRY_SECONDS = 5.0
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+CONNECT_TIMEOUT, TIMEOUT = 5.0, 10.0
 MAX_IN_FLIGHT = 32          # requests at once, all subscriptions together
 PER_ORIGIN = 4              # requests at once to one healthy origin; one probe to a failing one
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0
@@ -97,6 +94,11 @@ class _Listener(Subscriber):
         self.on_event(self, event)
 
 
+def _accounts_of(txn: ReadTxn, user: str) -> frozenset[str]:
+    record = get_user(txn, user)
+    return frozenset() if record is None else frozenset({record.account_id, *record.shared_accounts})
+
+
 class Refused(Exception):
     """The URL resolves to an address the policy refuses."""
 
@@ -120,7 +122,8 @@ class WebhookSender:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._main: asyncio.Task | None = None
-        self.client: httpx.AsyncClient | None = None
+        self.client = None  # an httpx.AsyncClient once this process sends
+        self._reload_due = False
 
     # -- life ----------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -158,20 +161,24 @@ class WebhookSender:
         while not self._take_ownership():
             await asyncio.sleep(OWNER_RETRY_SECONDS)
         self.owner = True
-        self.client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
+        import httpx  # only the sending process needs it
+
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT),
+                                        follow_redirects=False, trust_env=False,
                                         limits=httpx.Limits(max_connections=MAX_IN_FLIGHT))
-        self.control = _Listener(None, frozenset({stored.OWNER}), frozenset({stored.KIND}),
-                                 lambda _sub, _event: self._reload())
+        self.control = _Listener(None, frozenset({stored.OWNER}), frozenset({stored.KIND}), self._reload_soon)
         self.push.subscribe(self.control)
-        with self.store.read() as txn:
-            self.seen = stored.state(txn)
-            records = list(stored.every(txn))
+        seen, records = await asyncio.to_thread(self._read_all)
+        self.seen = seen
         for record in records:
             self._hold(record, fresh=not record.verified)
-        self._refresh_listeners()
+        await self._refresh_listeners()
         last_housekeeping = time.monotonic()
         while True:
             self._wake.clear()
+            if self._reload_due:
+                self._reload_due = False
+                await self._reload()
             delay = self._dispatch()
             if time.monotonic() - last_housekeeping > HOUSEKEEPING_SECONDS:
                 last_housekeeping = time.monotonic()
@@ -180,6 +187,10 @@ class WebhookSender:
                 await asyncio.wait_for(self._wake.wait(), timeout=min(delay, HOUSEKEEPING_SECONDS))
             except asyncio.TimeoutError:
                 pass
+
+    def _read_all(self) -> tuple[int, list[PushSubscriptionRecord]]:
+        with self.store.read() as txn:
+            return stored.state(txn), list(stored.every(txn))
 
     # -- which subscriptions there are -----------------------------------------------------------------
     def _hold(self, record: PushSubscriptionRecord, *, fresh: bool) -> None:
@@ -205,42 +216,50 @@ class WebhookSender:
             if origin is not None:
                 origin.ready.discard(f"{user}\x00{subscription_id}")
 
-    def _reload(self) -> None:
-        """Subscriptions changed (in any process): apply exactly those changes."""
-        changed: dict[tuple[str, str], bool] = {}
+    def _reload_soon(self, _sub: Subscriber, _event: Event) -> None:
+        self._reload_due = True
+        self._wake.set()
+
+    def _read_changes(self) -> tuple[dict[tuple[str, str], PushSubscriptionRecord | None], int]:
+        """The subscriptions changed since last read, as they are now (None: destroyed)."""
+        changed: dict[tuple[str, str], PushSubscriptionRecord | None] = {}
+        seen = self.seen
         with self.store.read() as txn:
             for seq, user, subscription_id, change in stored.changed_since(txn, self.seen):
-                self.seen = seq
-                changed[(user, subscription_id)] = change.kind == DESTROYED
-            records = {key: stored.get(txn, *key) for key, destroyed in changed.items() if not destroyed}
-        for (user, subscription_id), destroyed in changed.items():
-            record = records.get((user, subscription_id))
-            if destroyed or record is None:
+                seen = seq
+                changed[(user, subscription_id)] = None if change.kind == DESTROYED else stored.get(
+                    txn, user, subscription_id)
+        return changed, seen
+
+    async def _reload(self) -> None:
+        """Subscriptions changed (in any process): apply exactly those changes; the reading is done
+        in a thread, as thousands may change at once."""
+        changed, self.seen = await asyncio.to_thread(self._read_changes)
+        for (user, subscription_id), record in changed.items():
+            if record is None:
                 self._release(user, subscription_id)
             else:
                 self._hold(record, fresh=(user, subscription_id) not in self.targets)
-        self._refresh_listeners()
-        self._wake.set()
+        await self._refresh_listeners()
 
-    def _refresh_listeners(self) -> None:
-        """One broadcaster listener per user with subscriptions, over the accounts it can see."""
-        users = set(self.by_user)
-        for user in [u for u in self.listeners if u not in users]:
-            self.push.unsubscribe(self.listeners.pop(user))
+    def _read_accounts(self, users: list[str]) -> dict[str, frozenset[str]]:
+        accounts: dict[str, frozenset[str]] = {}
         with self.store.read() as txn:
             for user in users:
-                record = get_user(txn, user)
-                accounts = frozenset() if record is None else frozenset({record.account_id,
-                                                                         *record.shared_accounts})
-                current = self.listeners.get(user)
-                if current is not None and current.accounts == accounts:
-                    continue
-                if current is not None:
-                    self.push.unsubscribe(current)
-                listener = _Listener(user, accounts, None, self._changed)
-                self.listeners[user] = listener
-        for listener in self.listeners.values():
-            if listener not in self.push.subscribers:
+                accounts[user] = _accounts_of(txn, user)
+        return accounts
+
+    async def _refresh_listeners(self) -> None:
+        """One broadcaster listener per user with subscriptions, over the accounts it can see."""
+        for user in [u for u in self.listeners if u not in self.by_user]:
+            self.push.unsubscribe(self.listeners.pop(user))
+        new_users = [u for u in self.by_user if u not in self.listeners]
+        if not new_users:
+            return
+        accounts = await asyncio.to_thread(self._read_accounts, new_users)
+        for user, visible in accounts.items():
+            if user in self.by_user and user not in self.listeners:
+                listener = self.listeners[user] = _Listener(user, visible, None, self._changed)
                 self.push.subscribe(listener)
 
     def _changed(self, listener: _Listener, event: Event) -> None:
@@ -354,10 +373,14 @@ class WebhookSender:
         headers = {"Host": parts.netloc.rpartition("@")[2], "TTL": str(TTL_SECONDS),
                    "Urgency": "high" if urgent else "normal", "Content-Type": "application/json"}
         if record.keys is not None:
+            from .webpush import encrypt
+
             body = encrypt(body, record.keys)
             headers["Content-Type"] = "application/octet-stream"
             headers["Content-Encoding"] = "aes128gcm"
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        import httpx
+
         try:
             response = await self.client.post(url, content=body, headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
