@@ -53,26 +53,37 @@ def backoff(failures: int) -> float:
     return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
 
 
-def merge(older: dict[str, dict[str, str]], newer: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    """Coalesce two StateChanges' `changed`: states only grow, so the newer one wins per type."""
-    merged = {account: dict(kinds) for account, kinds in older.items()}
-    for account, kinds in newer.items():
-        merged.setdefault(account, {}).update(kinds)
-    return merged
+@dataclass
+class UserChanges:
+    """What changed for one user, for all its subscriptions at once: each (account, type) with the
+    number of the event that last moved it and its latest state. A subscription remembers the
+    number up to which its push service has everything, so coalescing costs nothing per
+    subscription however many events a slow one misses (states only grow: the latest one wins)."""
+
+    seq: int = 0
+    latest: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+
+    def since(self, acked: int, types: list[str] | None) -> dict[str, dict[str, str]]:
+        changed: dict[str, dict[str, str]] = {}
+        for (account, kind), (seq, state) in self.latest.items():
+            if seq > acked and (types is None or kind in types):
+                changed.setdefault(account, {})[kind] = state
+        return changed
 
 
 @dataclass(eq=False)
 class Target:
     record: PushSubscriptionRecord
     origin: str
-    pending: dict[str, dict[str, str]] | None = None
+    changes: UserChanges
+    acked: int = 0  # the user's changes up to here reached the push service (or were not for it)
     verification_due: bool = False
     in_flight: bool = False
     failures: int = 0
     retry_at: float = 0.0
 
     def has_work(self) -> bool:
-        return self.verification_due or (self.record.verified and self.pending is not None)
+        return self.verification_due or (self.record.verified and self.changes.seq > self.acked)
 
 
 @dataclass
@@ -111,6 +122,7 @@ class WebhookSender:
         self.lock_path = os.path.join(data_dir, LOCK_FILE)
         self.targets: dict[tuple[str, str], Target] = {}
         self.by_user: dict[str, dict[str, Target]] = {}
+        self.user_changes: dict[str, UserChanges] = {}
         self.origins: dict[str, Origin] = {}
         self.listeners: dict[str, _Listener] = {}
         self.control: _Listener | None = None
@@ -198,10 +210,13 @@ class WebhookSender:
         target = self.targets.get(key)
         if target is None:
             parts = urlsplit(record.url)
-            target = self.targets[key] = Target(record, f"{parts.scheme}://{parts.netloc}")
+            changes = self.user_changes.setdefault(record.user, UserChanges())
+            target = self.targets[key] = Target(record, f"{parts.scheme}://{parts.netloc}", changes, changes.seq)
             self.by_user.setdefault(record.user, {})[record.id] = target
             target.verification_due = fresh and not record.verified
         else:
+            if record.verified and not target.record.verified:
+                target.acked = target.changes.seq  # events flow from verification on
             target.record = record
         self._mark_ready(target)
 
@@ -212,6 +227,7 @@ class WebhookSender:
             mine.pop(subscription_id, None)
             if not mine:
                 self.by_user.pop(user, None)
+                self.user_changes.pop(user, None)
             origin = self.origins.get(target.origin)
             if origin is not None:
                 origin.ready.discard(f"{user}\x00{subscription_id}")
@@ -263,14 +279,16 @@ class WebhookSender:
                 self.push.subscribe(listener)
 
     def _changed(self, listener: _Listener, event: Event) -> None:
-        """A StateChange for a user: merged into each of its verified subscriptions' pending one."""
+        """A StateChange for a user: recorded once, and its verified subscriptions marked due."""
+        changes = self.user_changes.get(listener.user)
+        if changes is None:
+            return
+        changes.seq += 1
+        for account, kinds in event.changed.items():
+            for kind, state in kinds.items():
+                changes.latest[(account, kind)] = (changes.seq, state)
         for target in self.by_user.get(listener.user, {}).values():
-            types = target.record.types
-            mine = {a: {k: v for k, v in kinds.items() if types is None or k in types}
-                    for a, kinds in event.changed.items()}
-            mine = {a: kinds for a, kinds in mine.items() if kinds}
-            if mine and target.record.verified:
-                target.pending = mine if target.pending is None else merge(target.pending, mine)
+            if target.record.verified:
                 self._mark_ready(target)
         self._wake.set()
 
@@ -319,7 +337,6 @@ class WebhookSender:
     async def _deliver(self, target: Target, origin: Origin) -> None:
         record = target.record
         verification = target.verification_due
-        sent_changes = None
         try:
             if record.expires <= time.time():
                 # RFC 8620 §7.2: nothing more after expiry; housekeeping destroys the record.
@@ -330,18 +347,22 @@ class WebhookSender:
                            "verificationCode": record.verification_code}
                 urgent = False
             else:
-                sent_changes, target.pending = target.pending, None
-                payload = {"@type": "StateChange", "changed": sent_changes}
-                urgent = any("EmailDelivery" in kinds for kinds in sent_changes.values())
+                upto = target.changes.seq
+                changed = target.changes.since(target.acked, record.types)
+                if not changed:  # nothing of the types it asked for
+                    target.acked = upto
+                    return
+                payload = {"@type": "StateChange", "changed": changed}
+                urgent = any("EmailDelivery" in kinds for kinds in changed.values())
             retry_after = await self._post(record, encode_json(payload), urgent)
             if retry_after is None:
                 self.sent += 1
                 origin.failures = target.failures = 0
                 if verification:
                     target.verification_due = False
+                else:
+                    target.acked = max(target.acked, upto)
             else:
-                if sent_changes is not None:
-                    target.pending = sent_changes if target.pending is None else merge(sent_changes, target.pending)
                 target.failures += 1
                 origin.failures += 1
                 now = time.monotonic()
