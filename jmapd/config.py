@@ -17,6 +17,18 @@ from .limits import ConnectionSettings, LoginLimits
 from .protocol.capabilities import CoreLimits, MailLimits
 
 
+class PushConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """PushSubscription (RFC 8620 §7.2): how long a subscription lasts, and where webhooks may go."""
+
+    # Expiry a client may ask for at most (the RFC asks for at least 48 hours, and suggests 7 days).
+    max_expiry_days: float = 7.0
+    max_subscriptions_per_user: int = 50
+    # Networks a push URL may reach although they are not public (loopback, private ranges), e.g.
+    # ["127.0.0.1/32"] for a push service on this machine; http:// is accepted only for loopback
+    # addresses listed here. Empty by default: a webhook must not reach the server's own network.
+    allowed_networks: list[str] = []
+
+
 class RelayConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A smarthost: all outgoing mail goes to it. `tls`: "starttls" (required), "implicit" (port
     465 style) or "none" (loopback relays only)."""
@@ -66,6 +78,7 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hostname: str = "localhost"
     limits: CoreLimits = msgspec.field(default_factory=CoreLimits)
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
+    push: PushConfig = msgspec.field(default_factory=PushConfig)
     # `jmapd serve --relay HOST:PORT`: send everything to a plain SMTP relay (no TLS, no AUTH).
     relay: str | None = None
     outbox: OutboxConfig = msgspec.field(default_factory=OutboxConfig)

@@ -41,7 +41,8 @@ class ServeError(Exception):
 
 def open_server(config: Config) -> Server:
     store = Store.open(config.data)
-    server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname,
+                    push=config.push)
     server.logins.configure(config.logins)
     sending = config.sending()
     if sending is not None:  # what EmailSubmission/set checks, and the sign that this server sends
@@ -119,6 +120,11 @@ def uvicorn_options(config: Config) -> dict:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # JMAP over WebSocket (jmapd/http/websocket.py): a message up to maxSizeRequest is a request,
+        # one up to twice that gets a `limit` error, a larger one closes the connection (1009).
+        # No per-message compression: its zlib state would cost each idle push connection ~300 KB.
+        ws_max_size=2 * config.limits.max_size_request,
+        ws_per_message_deflate=False,
     )
 
 

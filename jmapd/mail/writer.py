@@ -24,6 +24,9 @@ from .summary import list_view_summary
 from .threads import find_thread, remember_ids
 
 EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
+# A push-only state that moves when a new Email arrives and on no other change (RFC 8621 §1.5): a
+# client may show a notification for it, where a keyword change or a move must not ring.
+EMAIL_DELIVERY = "EmailDelivery"
 SEARCH_FEED = "search"
 
 
@@ -130,6 +133,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
+    txn.note_state(account_id, EMAIL_DELIVERY)
     txn.bump(account_id, "count:Email")
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
