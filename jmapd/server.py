@@ -48,6 +48,9 @@ def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
     services: list[BackgroundService] = []
+    from .smtp import listeners
+
+    services.extend(listeners(config))
     return services
 
 
