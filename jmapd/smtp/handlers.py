@@ -7,7 +7,6 @@ returns a reply has decided the command, and its reply is sent as it is.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -36,7 +35,7 @@ class BaseHandler:
         session.commands_before_data = getattr(session, "commands_before_data", 0) + 1
         if session.commands_before_data <= self.settings.max_commands_before_data:
             return False
-        asyncio.get_running_loop().call_soon(smtp.transport.close)
+        smtp.close_after_reply = True
         return True
 
     async def handle_NOOP(self, smtp, session, envelope, arg):

@@ -110,6 +110,17 @@ class _Guarded:
         self._reset_timeout(self.data_timeout)
         await super().smtp_DATA(arg)
 
+    #: Set by a handler whose reply ends the session (421): commands the client has already
+    #: pipelined behind it are not answered.
+    close_after_reply = False
+
+    async def push(self, status: Any) -> None:
+        await super().push(status)
+        if self.close_after_reply:
+            if self.transport is not None:
+                self.transport.close()
+            raise asyncio.CancelledError()
+
 
 class SmtpProtocol(_Guarded, SMTP):
     """SMTP for the MX and submission."""
