@@ -12,6 +12,7 @@ import asyncio
 import errno
 import ipaddress
 import logging
+import warnings
 from typing import Literal
 
 from ..config import Config, ConfigError
@@ -74,6 +75,13 @@ class MailListener:
         implicit = tls.context if tls is not None and self.kind == "submissions" else None
 
         def make_protocol():
+            # aiosmtpd warns that AUTH without required TLS is unsafe: the handler requires TLS
+            # itself, except on loopback, and for implicit TLS, which aiosmtpd cannot tell.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return new_protocol()
+
+        def new_protocol():
             return protocol(handler, connections=self._connections, data_timeout=settings.data_timeout,
                             hostname=self.config.hostname, ident="jmapd", tls_context=starttls,
                             data_size_limit=settings.max_message_size, enable_SMTPUTF8=True,
