@@ -20,14 +20,18 @@ def register(sub) -> None:
     serve.add_argument("--smtp", metavar="ADDR:PORT", help="take mail as the MX over SMTP, e.g. 0.0.0.0:25")
     serve.add_argument("--submission", metavar="ADDR:PORT", help="mail apps send with AUTH and STARTTLS, e.g. 0.0.0.0:587")
     serve.add_argument("--submissions", metavar="ADDR:PORT", help="the same over implicit TLS, e.g. 0.0.0.0:465")
+    serve.add_argument("--relay", metavar="HOST:PORT",
+                       help="send all outgoing mail to this SMTP relay (plain SMTP, no TLS, no AUTH)")
     serve.set_defaults(overrides=lambda a: dict(host=a.host, port=a.port, tls_cert=a.tls_cert, tls_key=a.tls_key,
-                                                workers=a.workers, public_url=a.public_url, lmtp=a.lmtp,
-                                                smtp=a.smtp, submission=a.submission, submissions=a.submissions))
+                                                workers=a.workers, public_url=a.public_url, relay=a.relay,
+                                                lmtp=a.lmtp, smtp=a.smtp, submission=a.submission,
+                                                submissions=a.submissions))
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     if bool(config.tls_cert) != bool(config.tls_key):
         raise ConfigError("--tls-cert and --tls-key go together")
+    config.sending()  # a bad relay or [outbox] setting is one line here, not a failed start
     from ..smtp import check_listeners
 
     check_listeners(config)

@@ -1,6 +1,7 @@
 """Delivery: the one way a message that arrived for a local address becomes mail in an account.
 
-LMTP, SMTP as the MX, the copies submission keeps, and vacation replies all end in `deliver()`.
+LMTP, SMTP as the MX and the copies submission keeps all end in `deliver()`, and the vacation
+reply to a delivered message is decided inside it (a `DeliveryHook`, in the same transaction).
 It adds the trace fields a final delivery adds (RFC 5321 §4.4: Return-Path and Received;
 Delivered-To, with the `+tag` the sender used), asks the delivery filters where each copy goes
 (the Inbox, the Junk mailbox, or nowhere: refused), and stores every accepted copy in one write
@@ -25,7 +26,7 @@ import enum
 import hashlib
 import secrets
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from typing import Protocol
@@ -40,6 +41,7 @@ from .mailboxes import mailbox_by_role
 from .operations import Mail, Stored
 from .parsing import ParsedMessage, parse_for_import
 from .placement import check_keywords
+from .vacation import vacation_reply
 from .writer import store_message
 
 #: How long a delivered message is remembered, to answer a resend without storing it again:
@@ -86,6 +88,8 @@ class Incoming(msgspec.Struct, kw_only=True):
     authentication: SenderAuthentication | None = None
     # Header fields worked out by the frontend (Authentication-Results), added above Received.
     header_fields: list[str] = []
+    # False for a sender's own copy (submission's Sent copy): stored as written, no trace fields.
+    trace: bool = True
     trace_id: str = msgspec.field(default_factory=lambda: secrets.token_hex(6))
     received_at: int | None = None
 
@@ -118,11 +122,24 @@ class DeliveryFilter(Protocol):
     def handle_delivery(self, incoming: Incoming, destination: Destination) -> Decision | None: ...
 
 
-class AfterDelivery(Protocol):
-    """Told of each copy stored, after the commit: the place for vacation replies (RFC 8621 §8) to
-    decide whether to answer. It must not fail the delivery: what it raises is its own problem."""
+class DeliveryHook(Protocol):
+    """Told of each copy stored in the Inbox, inside the delivery's transaction, so that what it
+    writes (a vacation reply queued for sending) commits with the message or not at all. What it
+    raises is logged and undone on its own: it never fails the delivery."""
 
-    def delivered(self, incoming: Incoming, destination: Destination, stored: Stored) -> None: ...
+    def delivered(self, txn: WriteTxn, incoming: Incoming, destination: Destination, stored: Stored,
+                  raw: bytes) -> None: ...
+
+
+class VacationReplies:
+    """The account's VacationResponse (RFC 8621 §8) answers mail delivered to its Inbox, when the
+    rule of RFC 3834 says so (jmapd.mail.vacation)."""
+
+    def delivered(self, txn: WriteTxn, incoming: Incoming, destination: Destination, stored: Stored,
+                  raw: bytes) -> None:
+        if incoming.mail_from:
+            vacation_reply(txn, destination.account_id, raw, incoming.mail_from, incoming.received_by,
+                           now=stored.received_at)
 
 
 class DmarcRule:
@@ -141,6 +158,7 @@ class DmarcRule:
 
 
 DEFAULT_FILTERS: tuple[DeliveryFilter, ...] = (DmarcRule(),)
+DEFAULT_HOOKS: tuple[DeliveryHook, ...] = (VacationReplies(),)
 
 
 def decide(incoming: Incoming, destination: Destination, filters: Iterable[DeliveryFilter]) -> Decision:
@@ -216,11 +234,14 @@ class _Copy(msgspec.Struct):
 
 def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
             filters: Iterable[DeliveryFilter] = DEFAULT_FILTERS,
-            after: Iterable[AfterDelivery] = ()) -> list[Outcome]:
+            hooks: Iterable[DeliveryHook] = DEFAULT_HOOKS,
+            within: Callable[[WriteTxn, list[Outcome]], None] | None = None) -> list[Outcome]:
     """Store `incoming` once for each destination the filters accept, all in one transaction.
     Blocking: call it from a thread in async code. Returns one outcome per destination, in order;
-    a store failure (disk full, ...) raises, and then nothing was stored."""
-    filters = list(filters)
+    a store failure (disk full, ...) raises, and then nothing was stored. `within` is run in the
+    same transaction after the copies are stored (submission queues the message there); what it
+    raises undoes the whole delivery and is raised here."""
+    filters, hooks = list(filters), list(hooks)
     when = int(mail.clock()) if incoming.received_at is None else incoming.received_at
     outcomes: list[Outcome | None] = [None] * len(destinations)
     copies: list[tuple[int, _Copy]] = []
@@ -229,7 +250,7 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
         if decision.verdict is Verdict.REJECT:
             outcomes[i] = Outcome(destination=destination, refused=decision.reason)
             continue
-        raw = with_fields(incoming.raw, trace_fields(incoming, destination, when))
+        raw = with_fields(incoming.raw, trace_fields(incoming, destination, when)) if incoming.trace else incoming.raw
         parsed = parse_for_import(raw, blob_id_for(raw))
         copies.append((i, _Copy(destination, raw, parsed, delivery_digest(incoming, destination),
                                 decision.verdict is Verdict.JUNK)))
@@ -239,24 +260,33 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
         for i, copy in copies:
             try:
                 with txn.savepoint():
-                    done.append((i, _store_copy(txn, mail, copy, when)))
+                    outcome = _store_copy(txn, mail, copy, when)
             except MailError as exc:
-                done.append((i, Outcome(destination=copy.destination, refused=str(exc), temporary=True)))
+                outcome = Outcome(destination=copy.destination, refused=str(exc), temporary=True)
+            done.append((i, outcome))
+            if outcome.stored and not outcome.duplicate and not outcome.junk and copy.destination.mailbox_role == "inbox":
+                _run_hooks(txn, hooks, incoming, copy, outcome.stored)
+        if within is not None:
+            placed = dict(done)
+            within(txn, [placed.get(i) or outcomes[i] for i in range(len(destinations))])
         return done
 
-    stored = mail.store.write(work) if copies else []
+    stored = mail.store.write(work) if copies or within is not None else []
     for i, outcome in stored:
         outcomes[i] = outcome
     fresh = [(copy, outcomes[i]) for i, copy in copies if outcomes[i].stored and not outcomes[i].duplicate]
     if mail.hand_over is not None and fresh:
         mail.hand_over({(c.destination.account_id, o.stored.email_id): c.parsed.summary for c, o in fresh})
-    for copy, outcome in fresh:
-        for hook in after:
-            try:
-                hook.delivered(incoming, copy.destination, outcome.stored)
-            except Exception:  # a reply that cannot be made must not undo a delivery
-                log.exception("after-delivery hook failed")
     return [o for o in outcomes if o is not None]
+
+
+def _run_hooks(txn: WriteTxn, hooks: list[DeliveryHook], incoming: Incoming, copy: _Copy, stored: Stored) -> None:
+    for hook in hooks:
+        try:
+            with txn.savepoint():
+                hook.delivered(txn, incoming, copy.destination, stored, copy.raw)
+        except Exception:  # a reply that cannot be made must not undo a delivery
+            log.exception("delivery hook %s failed", type(hook).__name__)
 
 
 def _store_copy(txn: WriteTxn, mail: Mail, copy: _Copy, when: int) -> Outcome:

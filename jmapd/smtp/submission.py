@@ -14,12 +14,20 @@ import asyncio
 import base64
 import binascii
 import logging
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import formatdate, getaddresses, make_msgid
 from typing import Any
 
 from store.records import User
 
 from ..config import Receiving
 from ..mail.addresses import may_send_as
+from ..mail.delivery import Destination, Incoming, deliver, with_fields
+from ..mail.errors import MailError
+from ..mail.identities import (IDENTITY, ForbiddenFrom, IdentityRecord, check_may_send_as,
+                               ensure_default_identities, identity_allows)
+from ..mail.submissions import Address, Envelope, SubmissionLink, SubmissionPolicy, queue_message
 from ..methods.services import Server
 from . import replies
 from .handlers import BaseHandler
@@ -137,10 +145,82 @@ class SubmissionHandler(BaseHandler):
     # -- the message -------------------------------------------------------------------------------
     async def handle_DATA(self, smtp, session, envelope):
         self.data_done(session)
-        problem = self.content_problem(envelope.original_content, bare_lf_allowed=False)
+        raw = envelope.original_content
+        problem = self.content_problem(raw, bare_lf_allowed=False)
         if problem is not None:
             return problem
-        return SENDING_OFF
+        policy: SubmissionPolicy | None = self.server.extras.get("submission")
+        if policy is None:
+            return SENDING_OFF
+        if len(raw) > policy.max_size:
+            return f"552 5.3.4 The message is larger than the {policy.max_size} octets this server sends"
+        if len(envelope.rcpt_tos) > policy.max_recipients:
+            return f"452 4.5.3 This server sends to at most {policy.max_recipients} recipients per message"
+        user: User = session.auth_data
+        raw = with_missing_fields(raw, self.server.hostname)
+        try:
+            await asyncio.to_thread(self._send, user, envelope, raw, policy)
+        except ForbiddenFrom as exc:
+            return f"550 5.7.1 From {exc.address}: not an address you may send as"
+        except MailError as exc:
+            return f"554 5.6.0 {exc}"
+        except Exception:
+            log.exception("submission from %s could not be queued", user.name)
+            return replies.STORE_FAILED
+        return "250 2.0.0 Message queued for delivery"
+
+    def _send(self, user: User, envelope: Any, raw: bytes, policy: SubmissionPolicy) -> None:
+        """One transaction: the From check, the copy in Sent, the queue entry with its
+        EmailSubmission (RFC 8621 §7), which a JMAP client then sees like one it made itself."""
+        hostname = self.server.hostname
+        account_id = user.account_id
+        mail_from = envelope.mail_from
+        with self.server.store.read() as txn:
+            for address in header_senders(raw) or [mail_from]:
+                check_may_send_as(txn, account_id, address, hostname)
+        copies = [Destination(account_id=account_id, delivered_to=None, mailbox_role="sent", keywords=("$seen",))] \
+            if self.settings.sent_copy else []
+        incoming = Incoming(raw=raw, mail_from=mail_from, received_by=hostname, protocol="ESMTPSA", trace=False)
+        queue_envelope = Envelope(mail_from=Address(email=mail_from),
+                                  rcpt_to=[Address(email=r) for r in envelope.rcpt_tos])
+
+        def queue(txn, outcomes) -> None:
+            link = None
+            copy = outcomes[0] if outcomes else None
+            if copy is not None and copy.stored is not None and copy.stored.thread_id:
+                identity_id = identity_for(txn, account_id, mail_from, hostname)
+                if identity_id is not None:
+                    link = SubmissionLink(identity_id=identity_id, email_id=copy.stored.email_id,
+                                          thread_id=copy.stored.thread_id)
+            queue_message(txn, account_id, raw, queue_envelope, lifetime=policy.lifetime, link=link)
+
+        deliver(self.server.mail, incoming, copies, filters=(), hooks=(), within=queue)
+
+
+def header_senders(raw: bytes) -> list[str]:
+    """The addresses of the message's From field (what a recipient sees as the sender)."""
+    head = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+    fields = BytesHeaderParser(policy=compat32).parsebytes(head).get_all("From") or []
+    return [address for _, address in getaddresses([str(f) for f in fields]) if address]
+
+
+def with_missing_fields(raw: bytes, hostname: str) -> bytes:
+    """Date and Message-ID added when the mail app left them out (RFC 6409 §8.2, §8.3)."""
+    head = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+    parsed = BytesHeaderParser(policy=compat32).parsebytes(head)
+    added = []
+    if parsed.get("Date") is None:
+        added.append(f"Date: {formatdate(usegmt=True)}")
+    if parsed.get("Message-ID") is None:
+        added.append(f"Message-ID: {make_msgid(domain=hostname)}")
+    return with_fields(raw, added)
+
+
+def identity_for(txn, account_id: str, address: str, hostname: str) -> str | None:
+    """The account's identity that sends as `address` (its default ones made if missing)."""
+    ensure_default_identities(txn, account_id, hostname)
+    return next((i for i, identity in txn.scan(account_id, IDENTITY, IdentityRecord)
+                 if identity_allows(identity, address)), None)
 
 
 def _split_plain(blob: bytes) -> tuple[str, str] | str:

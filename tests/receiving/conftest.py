@@ -11,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import dns.message
@@ -20,10 +21,12 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from jmapd.config import Receiving
+from aiosmtpd.controller import Controller
+
+from jmapd.config import OutboxConfig, Receiving
 from jmapd.mail.addresses import add_domain
 from jmapd.smtp.dns import Resolver
-from jmapd.testing import LiveServer
+from jmapd.testing import LiveServer, free_port
 
 _ids = itertools.count()
 
@@ -116,15 +119,45 @@ def nameserver():
     server.close()
 
 
+class Sink:
+    """An SMTP server on loopback (aiosmtpd) that keeps what it is sent: where the outbox relays."""
+
+    def __init__(self):
+        self.received: list[tuple[str, list[str], bytes]] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 2.0.0 accepted"
+
+    def wait(self, count: int, timeout: float = 15.0) -> list[tuple[str, list[str], bytes]]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            assert time.monotonic() < deadline, f"{count} messages at the sink (got {len(self.received)})"
+            time.sleep(0.05)
+        return self.received
+
+
 @pytest.fixture(scope="module")
-def mailserver(certificate, nameserver):
-    """One jmapd with all four listeners for the module; short timeouts so tests of them are quick."""
+def sink():
+    sink = Sink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mailserver(certificate, nameserver, sink):
+    """One jmapd with all four listeners for the module, sending through `sink`; short timeouts so
+    tests of them are quick."""
     cert, key = certificate
     settings = Receiving(max_message_size=200_000, max_recipients=5, max_connections_per_ip=1200,
                          command_timeout=3.0, data_timeout=4.0)
     with LiveServer(hostname="mx.example.test", tls_cert=cert, tls_key=key, lmtp="127.0.0.1:0",
                     smtp="127.0.0.1:0", submission="127.0.0.1:0", submissions="127.0.0.1:0",
-                    receiving=settings) as server:
+                    receiving=settings, relay=f"127.0.0.1:{sink.port}",
+                    outbox=OutboxConfig(retry_after=1)) as server:
         server.server.extras["dns"] = nameserver.resolver()
         server.server.store.write(lambda txn: add_domain(txn, "example.test"))
         yield server

@@ -11,7 +11,7 @@ import pytest
 from jmapd.config import Receiving
 from jmapd.testing import LiveServer
 
-from .conftest import client_tls, message, port_of, unique
+from .conftest import client_tls, inbox_emails, lmtp_deliver, message, port_of, unique
 
 
 def submission(mailserver, *, tls: bool = True) -> smtplib.SMTP:
@@ -112,12 +112,69 @@ def test_failed_logins_are_rate_limited_per_address():
             assert code == 454 and reply.startswith(b"4.7.0")
 
 
-def test_accepted_mail_without_an_outbox_is_deferred(mailserver, jmap_user):
-    """RFC 5321 §4.2.5: until sending is set up, the end of DATA answers 451 (try later): the mail
-    app keeps the message rather than losing it."""
+def test_without_an_outbox_mail_is_deferred():
+    """RFC 5321 §4.2.5: on a server that does not send, the end of DATA answers 451 (try later):
+    the mail app keeps the message rather than losing it."""
+    with LiveServer(submission="127.0.0.1:0") as server:
+        server.add_user("dora", "dora-pw", "dora@example.test")
+        with smtplib.SMTP("127.0.0.1", port_of(server, "submission"), timeout=10) as client:
+            client.ehlo("laptop.example.test")
+            client.login("dora", "dora-pw")
+            with pytest.raises(smtplib.SMTPDataError) as deferred:
+                client.sendmail("dora@example.test", ["friend@elsewhere.test"], message("out", sender="dora@example.test"))
+            assert deferred.value.smtp_code == 451
+
+
+def test_submitted_mail_is_sent_kept_in_sent_and_an_email_submission(mailserver, jmap_user, sink):
+    """RFC 6409 §4: accepted mail goes out (here to the relay, an aiosmtpd sink) with the envelope
+    given; RFC 8621 §7: it is an EmailSubmission of the copy kept in Sent ($seen, §4.1.1)."""
     alice = jmap_user()
+    address = f"{alice.username}@example.test"
+    subject = unique("sent")
+    before = len(sink.received)
     with submission(mailserver) as client:
         client.login(alice.username, "pw-" + alice.username)
-        with pytest.raises(smtplib.SMTPDataError) as deferred:
-            client.sendmail(f"{alice.username}@example.test", ["friend@elsewhere.test"], message("out"))
-        assert deferred.value.smtp_code == 451
+        client.sendmail(address, ["friend@elsewhere.test", "other@elsewhere.test"],
+                        message(subject, sender=address, to="friend@elsewhere.test"))
+    got = [r for r in sink.wait(before + 1) if subject.encode() in r[2]]
+    assert len(got) == 1
+    mail_from, rcpts, content = got[0]
+    assert mail_from == address and sorted(rcpts) == ["friend@elsewhere.test", "other@elsewhere.test"]
+    [copy] = inbox_emails(alice, "sent", ("subject", "keywords", "headers"))
+    assert copy["subject"] == subject and copy["keywords"] == {"$seen": True}
+    using = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail", "urn:ietf:params:jmap:submission"]
+    response = alice.request([["EmailSubmission/get", {"accountId": alice.account_id, "ids": None}, "s"]],
+                             using=using)
+    [submitted] = response["methodResponses"][0][1]["list"]
+    assert submitted["emailId"] == copy["id"]
+    assert sorted(a["email"] for a in submitted["envelope"]["rcptTo"]) == ["friend@elsewhere.test",
+                                                                            "other@elsewhere.test"]
+
+
+def test_from_field_must_be_the_users_too(mailserver, jmap_user, sink):
+    """RFC 6409 §8.1 and RFC 8621 §7.5 forbiddenFrom: a From field naming someone else is refused
+    at the end of DATA (550 5.7.1), and nothing is sent or kept."""
+    alice = jmap_user()
+    address = f"{alice.username}@example.test"
+    with submission(mailserver) as client:
+        client.login(alice.username, "pw-" + alice.username)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail(address, ["friend@elsewhere.test"], message("spoof", sender="ceo@example.test"))
+        assert refused.value.smtp_code == 550
+    assert inbox_emails(alice, "sent") == []
+
+
+def test_vacation_reply_fires_on_delivered_mail(mailserver, jmap_user, sink):
+    """RFC 8621 §8 and RFC 3834 §3: with a VacationResponse on, mail delivered over LMTP is
+    answered once, from the null sender, to the message's sender (through the outbox)."""
+    alice = jmap_user()
+    using = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail", "urn:ietf:params:jmap:vacationresponse"]
+    alice.request([["VacationResponse/set", {"accountId": alice.account_id, "update": {
+        "singleton": {"isEnabled": True, "subject": "Away", "textBody": "Back on Monday."}}}, "v"]], using=using)
+    sender = f"{unique('pen')}@pal.test"
+    before = len(sink.received)
+    lmtp_deliver(port_of(mailserver, "lmtp"), sender, [f"{alice.username}@example.test"],
+                 message("are you there?", sender=sender))
+    replies = [r for r in sink.wait(before + 1) if sender in r[1]]
+    assert len(replies) == 1 and replies[0][0] == "<>"  # the null reverse-path
+    assert b"Auto-Submitted: auto-replied" in replies[0][2]
