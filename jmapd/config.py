@@ -59,6 +59,20 @@ class OutboxConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     dkim_selector: str = "jmapd"
 
 
+class Receiving(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Limits and choices of the LMTP, SMTP and submission listeners (`[receiving]` in jmapd.toml)."""
+
+    max_message_size: int = 50_000_000  # octets; SIZE (RFC 1870) and the DATA limit
+    max_recipients: int = 100  # per message (RFC 5321 §4.5.3.1.8: at least 100)
+    max_connections_per_ip: int = 20  # SMTP and submission; LMTP serves one trusted MTA
+    max_commands_before_data: int = 150  # commands in one transaction before DATA (SMTP, submission)
+    command_timeout: float = 300.0  # seconds a client may take between commands (RFC 5321 §4.5.3.2)
+    data_timeout: float = 600.0  # seconds the whole of DATA may take
+    sent_copy: bool = True  # submission keeps a copy of what a user sends in their Sent mailbox
+    # DNS servers for SPF, DKIM and DMARC ("host" or "host:port"); empty: the system's.
+    nameservers: list[str] = []
+
+
 class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
@@ -76,6 +90,13 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     access_log: bool = False
     log_level: str = "info"
     hostname: str = "localhost"
+    # Mail listeners, each "ADDRESS:PORT" or off: LMTP from an MTA (RFC 2033), SMTP as the MX,
+    # submission with STARTTLS (RFC 6409) and with implicit TLS (RFC 8314).
+    lmtp: str | None = None
+    smtp: str | None = None
+    submission: str | None = None
+    submissions: str | None = None
+    receiving: Receiving = msgspec.field(default_factory=Receiving)
     limits: CoreLimits = msgspec.field(default_factory=CoreLimits)
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
     push: PushConfig = msgspec.field(default_factory=PushConfig)
@@ -147,6 +168,7 @@ _ENV_FIELDS = {
     "WORKERS": "workers", "ACCESS_LOG": "access_log", "LOG_LEVEL": "log_level", "HOSTNAME": "hostname",
     "RELAY": "relay",
     "INSECURE_HTTP": "insecure_http",
+    "LMTP": "lmtp", "SMTP": "smtp", "SUBMISSION": "submission", "SUBMISSIONS": "submissions",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

@@ -90,6 +90,9 @@ def background_services(config: Config) -> list[BackgroundService]:
         from .outbox import Outbox
 
         services.append(Outbox(sending, config.data))
+    from .smtp import listeners
+
+    services.extend(listeners(config))
     return services
 
 

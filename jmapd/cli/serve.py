@@ -16,18 +16,25 @@ def register(sub) -> None:
     serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.add_argument("--public-url", help="URL clients reach the server at, e.g. https://mail.example.com")
+    serve.add_argument("--lmtp", metavar="ADDR:PORT", help="take mail from an MTA over LMTP, e.g. 127.0.0.1:2424")
+    serve.add_argument("--smtp", metavar="ADDR:PORT", help="take mail as the MX over SMTP, e.g. 0.0.0.0:25")
+    serve.add_argument("--submission", metavar="ADDR:PORT", help="mail apps send with AUTH and STARTTLS, e.g. 0.0.0.0:587")
+    serve.add_argument("--submissions", metavar="ADDR:PORT", help="the same over implicit TLS, e.g. 0.0.0.0:465")
     serve.add_argument("--relay", metavar="HOST:PORT",
                        help="send all outgoing mail to this SMTP relay (plain SMTP, no TLS, no AUTH)")
     serve.add_argument("--insecure-http", action="store_true", default=None,
                        help="allow plain HTTP on a non-loopback --host (passwords cross the network in clear)")
     serve.set_defaults(overrides=lambda a: dict(host=a.host, port=a.port, tls_cert=a.tls_cert, tls_key=a.tls_key,
                                                 workers=a.workers, public_url=a.public_url, relay=a.relay,
-                                                insecure_http=a.insecure_http))
+                                                insecure_http=a.insecure_http, lmtp=a.lmtp, smtp=a.smtp,
+                                                submission=a.submission, submissions=a.submissions))
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from ..server import ServeError, serve
+    from ..smtp import check_listeners
 
+    check_listeners(config)
     config.sending()  # a bad relay or [outbox] setting is one line here, not a failed start
     data_folder(config, create=True)
     try:
