@@ -30,6 +30,9 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Browser origins allowed to call the API; empty means "*" on loopback and none elsewhere.
     cors_origins: list[str] = []
     workers: int = 1
+    # IMAP listeners, "HOST:PORT" (jmapd/imap): clear text with STARTTLS, and implicit TLS.
+    imap: str | None = None
+    imaps: str | None = None
     access_log: bool = False
     log_level: str = "info"
     hostname: str = "localhost"
@@ -55,6 +58,7 @@ _ENV_FIELDS = {
     "HOST": "host", "PORT": "port", "DATA": "data", "PUBLIC_URL": "public_url", "TLS_CERT": "tls_cert",
     "TLS_KEY": "tls_key", "TRUSTED_PROXIES": "trusted_proxies", "CORS_ORIGINS": "cors_origins",
     "WORKERS": "workers", "ACCESS_LOG": "access_log", "LOG_LEVEL": "log_level", "HOSTNAME": "hostname",
+    "IMAP": "imap", "IMAPS": "imaps",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

@@ -48,6 +48,13 @@ def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
     services: list[BackgroundService] = []
+    if config.imap or config.imaps:
+        from .imap.service import ImapService
+
+        if config.imap:
+            services.append(ImapService(config, config.imap))
+        if config.imaps:
+            services.append(ImapService(config, config.imaps, implicit_tls=True))
     return services
 
 
