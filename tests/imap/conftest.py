@@ -69,3 +69,4 @@ def conn(account):
         c.logout()
     except (imaplib.IMAP4.error, OSError):
         pass
+
