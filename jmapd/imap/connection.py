@@ -137,8 +137,12 @@ async def run(session: Session, data: bytes) -> None:
         session.write(f"{tag} BAD unknown command {name[:40]}\r\n".encode())
         return
     if session.state not in command.states:
-        where = {"notauth": "before logging in", "auth": "without a selected mailbox",
-                 "selected": "once logged in"}[session.state]
+        if session.state == "notauth":
+            where = "before logging in"
+        elif "notauth" in command.states:
+            where = "once logged in"
+        else:
+            where = "without a selected mailbox"
         session.write(f"{tag} BAD {name} is not allowed {where}\r\n".encode())
         return
     try:
