@@ -43,7 +43,7 @@ COMMANDS: dict[str, Command] = {
     "LOGIN": Command(auth.login, NOTAUTH, blocking=False),
     "AUTHENTICATE": Command(auth.authenticate, NOTAUTH, blocking=False),
     "STARTTLS": Command(auth.starttls, NOTAUTH, blocking=False),
-    "ENABLE": Command(basics.enable, AUTH, blocking=False),
+    "ENABLE": Command(basics.enable, frozenset({"auth"}), blocking=False),  # RFC 9051 §6.3.1
     "NAMESPACE": Command(basics.namespace, AUTH, blocking=False),
     "SELECT": Command(mailbox_commands.select, AUTH),
     "EXAMINE": Command(mailbox_commands.examine, AUTH),
