@@ -306,7 +306,7 @@ def list_(session: Session, tag: str, p: Parser, lsub: bool = False) -> str:
             if "SPECIAL-USE" in selection and not special:
                 continue
             attrs = ["\\HasChildren" if folder.has_children else "\\HasNoChildren"]
-            if special and (not selection and not returns or "SPECIAL-USE" in selection | returns or True):
+            if special:  # RFC 6154 §3: servers may always include them
                 attrs.append(special)
             if box.is_subscribed and ("SUBSCRIBED" in selection | returns):
                 attrs.append("\\Subscribed")

@@ -48,6 +48,8 @@ class Context:
         self.largest_uid = session.selected.uids[-1] if session.selected.uids else 0
         self.highest_modseq = 0
         self.uses_modseq = False
+        self.saved = frozenset(session.saved_search)
+        self.text_matches: list[frozenset[str]] = []
 
     def header_values(self, record: EmailRecord, name: str) -> list[str]:
         raw = read_blob(self.txn, self.session.account_id, record.blob_id) or b""
@@ -179,7 +181,7 @@ def parse_key(p: Parser, session: Session, holder: dict) -> Test:
 
 def _in_set(sequence: SequenceSet, n: int, largest: int, ctx: Context, by_uid: bool, uid: int) -> bool:
     if sequence.saved:
-        return uid in set(ctx.session.saved_search)
+        return uid in ctx.saved
     return sequence.contains(n, largest)
 
 
@@ -216,7 +218,6 @@ def run_search(session: Session, test: Test, holder: dict) -> tuple[list[tuple[i
     account_id = session.account_id
     with session.server.store.read() as txn:
         ctx = Context(session, txn)
-        ctx.text_matches = []
         search = session.server.extras.get("search")
         for field, text in holder.get("text", []):
             if search is None:

@@ -16,6 +16,7 @@ from store import ReadTxn
 from store.records import Mailbox
 
 from ..mail import uids as uid_index
+from ..mail.counts import read_counts
 from ..mail.operations import Mail
 from ..mail.records import EmailRecord
 from ..mail.writer import EMAIL
@@ -40,6 +41,8 @@ class Selected:
         self.next_uid = 1
         # Email ids this session changed, with the modseq of its change: not reported back to it.
         self.own: dict[str, int] = {}
+        # Messages gone from the mailbox but not yet reported (no EXPUNGE during FETCH/STORE/SEARCH).
+        self.unreported_expunges = False
 
     def load(self, txn: ReadTxn) -> None:
         self.uids = uid_index.uid_list(txn, self.account_id, self.mailbox_id)
@@ -55,8 +58,8 @@ class Selected:
         return i + 1 if i < len(self.uids) and self.uids[i] == uid else None
 
     def messages(self, sequence: SequenceSet, by_uid: bool, saved: list[int] | None = None) -> list[tuple[int, int]]:
-        """(sequence number, UID) of the messages a set names, in order; numbers beyond the
-        mailbox are an error for sequence numbers (RFC 9051 §6.4.5... "BAD") and ignored for UIDs."""
+        """(sequence number, UID) of the messages a set names, in order. A sequence number beyond
+        the mailbox is refused with NO; UIDs that do not exist are skipped (RFC 9051 §6.4.9)."""
         uids = self.uids
         if sequence.saved:
             known = set(saved or ())
@@ -67,7 +70,6 @@ class Selected:
             for low, high in sequence.resolve(largest):
                 start, stop = bisect_left(uids, low), bisect_left(uids, high + 1)
                 picked.update(range(start, stop))
-            # "*" names the largest UID even when a range starts above it (RFC 9051 §6.4.9).
         else:
             n = len(uids)
             for low, high in sequence.resolve(n):
@@ -82,18 +84,17 @@ class Selected:
         EXISTS, and FETCH FLAGS. With `expunge` False (during FETCH, STORE and SEARCH, RFC 9051
         §7.5.1) removed messages keep their numbers until a later command."""
         state = txn.state(self.account_id, EMAIL)
-        if state == self.modseq:
+        if state == self.modseq and not (expunge and self.unreported_expunges):
             return []
         if not txn.exists(self.account_id, "Mailbox", self.mailbox_id):
             return [b"* BYE the selected mailbox was deleted\r\n"]
         out: list[bytes] = []
         added = uid_index.uid_list(txn, self.account_id, self.mailbox_id, self.next_uid)
-        from ..mail.counts import read_counts
-
         total = read_counts(txn, self.account_id, self.mailbox_id)["totalEmails"]
         if total != len(self.uids) + len(added):
             current = set(uid_index.uid_list(txn, self.account_id, self.mailbox_id, 1))
             gone = [u for u in self.uids if u not in current]
+            self.unreported_expunges = bool(gone) and not expunge
             if gone and expunge:
                 if qresync:
                     out.append(b"* VANISHED %s\r\n" % wire.compact_set(gone).encode())

@@ -132,3 +132,23 @@ def test_message_in_two_mailboxes_is_in_both_folders(account, client_type):
     assert list(email["mailboxIds"]) == [boxes["inbox"]["id"]]
     imap.logout()
     jmap.close()
+
+
+def test_expunges_wait_for_a_command_that_may_report_them(account):
+    """RFC 9051 §7.5.1: an expunge by another session is not reported during FETCH (sequence
+    numbers must not shift under it) but at the next command that allows it, here NOOP."""
+    a, b = account.imaplib(), account.imaplib()
+    for subject in ("first", "second"):
+        a.append("INBOX", None, None, message(subject))
+    a.select("INBOX")
+    b.select("INBOX")
+    b.store("1", "+FLAGS", "\\Deleted")
+    b.expunge()
+    typ, data = a.fetch("1:*", "(FLAGS)")
+    assert typ == "OK" and "EXPUNGE" not in a.untagged_responses
+    a.noop()
+    assert a.untagged_responses.pop("EXPUNGE") == [b"1"]
+    typ, data = a.fetch("1:*", "(UID)")
+    assert data == [b"1 (UID 2)"]
+    a.logout()
+    b.logout()
