@@ -87,6 +87,9 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Browser origins allowed to call the API; empty means "*" on loopback and none elsewhere.
     cors_origins: list[str] = []
     workers: int = 1
+    # IMAP listeners, "HOST:PORT" (jmapd/imap): clear text with STARTTLS, and implicit TLS.
+    imap: str | None = None
+    imaps: str | None = None
     access_log: bool = False
     log_level: str = "info"
     hostname: str = "localhost"
@@ -169,6 +172,7 @@ _ENV_FIELDS = {
     "RELAY": "relay",
     "INSECURE_HTTP": "insecure_http",
     "LMTP": "lmtp", "SMTP": "smtp", "SUBMISSION": "submission", "SUBMISSIONS": "submissions",
+    "IMAP": "imap", "IMAPS": "imaps",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

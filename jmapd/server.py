@@ -93,6 +93,13 @@ def background_services(config: Config) -> list[BackgroundService]:
     from .smtp import listeners
 
     services.extend(listeners(config))
+    if config.imap or config.imaps:
+        from .imap.service import ImapService
+
+        if config.imap:
+            services.append(ImapService(config, config.imap))
+        if config.imaps:
+            services.append(ImapService(config, config.imaps, implicit_tls=True))
     return services
 
 
