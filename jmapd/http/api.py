@@ -71,15 +71,19 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            jmap_request = decode_request(body)
-            principal = Principal(state.server, user)
-            started = time.perf_counter()
-            if state.engine.registry.may_block(jmap_request):
-                # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
-                result = await run_in_threadpool(state.engine.run, jmap_request, principal)
-            else:
-                # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
-                result = state.engine.run(jmap_request, principal)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-        result["sessionState"] = session_state(user, request_accounts(principal))
+            return await self.respond(body, Principal(state.server, user))
+
+    async def respond(self, body: bytes, principal: Principal) -> tuple[bytes, float]:
+        """The response body and the milliseconds its method calls took."""
+        state = self.state
+        jmap_request = decode_request(body)
+        started = time.perf_counter()
+        if state.engine.registry.may_block(jmap_request):
+            # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
+            result = await run_in_threadpool(state.engine.run, jmap_request, principal)
+        else:
+            # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
+            result = state.engine.run(jmap_request, principal)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        result["sessionState"] = session_state(principal.user, request_accounts(principal))
         return encode_json(result), elapsed_ms

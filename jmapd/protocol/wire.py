@@ -23,7 +23,7 @@ encode_json = _encoder.encode
 MAX_DEPTH = 64
 
 
-def _depth_ok(value: Any, limit: int) -> bool:
+def nesting_ok(value: Any, limit: int) -> bool:
     """Bounded nesting: deep JSON is a cheap way to exhaust a server's stack (RFC 8620 §8.4)."""
     stack = [(value, 1)]
     while stack:
@@ -51,13 +51,17 @@ def decode_request(body: bytes) -> Request:
         except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
             pass
         else:
+            if body.lstrip()[:1] == b"[":
+                raise RequestError("notRequest", "A JSON array of method calls is the draft JMAP-for-Mail "
+                                   "dialect; send it to the endpoint the Session names for it. This endpoint "
+                                   "takes an RFC 8620 Request object.") from None
             raise RequestError("notRequest", f"The request does not match the Request type: {exc}") from None
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     # Nesting can be no deeper than the number of opening brackets: count them at C speed first.
     # (methodCalls is one level below the Request object, so its own depth limit is one less.)
-    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and not _depth_ok(
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and not nesting_ok(
             [list(call) for call in request.methodCalls], MAX_DEPTH - 1):
         raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
     return request

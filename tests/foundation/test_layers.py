@@ -22,9 +22,12 @@ RANKS = {
     # except as listed in FRONTEND_USES.
     "jmapd.http": 5, "jmapd.push": 5, "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
     "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1,
+    "jmapd.draft": 5,
 }
 # Where one frontend may use another: `jmapd serve` starts the server, whose HTTP app runs push.
 FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server")}
+# The HTTP app serves the draft dialect's endpoint and names it in the Session.
+FRONTEND_USES.add(("jmapd.http", "jmapd.draft"))
 
 
 def unit(module: str) -> str | None:
