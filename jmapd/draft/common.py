@@ -39,10 +39,18 @@ def account_of(ctx: Context, args: DraftArgs) -> str:
     return ctx.user.account_id if args.accountId is None else args.accountId
 
 
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
+
+
 def rfc(ctx: Context, method: str, args: dict[str, Any], *, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    """Call an RFC 8621 method; its method-level errors come back under the draft's names."""
+    """Call an RFC 8621 method; its method-level errors come back under the draft's names.
+
+    /get answers may hold records kept encoded (msgspec.Raw): they are decoded, to be translated.
+    """
     try:
-        return _RFC[method].handler(ctx, args)
+        result = _RFC[method].handler(ctx, args)
+        return _decode(_encode(result)) if method.endswith("/get") else result
     except MethodError as exc:
         kind = (errors or {}).get(exc.kind) or METHOD_ERRORS.get(exc.kind, exc.kind)
         if kind == exc.kind:
@@ -71,17 +79,3 @@ def keywords_for(flags: dict[str, Any]) -> dict[str, bool]:
         if (not value if flag == "isUnread" else value):
             keywords[keyword] = True
     return keywords
-
-
-def set_errors(result: dict[str, Any], key: str) -> dict[str, Any]:
-    return dict(result.get(key) or {})
-
-
-def draft_set_error(error: dict[str, Any]) -> dict[str, Any]:
-    """A SetError as the draft names it: an attachment blob not found is invalidProperties with
-    attachmentsNotFound (draft §5.3.1); tooManyKeywords and the like have no draft name and stay."""
-    if error.get("type") == "blobNotFound":
-        return {"type": "invalidProperties", "properties": ["attachments"],
-                "attachmentsNotFound": error.get("notFound", []),
-                "description": error.get("description")}
-    return error

@@ -17,7 +17,7 @@ from ..methods.services import Principal, Server
 from ..protocol.capabilities import CORE
 from ..protocol.engine import Engine, Registry
 from ..protocol.wire import Request
-from . import mailboxes, message_list, messages, snippets, threads
+from . import import_copy, mailboxes, message_list, messages, report, set_messages, snippets, threads
 from .filters import SORT_OPTIONS, has_text_condition
 from .wire import Calls
 
@@ -42,6 +42,10 @@ def build_draft_registry() -> Registry:
     add("getThreadUpdates", DRAFT, threads.get_thread_updates)
     add("getMessages", DRAFT, messages.get_messages)
     add("getMessageUpdates", DRAFT, messages.get_message_updates)
+    add("setMessages", DRAFT, set_messages.set_messages, blocking=True)
+    add("importMessages", DRAFT, import_copy.import_messages, blocking=True)
+    add("copyMessages", DRAFT, import_copy.copy_messages, blocking=True)
+    add("reportMessages", DRAFT, report.report_messages)
     add("getSearchSnippets", DRAFT, snippets.get_search_snippets, blocking=_text_filter)
     return registry
 
