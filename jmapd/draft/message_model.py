@@ -80,6 +80,18 @@ def attachment(part: dict[str, Any], html: str | None) -> dict[str, Any]:
     }
 
 
+def attachment_parts(email: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every attachment, the draft's way: RFC 8621's attachments plus the inline media (images shown
+    in the body) it lists among the body parts instead (RFC 8621 §4.1.4)."""
+    parts = list(email.get("attachments") or [])
+    seen = {p.get("partId") for p in parts}
+    for part in [*(email.get("textBody") or []), *(email.get("htmlBody") or [])]:
+        if not (part.get("type") or "").startswith("text/") and part.get("partId") not in seen:
+            seen.add(part.get("partId"))
+            parts.append(part)
+    return sorted(parts, key=lambda p: [int(n) if n.isdigit() else 0 for n in (p.get("partId") or "").split(".")])
+
+
 def decoded_headers(message: Message, wanted: set[str] | None) -> dict[str, str]:
     """Lower-cased name -> decoded value, repeated fields joined by "\\n" (draft §5 headers)."""
     names = dict.fromkeys(name.lower() for name, _ in message.root.headers)
@@ -114,7 +126,7 @@ def draft_message(email: dict[str, Any], properties: tuple[str, ...], *, date_pr
         elif prop == "htmlBody":
             out[prop] = html
         elif prop == "attachments":
-            out[prop] = [attachment(p, html) for p in email.get("attachments") or []]
+            out[prop] = [attachment(p, html) for p in attachment_parts(email)]
         elif prop == "headers":
             out[prop] = headers or {}
         elif prop == "inReplyToMessageId":

@@ -82,7 +82,7 @@ class Plan:
         if self.html:
             rfc += ["htmlBody", "bodyValues"]
         if "attachments" in self.draft:
-            rfc.append("attachments")
+            rfc += ["attachments", "textBody", "htmlBody"]
         self.rfc = list(dict.fromkeys(rfc))
         self.date_property = date_property
         # Everything asked for is kept on the Email record: a list view's properties.
