@@ -1,16 +1,16 @@
 """getMailboxes, getMailboxUpdates and setMailboxes (draft §2) over Mailbox/get, /changes and /set.
 
 The draft's Mailbox is RFC 8621's with other names: its counts are of "messages", its rights are
-flat `may*` booleans instead of `myRights`, its junk mailbox has the role "spam", and it has the
-"outbox" role RFC 8621 does not know. jmapd's mailboxes are labels (a message may be in several), so
-`mustBeOnlyMailbox` is false for all of them.
+flat `may*` booleans instead of `myRights`, and its junk mailbox has the role "spam". Its "outbox"
+is stored with that role (RFC 8621 clients see a role they do not know). jmapd's mailboxes are
+labels (a message may be in several), so `mustBeOnlyMailbox` is false for all of them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..mail.mailboxes import OUTBOX, mailbox_by_role
+from ..mail.mailboxes import mailbox_by_role
 from ..mail.writer import remove_mailbox
 from ..methods.context import Context
 from ..methods.mailbox.datatype import MailboxType
@@ -66,12 +66,12 @@ def rfc_properties(properties: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(wanted))
 
 
-def draft_mailbox(mailbox: dict[str, Any], properties: list[str] | None, outbox: str | None) -> dict[str, Any]:
+def draft_mailbox(mailbox: dict[str, Any], properties: list[str] | None) -> dict[str, Any]:
     """One RFC 8621 Mailbox as the draft's Mailbox object."""
     out: dict[str, Any] = {}
     for prop in PROPERTIES if properties is None else ["id", *properties]:
         if prop == "role":
-            role = "outbox" if mailbox["id"] == outbox else mailbox.get("role")
+            role = mailbox.get("role")
             out[prop] = FROM_RFC_ROLE.get(role, role)
         elif prop in SAME:
             out[prop] = mailbox.get(prop)
@@ -84,22 +84,16 @@ def draft_mailbox(mailbox: dict[str, Any], properties: list[str] | None, outbox:
     return out
 
 
-def outbox_of(ctx: Context, account_id: str) -> str | None:
-    with ctx.store.read() as txn:
-        return mailbox_by_role(txn, account_id, OUTBOX)
-
-
 def get_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
     args = arguments(raw, GetMailboxesArgs)
     account_id = account_of(ctx, args)
     properties = args.properties
     got = rfc(ctx, "Mailbox/get", {"accountId": account_id, "ids": args.ids,
                                    "properties": rfc_properties(properties)})
-    outbox = outbox_of(ctx, account_id)
     return Named("mailboxes", {
         "accountId": account_id,
         "state": got["state"],
-        "list": [draft_mailbox(m, properties, outbox) for m in got["list"]],
+        "list": [draft_mailbox(m, properties) for m in got["list"]],
         # "MUST be null if the ids argument in the call was null" (draft §2.1).
         "notFound": (got["notFound"] or None) if args.ids is not None else None,
     })
@@ -174,8 +168,7 @@ def set_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
     update: dict[str, Any] = {}
     if args.update:
         current = rfc(ctx, "Mailbox/get", {"accountId": account_id, "ids": list(args.update)})
-        outbox = outbox_of(ctx, account_id)
-        views = {m["id"]: draft_mailbox(m, None, outbox) for m in current["list"]}
+        views = {m["id"]: draft_mailbox(m, None) for m in current["list"]}
         for mailbox_id, obj in args.update.items():
             # Unknown ids go through to Mailbox/set, which answers notFound.
             patch, error = split_update(obj, views.get(mailbox_id), mutable=("name", "parentId", "sortOrder"),
@@ -188,7 +181,7 @@ def set_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
                                          "create": create or None, "update": update or None,
                                          "destroy": args.destroy})
     # The RFC 8621 answer has every property the client did not send, rights and counts among them.
-    created = {creation_id: {p: v for p, v in draft_mailbox(made, None, None).items() if p in SERVER_SET}
+    created = {creation_id: {p: v for p, v in draft_mailbox(made, None).items() if p in SERVER_SET}
                for creation_id, made in (result["created"] or {}).items()}
     return Named("mailboxesSet", {
         "accountId": account_id,

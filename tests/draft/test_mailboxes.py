@@ -35,15 +35,17 @@ def test_get_mailboxes_by_id_and_properties(draft):
     assert draft.error("getMailboxes", {"properties": ["myRights"]}) == "invalidArguments"
 
 
-def test_outbox_is_plain_to_rfc8621(draft):
-    """RFC 8621 §2: a role is one of the registered ones; the draft's outbox is not, so RFC 8621
-    clients see the Outbox with role null, and cannot take its role away."""
-    outbox = draft.roles()["outbox"]
-    shown = draft.rfc.ok("Mailbox/get", {"ids": [outbox]})["list"][0]
-    assert shown["name"] == "Outbox" and shown["role"] is None
-    result = draft.rfc.ok("Mailbox/set", {"update": {outbox: {"role": "archive"}}})
-    assert result["notUpdated"][outbox]["type"] in ("forbidden", "invalidProperties")
-    assert draft.roles()["outbox"] == outbox
+def test_outbox_to_rfc8621_clients(draft):
+    """RFC 8621 §2: "New roles may be established": RFC 8621 clients see the Outbox with the role
+    "outbox", which they do not act on, and cannot take the role away or give it to another mailbox."""
+    roles = draft.roles()
+    shown = draft.rfc.ok("Mailbox/get", {"ids": [roles["outbox"]]})["list"][0]
+    assert shown["name"] == "Outbox" and shown["role"] == "outbox"
+    result = draft.rfc.ok("Mailbox/set", {"update": {roles["outbox"]: {"role": None},
+                                                     roles["archive"]: {"role": "outbox"}}})
+    assert result["notUpdated"][roles["outbox"]]["type"] == "forbidden"
+    assert result["notUpdated"][roles["archive"]]["type"] == "invalidProperties"
+    assert draft.roles()["outbox"] == roles["outbox"]
 
 
 def test_get_mailbox_updates(draft):

@@ -26,11 +26,9 @@ ROLES = frozenset({"inbox", "all", "archive", "drafts", "flagged", "important", 
                    "snoozed", "scheduled", "memos"})
 MAX_SORT_ORDER = 2**31
 
-
-def shown_role(role: str | None) -> str | None:
-    """The role as RFC 8621 shows it: one of the registered roles, or null. Roles of the draft
-    dialect's own (its outbox) mean nothing to an RFC 8621 client (§2 role)."""
-    return role if role in ROLES else None
+# The draft JMAP-for-Mail dialect's sending mailbox: to RFC 8621 clients a role like any they do not
+# know (§2: "New roles may be established"), which only the draft dialect acts on.
+DRAFT_ROLES = frozenset({"outbox"})
 
 
 class MailboxSetArgs(SetArgs):
@@ -64,7 +62,7 @@ class MailboxType(DataType):
             "id": record_id,
             "name": record.name,
             "parentId": record.parent_id,
-            "role": shown_role(record.role),
+            "role": record.role,
             "sortOrder": record.sort_order,
             "myRights": owner_rights(record.role),
             "isSubscribed": record.is_subscribed,
@@ -93,8 +91,8 @@ class MailboxType(DataType):
             raise SetError("forbidden", "this mailbox cannot be renamed or moved")
         if record.role == "inbox" and "role" in changes:
             raise SetError("forbidden", "the inbox keeps its role: delivery depends on it")
-        if record.role != shown_role(record.role) and "role" in changes:
-            raise SetError("forbidden", f"this mailbox keeps its role: it is the {record.role} of the draft dialect")
+        if record.role in DRAFT_ROLES and "role" in changes:
+            raise SetError("forbidden", "the outbox keeps its role: the draft dialect sends through it")
         self._apply(ctx, txn, account_id, record_id, record, changes)
         txn.update(account_id, self.name, record_id, record)
         # A property the server stored differently from the patch is reported back (RFC 8620 §5.3).
@@ -223,12 +221,12 @@ class MailboxType(DataType):
             elif prop == "role":
                 if value is not None and not isinstance(value, str):
                     raise invalid_arguments("role must be a string or null")
-                tests.append(lambda i, r, v=value: shown_role(r.role) == v)
+                tests.append(lambda i, r, v=value: r.role == v)
             elif prop in ("hasAnyRole", "isSubscribed"):
                 if not isinstance(value, bool):
                     raise invalid_arguments(f"{prop} must be a boolean")
                 if prop == "hasAnyRole":
-                    tests.append(lambda i, r, v=value: (shown_role(r.role) is not None) == v)
+                    tests.append(lambda i, r, v=value: (r.role is not None) == v)
                 else:
                     tests.append(lambda i, r, v=value: r.is_subscribed == v)
             else:
