@@ -55,7 +55,8 @@ def capability(server: Server, api_url: str) -> dict[str, Any]:
     return {
         "apiUrl": api_url,
         "maxSizeMessageAttachments": server.mail_limits.max_size_attachments_per_email,
-        "canDelaySend": False,
+        # Sending through the Outbox, with its delays, works when the server sends mail at all.
+        "canDelaySend": "submission" in server.extras,
         "messageListSortOptions": list(SORT_OPTIONS),
     }
 

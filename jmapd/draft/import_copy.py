@@ -16,6 +16,7 @@ from ..methods.context import Context
 from ..protocol.engine import Named
 from ..protocol.errors import MethodError, SetError, invalid_arguments
 from .common import FLAGS, DraftArgs, account_of, arguments, keywords_for, rfc
+from .outbox import submit
 from .set_messages import special_mailboxes
 
 
@@ -81,8 +82,16 @@ def import_messages(ctx: Context, raw: dict[str, Any]) -> Named:
         emails[creation_id] = {"blobId": blob_id, "mailboxIds": mailbox_ids, "keywords": keywords}
     result = rfc(ctx, "Email/import", {"accountId": account_id, "emails": emails}) if emails else {}
     not_created = {**refused, **{k: _draft_set_error(e) for k, e in (result.get("notCreated") or {}).items()}}
-    return Named("messagesImported", {"accountId": account_id, "created": _created(result),
-                                      "notCreated": not_created})
+    created = _created(result)
+    # "Adding to the outbox will send the message" (draft §5.4); one that cannot be sent is not kept.
+    sending = {cid: made["id"] for cid, made in created.items() if outbox in emails[cid]["mailboxIds"]}
+    unsent = submit(ctx, account_id, sending) if outbox is not None else {}
+    if unsent:
+        rfc(ctx, "Email/set", {"accountId": account_id, "destroy": [sending[cid] for cid in unsent]})
+        for cid, error in unsent.items():
+            del created[cid]
+            not_created[cid] = error
+    return Named("messagesImported", {"accountId": account_id, "created": created, "notCreated": not_created})
 
 
 def copy_messages(ctx: Context, raw: dict[str, Any]) -> Named:

@@ -18,6 +18,7 @@ from .common import DraftArgs, account_of, arguments, keyword_patch, rfc
 from .compose import draft_error, in_reply_to_not_found, rfc_email
 from .message_model import PROPERTIES
 from .messages import fetch
+from .outbox import cancel, submit
 from .updates import split_update
 
 # What an existing message may change (draft §5.3.2).
@@ -80,34 +81,42 @@ def _rfc_patch(patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def _updates(ctx: Context, account_id: str, update: dict[str, Any],
-             outbox: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(RFC 8621 patches by id, SetErrors by id)."""
+             outbox: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str] | None]]:
+    """(RFC 8621 patches by id, SetErrors by id, and the messages moving into the Outbox (-> their
+    mailboxes before; None for those moving out of it))."""
     # The current values are needed where an update repeats a fixed property (it must be unchanged),
-    # and where it moves a message into the outbox (it must be a draft).
+    # and where it moves a message into or out of the Outbox.
     compared = {p for obj in update.values() if isinstance(obj, dict) for p in obj
                 if p not in MUTABLE and p in PROPERTIES}
     checking = [i for i, obj in update.items() if isinstance(obj, dict) and (
-        set(obj) - set(MUTABLE) or (outbox is not None and outbox in (obj.get("mailboxIds") or [])))]
+        set(obj) - set(MUTABLE) or (outbox is not None and "mailboxIds" in obj))]
     current: dict[str, dict[str, Any]] = {}
     if checking:
         shown = fetch(ctx, account_id, checking, [*compared, "isDraft", "mailboxIds"])
         current = {m["id"]: m for m in shown["list"]}
     patches: dict[str, Any] = {}
     refused: dict[str, Any] = {}
+    moves: dict[str, list[str] | None] = {}
     for message_id, obj in update.items():
         now = current.get(message_id) if message_id in checking else {}
         changes, error = split_update(obj, now, mutable=MUTABLE, known=PROPERTIES)
         try:
             if error is not None:
                 raise _set_error(error)
-            moving_in = now and outbox is not None and outbox in (changes.get("mailboxIds") or []) \
-                and outbox not in now.get("mailboxIds", [])
-            if moving_in and not now.get("isDraft"):
-                raise invalid_properties(["mailboxIds"], "only a draft may be moved to the outbox (draft §5.3.2)")
             patches[message_id] = _rfc_patch(changes)
+            if now and outbox is not None and isinstance(changes.get("mailboxIds"), list):
+                was_in, goes_in = outbox in now["mailboxIds"], outbox in changes["mailboxIds"]
+                if goes_in and not was_in:
+                    if not now.get("isDraft"):
+                        raise invalid_properties(["mailboxIds"], "only a draft may be moved to the outbox "
+                                                                 "(draft §5.3.2)")
+                    moves[message_id] = now["mailboxIds"]
+                elif was_in and not goes_in:
+                    moves[message_id] = None
         except SetError as exc:
+            patches.pop(message_id, None)
             refused[message_id] = exc.to_json()
-    return patches, refused
+    return patches, refused, moves
 
 
 def _set_error(error: dict[str, Any]) -> SetError:
@@ -120,19 +129,61 @@ def set_messages(ctx: Context, raw: dict[str, Any]) -> Named:
     account_id = account_of(ctx, args)
     drafts, outbox = special_mailboxes(ctx, account_id)
     create, not_created = _creates(ctx, account_id, args.create or {}, drafts, outbox)
-    update, not_updated = _updates(ctx, account_id, args.update or {}, outbox)
+    update, not_updated, moves = _updates(ctx, account_id, args.update or {}, outbox)
+    destroy = list(args.destroy or [])
+    not_destroyed: dict[str, Any] = {}
+    if outbox is not None:
+        # A send is cancelled before its message leaves the Outbox; one already under way cannot be,
+        # and the message is as good as sent (draft §5.3.4).
+        leaving = [i for i, before in moves.items() if before is None]
+        for email_id in cancel(ctx, account_id, leaving + destroy):
+            sending = {"type": "notFound", "description": "the message is being sent (draft §5.3.4)"}
+            if email_id in update:
+                del update[email_id]
+                not_updated[email_id] = sending
+            if email_id in destroy:
+                destroy.remove(email_id)
+                not_destroyed[email_id] = sending
     result = rfc(ctx, "Email/set", {"accountId": account_id, "ifInState": args.ifInState,
-                                    "create": create or None, "update": update or None, "destroy": args.destroy})
+                                    "create": create or None, "update": update or None, "destroy": destroy or None})
     created = {cid: {k: made[k] for k in ("id", "blobId", "threadId", "size")}
                for cid, made in (result["created"] or {}).items()}
+    updated = list(result["updated"] or {})
+    new_state = result["newState"]
+    if outbox is not None:
+        sending = {**{"create:" + cid: made["id"] for cid, made in created.items()
+                      if outbox in create[cid]["mailboxIds"]},
+                   **{"update:" + i: i for i in updated if moves.get(i) is not None}}
+        refused = submit(ctx, account_id, sending)
+        if refused:
+            new_state = _take_back(ctx, account_id, refused, sending, moves)
+            for key, error in refused.items():
+                kind, _, name = key.partition(":")
+                if kind == "create":
+                    del created[name]
+                    not_created[name] = error
+                else:
+                    updated.remove(name)
+                    not_updated[name] = error
     return Named("messagesSet", {
         "accountId": account_id,
         "oldState": result["oldState"],
-        "newState": result["newState"],
+        "newState": new_state,
         "created": created,
-        "updated": list(result["updated"] or {}),
+        "updated": updated,
         "destroyed": result["destroyed"] or [],
         "notCreated": {**not_created, **{k: draft_error(e) for k, e in (result["notCreated"] or {}).items()}},
         "notUpdated": {**not_updated, **{k: draft_error(e) for k, e in (result["notUpdated"] or {}).items()}},
-        "notDestroyed": {k: draft_error(e) for k, e in (result["notDestroyed"] or {}).items()},
+        "notDestroyed": {**not_destroyed, **{k: draft_error(e) for k, e in (result["notDestroyed"] or {}).items()}},
     })
+
+
+def _take_back(ctx: Context, account_id: str, refused: dict[str, Any], sending: dict[str, str],
+               moves: dict[str, list[str] | None]) -> str:
+    """Undo the creates and moves whose message could not be sent (the draft rejects them outright);
+    returns the state after."""
+    destroy = [sending[key] for key in refused if key.startswith("create:")]
+    back = {sending[key]: {"mailboxIds": dict.fromkeys(moves[sending[key]], True)}
+            for key in refused if key.startswith("update:")}
+    result = rfc(ctx, "Email/set", {"accountId": account_id, "destroy": destroy or None, "update": back or None})
+    return result["newState"]

@@ -144,3 +144,16 @@ def test_destroy_and_state(draft):
     assert draft.ok("getMessages", "messages", {"ids": [email_id]})["notFound"] == [email_id]
     inbox = draft.ok("getMailboxes", "mailboxes", {"ids": [roles["inbox"]], "properties": ["totalMessages"]})
     assert inbox["list"][0]["totalMessages"] == 0
+
+
+def test_outbox_on_a_server_that_does_not_send(draft):
+    """draft §5.3.3, §1.3: on a server that does not send mail (canDelaySend false), a message put in
+    the Outbox is rejected with invalidProperties on mailboxIds, and none is kept."""
+    roles = draft.roles()
+    assert draft.rfc.session["capabilities"]["urn:jmapd:draft-jenkins-jmapmail-00"]["canDelaySend"] is False
+    result = draft.ok("setMessages", "messagesSet", {"create": {"m": {
+        "mailboxIds": [roles["outbox"]], "from": [{"name": "", "email": f"{draft.rfc.username}@example.test"}],
+        "to": [{"name": "", "email": "bob@example.net"}], "subject": "Go"}}})
+    assert result["notCreated"]["m"]["properties"] == ["mailboxIds"] and result["created"] == {}
+    outbox = draft.ok("getMailboxes", "mailboxes", {"ids": [roles["outbox"]], "properties": ["totalMessages"]})
+    assert outbox["list"][0]["totalMessages"] == 0
