@@ -17,7 +17,8 @@ from ..methods.services import Principal, Server
 from ..protocol.capabilities import CORE
 from ..protocol.engine import Engine, Registry
 from ..protocol.wire import Request
-from . import import_copy, mailboxes, message_list, messages, report, set_messages, snippets, threads
+from . import (identities, import_copy, mailboxes, message_list, messages, report, set_messages, snippets, threads,
+               vacation)
 from .filters import SORT_OPTIONS, has_text_condition
 from .wire import Calls
 
@@ -47,6 +48,12 @@ def build_draft_registry() -> Registry:
     add("copyMessages", DRAFT, import_copy.copy_messages, blocking=True)
     add("reportMessages", DRAFT, report.report_messages)
     add("getSearchSnippets", DRAFT, snippets.get_search_snippets, blocking=_text_filter)
+    # Identity methods may write the default identities first (as Identity/get does).
+    add("getIdentities", DRAFT, identities.get_identities, blocking=True)
+    add("getIdentityUpdates", DRAFT, identities.get_identity_updates, blocking=True)
+    add("setIdentities", DRAFT, identities.set_identities, blocking=True)
+    add("getVacationResponse", DRAFT, vacation.get_vacation_response)
+    add("setVacationResponse", DRAFT, vacation.set_vacation_response, blocking=True)
     return registry
 
 
