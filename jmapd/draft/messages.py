@@ -7,6 +7,7 @@ attached messages from the stored message, parsed as Email/get parses it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..mail.messages import read_blob_any, stored_message
@@ -104,7 +105,7 @@ class ListedMessages(EmailType):
     does. The renderings are kept apart from Email/get's (their property lists start "draft")."""
 
     def fetch(self, ctx, txn, account_id, args, state, record_ids):
-        plan = Plan(args.properties)
+        plan = plan_for(args.properties)
         rfc_args = EmailGetArgs(accountId=account_id, properties=plan.rfc)
 
         def draft_renderer():
@@ -119,8 +120,18 @@ class ListedMessages(EmailType):
 LISTED = ListedMessages()
 
 
+@lru_cache(maxsize=256)
+def _plan(properties: tuple[str, ...] | None) -> Plan:
+    return Plan(None if properties is None else list(properties))
+
+
+def plan_for(properties: list[str] | None) -> Plan:
+    """Clients send the same few property lists again and again: each is worked out once."""
+    return _plan(None if properties is None else tuple(properties))
+
+
 def fetch(ctx: Context, account_id: str, ids: list[str], properties: list[str] | None) -> dict[str, Any]:
-    plan = Plan(properties)
+    plan = plan_for(properties)
     got = rfc(ctx, "Email/get", {"accountId": account_id, "ids": ids, **plan.rfc_args()})
     emails = got["list"]
     headers = _headers(ctx, account_id, emails, plan)
@@ -187,7 +198,7 @@ def get_messages(ctx: Context, raw: dict[str, Any]) -> Named:
     account_id = account_of(ctx, args)
     if args.ids is None:
         raise invalid_arguments("ids is required: messages are fetched by id (draft §5.1)")
-    if Plan(args.properties).listed:
+    if plan_for(args.properties).listed:
         got = get(LISTED, ctx, {"accountId": account_id, "ids": args.ids, "properties": args.properties})
         return Named("messages", {"accountId": account_id, "state": got["state"], "list": got["list"],
                                   "notFound": got["notFound"] or None})
