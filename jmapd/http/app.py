@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Config
+from ..draft import DRAFT_PATH, Dialect
 from ..methods import build_registry
 from ..methods.context import Context, accessible_accounts
 from ..methods.services import BackgroundService, Server
@@ -32,6 +33,7 @@ from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
+from .draft import DraftEndpoint
 from .eventsource import eventsource
 from .limits import ConcurrencyLimit
 from .problems import http_exception_problem, problem
@@ -67,6 +69,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 API_PATHS = frozenset({"/jmap/api", "/jmap/api/"})
+DRAFT_PATHS = frozenset({DRAFT_PATH, DRAFT_PATH.rstrip("/")})
 
 
 class JmapdApp(Starlette):
@@ -76,14 +79,21 @@ class JmapdApp(Starlette):
 
     api: ASGIApp
     api_from_browsers: ASGIApp
+    # The draft dialect's endpoint takes the same shortcut (its mailbox views are benchmarked against
+    # the API's).
+    draft: ASGIApp
+    draft_from_browsers: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in API_PATHS:
+        if scope["type"] == "http" and scope["method"] == "POST" and (
+                scope["path"] in API_PATHS or scope["path"] in DRAFT_PATHS):
+            direct, from_browsers = ((self.api, self.api_from_browsers) if scope["path"] in API_PATHS
+                                     else (self.draft, self.draft_from_browsers))
             for name, _ in scope["headers"]:
                 if name == b"origin":
-                    await self.api_from_browsers(scope, receive, send)
+                    await from_browsers(scope, receive, send)
                     return
-            await self.api(scope, receive, send)
+            await direct(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -152,6 +162,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
             await run_in_threadpool(trimmer.stop)
 
     api = ApiEndpoint(state)
+    draft = DraftEndpoint(state, Dialect(server.core_limits.max_calls_in_request))
     routes = [
         Route("/.well-known/jmap", well_known, methods=["GET"]),
         Route("/jmap/session", session, methods=["GET"]),
@@ -165,6 +176,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
         WebSocketRoute("/jmap/ws/", websocket_endpoint),
         WebSocketRoute("/jmap/ws", websocket_endpoint),
+        *(Route(path, draft, methods=["POST"]) for path in sorted(DRAFT_PATHS)),
     ]
     middleware = cors_middleware(config.allowed_origins())
     app = JmapdApp(
@@ -175,5 +187,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
     )
     app.api = api
     app.api_from_browsers = wrapped(api, middleware)
+    app.draft = draft
+    app.draft_from_browsers = wrapped(draft, middleware)
     app.state.jmapd = state
     return app

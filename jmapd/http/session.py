@@ -11,6 +11,8 @@ import msgspec
 
 from store.records import Account, User
 
+from ..draft import DRAFT, DRAFT_PATH
+from ..draft import capability as draft_capability
 from ..methods.email.sorting import SORT_PROPERTIES
 from ..methods.services import Server
 from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION, WEBSOCKET
@@ -69,7 +71,9 @@ def _digest(material: str) -> str:
 def session_object(server: Server, user: User, accounts: dict[str, Account], base: str) -> dict[str, Any]:
     caps = account_capabilities(server)
     return {
-        "capabilities": {**server_capabilities(server), WEBSOCKET: websocket_capability(base)},
+        # The draft JMAP-for-Mail dialect: where its clients send their requests (README).
+        "capabilities": {**server_capabilities(server), WEBSOCKET: websocket_capability(base),
+                         DRAFT: draft_capability(server, base + DRAFT_PATH)},
         "accounts": {
             account_id: {
                 "name": account.name,

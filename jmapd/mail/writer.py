@@ -194,15 +194,18 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
         txn.bump(account_id, "count:Thread", -1)
 
 
-def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str) -> None:
+def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str, *, orphans_to: str | None = None) -> None:
     """Take every email out of a mailbox that is being destroyed; emails in no other mailbox are
-    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails)."""
+    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails), or moved to `orphans_to` when given
+    (the draft dialect keeps them, in the inbox: draft-jenkins-jmapmail-00 §2.3.4)."""
     email_ids = [email_id.decode() for email_id, _ in index_entries(txn, account_id, mailbox_id)]
     for email_id in email_ids:
         record = txn.get(account_id, EMAIL, email_id, EmailRecord)
         if record is None:
             continue
         remaining = [m for m in record.mailbox_ids if m != mailbox_id]
+        if not remaining and orphans_to is not None and orphans_to != mailbox_id:
+            remaining = [orphans_to]
         if remaining:
             update_email(txn, account_id, email_id, record, mailbox_ids=remaining)
         else:

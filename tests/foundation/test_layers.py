@@ -24,10 +24,12 @@ RANKS = {
     "jmapd.testing": 7,
     "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1,
     "jmapd.limits": 1, "jmapd.hints": 1,
-    "jmapd.smtp": 5,
+    "jmapd.smtp": 5, "jmapd.draft": 5,
 }
-# Where one frontend may use another: `jmapd serve` starts the server, whose HTTP app runs push.
-FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server"), ("jmapd.imap", "jmapd.push")}
+# Where one frontend may use another: `jmapd serve` starts the server, whose HTTP app runs push
+# and serves the draft dialect's endpoint (naming it in the Session); IMAP IDLE listens to push.
+FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server"), ("jmapd.imap", "jmapd.push"),
+                 ("jmapd.http", "jmapd.draft")}
 
 
 def unit(module: str) -> str | None:
