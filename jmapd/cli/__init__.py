@@ -13,10 +13,10 @@ import sys
 from store import SchemaError
 
 from ..config import ConfigError, load
-from . import addresses, index, serve, users
+from . import addresses, imports, index, serve, users
 from .common import CommandError
 
-COMMANDS = (serve, users, addresses, index)
+COMMANDS = (serve, users, addresses, index, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:
