@@ -70,6 +70,10 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     from ..workers.parsing import ParsePool
 
     local_user = args.into if args.source == "imap" else args.user
+    if args.source == "imap":
+        from .imap_import import remote_password
+
+        args.password = remote_password(args)  # asked before anything starts
     with open_store(config) as store:
         account_id = account_of(store, local_user)
         pool = ParsePool()

@@ -44,6 +44,9 @@ class Incoming:
     received_fallback: int | None = None
     #: More ledger keys that should find this message again (its IMAP UID, Message-ID and size).
     keys: list[str] = field(default_factory=list)
+    #: Only store it if the account lacks it; never add this mailbox to a message held already
+    #: (Gmail's All Mail: what another folder holds is not archived).
+    only_if_new: bool = False
     blob_id: str = ""
 
     def __post_init__(self) -> None:
@@ -144,7 +147,7 @@ class Destination:
         existing = ledger.lookup(txn, account_id, content)
         if existing is not None:
             record = txn.get(account_id, EMAIL, existing, EmailRecord)
-            if item.mailbox_id in record.mailbox_ids:
+            if item.mailbox_id in record.mailbox_ids or item.only_if_new:
                 outcome.duplicates += 1
             else:
                 update_email(txn, account_id, existing, record,

@@ -29,6 +29,8 @@ class FolderState(msgspec.Struct, kw_only=True):
     highest_modseq: int = 0
     offset: int = 0
     fingerprint: str = ""
+    #: IMAP UIDs the server could not return, below highest_uid: asked for again by the next run.
+    failed: list[int] = []
 
 
 class KeyTarget(msgspec.Struct, array_like=True):
