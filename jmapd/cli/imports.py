@@ -78,22 +78,21 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         account_id = account_of(store, local_user)
         pool = ParsePool()
         progress = Progress(quiet=args.quiet)
-        status = 0
+        status, fault = 0, None
         try:
             destination = Destination(store, account_id, pool=pool)
             _import(args, destination, progress)
         except KeyboardInterrupt:
-            status = 130
-            print("jmapd: interrupted; what was imported is kept, and a rerun continues", file=sys.stderr)
+            status, fault = 130, "interrupted; what was imported is kept, and a rerun continues"
         except ImportFault as exc:
-            status = 1
-            print(f"jmapd: {exc}", file=sys.stderr)
+            status, fault = 1, str(exc)
         except (lmdb.Error, OSError) as exc:
-            status = 1
-            print(f"jmapd: {store_fault(exc)}; what was imported is kept, and a rerun continues", file=sys.stderr)
+            status, fault = 1, f"{store_fault(exc)}; what was imported is kept, and a rerun continues"
         finally:
             pool.close()
         print(progress.summary(), flush=True)
+        if fault is not None:  # the last line on standard error, after the progress lines
+            print(f"jmapd: {fault}", file=sys.stderr, flush=True)
         if status == 0 and progress.totals().failed:
             status = 1
         return status

@@ -83,13 +83,15 @@ def import_mbox(destination: Destination, files: list[MboxFile], progress: Progr
         except OSError as exc:
             raise ImportFault(f"{item.path}: {exc.strerror}") from None
         with f:
-            fingerprint = mbox.fingerprint(f)
             state = destination.state(MBOX_SOURCE, key)
             size = os.fstat(f.fileno()).st_size
-            start = state.offset if state.fingerprint == fingerprint and state.offset <= size else 0
+            same_file = state.offset <= size and state.fingerprint == mbox.fingerprint(f, state.offset)
+            start = state.offset if same_file else 0
+            full_print = mbox.fingerprint(f, mbox.FINGERPRINT_BYTES)
             try:
                 for message in mbox.read_messages(f, start):
-                    after = FolderState(offset=message.end, fingerprint=fingerprint)
+                    print_ = full_print if message.end >= mbox.FINGERPRINT_BYTES else mbox.fingerprint(f, message.end)
+                    after = FolderState(offset=message.end, fingerprint=print_)
                     if message.truncated:
                         # Not remembered as done: a rerun on the completed file reads it again.
                         progress.fail(f"the file ends inside the message at byte {message.start} (truncated)")

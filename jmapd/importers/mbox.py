@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import os
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -43,11 +44,14 @@ class MboxMessage:
     truncated: bool
 
 
-def fingerprint(f: BinaryIO) -> str:
-    """Recognises the same file again (its first KB), so a resume offset is never applied to
-    another file that took its name."""
-    f.seek(0)
-    return hashlib.blake2b(f.read(1024), digest_size=12).hexdigest()
+FINGERPRINT_BYTES = 1024
+
+
+def fingerprint(f: BinaryIO, upto: int) -> str:
+    """Recognises the same file again by its first KB, or as much of it as was imported (a file
+    still being written may grow, but what was read from it stays), so a resume offset is never
+    applied to another file that took its name."""
+    return hashlib.blake2b(os.pread(f.fileno(), min(upto, FINGERPRINT_BYTES), 0), digest_size=12).hexdigest()
 
 
 def _from_line_facts(line: bytes) -> tuple[int | None, list[str] | None]:
