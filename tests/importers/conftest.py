@@ -213,6 +213,17 @@ class Dovecot:
     def maildir(self, user: str) -> Path:
         return self.root / "home" / user / "Maildir"
 
+    def fill_inbox(self, user: str, messages: list[bytes], flags: str = "S") -> None:
+        """Put messages straight into the user's Maildir inbox (much faster than APPEND), owned
+        by the user Dovecot runs mail as."""
+        folder = self.maildir(user)
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(folder / sub, exist_ok=True)
+        for n, raw in enumerate(messages):
+            (folder / "cur" / f"{1600000000 + n}.m{n}.host:2,{flags}").write_bytes(raw)
+        for path in [folder.parent, folder, *folder.rglob("*")]:
+            os.chown(path, self.uid, self.gid)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -240,6 +251,151 @@ def dovecot():
         pytest.skip("Dovecot is not installed: `apt-get install dovecot-imapd` (Debian) runs these IMAP import tests")
     root = dovecot_folder()
     server = Dovecot(root)
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def email_count(data: Path, user: str) -> int:
+    """How many Emails the account holds now (read while another process may be writing)."""
+    from jmapd.mail.writer import account_totals
+
+    store = Store.open(str(data))
+    try:
+        with store.read() as txn:
+            user_record = get_user(txn, user)
+            return 0 if user_record is None else account_totals(txn, user_record.account_id)[0]
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def count_emails():
+    return email_count
+
+
+def kill_after_first_commit(proc: subprocess.Popen, data: Path, user: str, timeout: float = 60) -> int:
+    """kill -9 the process once some of its work is committed; returns the count it left."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        count = email_count(data, user)
+        if count > 0:
+            proc.kill()
+            proc.wait()
+            return email_count(data, user)
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    raise AssertionError(f"nothing was committed before the process ended: {proc.stderr.read().decode()}")
+
+
+@pytest.fixture
+def kill_midway():
+    return kill_after_first_commit
+
+
+class DroppingProxy:
+    """A loopback TCP proxy to `port` that cuts its first connection once `after` bytes went from
+    the server to the client: a server dropping the connection mid-fetch. Later connections pass."""
+
+    def __init__(self, port: int, after: int):
+        import threading
+
+        self.target = port
+        self.after = after
+        self.drops = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self._connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self._connections += 1
+            server = socket.create_connection(("127.0.0.1", self.target))
+            limit = self.after if self._connections == 1 else None
+            threading.Thread(target=self._pipe, args=(client, server, None), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, limit), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, limit: int | None) -> None:
+        sent = 0
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if limit is not None and sent + len(data) >= limit:
+                    sink.sendall(data[: limit - sent])
+                    self.drops += 1
+                    break
+                sink.sendall(data)
+                sent += len(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def dropping_proxy():
+    proxies = []
+
+    def make(port: int, after: int) -> DroppingProxy:
+        proxies.append(DroppingProxy(port, after))
+        return proxies[-1]
+
+    yield make
+    for proxy in proxies:
+        proxy.close()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no authority signed."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="module")
+def dovecot_tls():
+    if DOVECOT is None:
+        pytest.skip("Dovecot is not installed: `apt-get install dovecot-imapd` (Debian) runs these IMAP import tests")
+    root = dovecot_folder()
+    server = Dovecot(root, tls=self_signed(root))
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)

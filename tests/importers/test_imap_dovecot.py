@@ -136,3 +136,36 @@ def test_no_password_source_is_a_usage_error(jmapd, dovecot):
     result = jmapd("import", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--plain",
                    "--user", "x", "--into", local, env={"JMAPD_IMPORT_PASSWORD": ""})
     assert result.returncode == 2 and "JMAPD_IMPORT_PASSWORD" in result.stderr
+
+
+def test_connection_dropped_mid_fetch_is_retried(jmapd, dovecot, view, dropping_proxy):
+    """RFC 3501 §2.3.1.1: UIDs make a fetch resumable; when the server's connection drops in the
+    middle of a FETCH, the import reconnects, resumes from its last commit and completes, each
+    message once."""
+    remote = dovecot.add_user()
+    count = 600
+    dovecot.fill_inbox(remote[0], [message(f"drop {n}", body="x" * 200) for n in range(count)])
+    proxy = dropping_proxy(dovecot.port, after=60_000)
+    local = jmapd.add_user()
+    result = jmapd("import", "imap", "--host", "127.0.0.1", "--port", str(proxy.port), "--plain",
+                   "--user", remote[0], "--into", local, env={"JMAPD_IMPORT_PASSWORD": remote[1]})
+    assert result.returncode == 0, result.stderr
+    assert proxy.drops == 1
+    emails = view(jmapd.data, local).emails
+    assert len(emails) == count and len({raw for raw, *_ in emails}) == count
+
+
+def test_certificate_that_does_not_verify_is_refused(jmapd, dovecot_tls, view):
+    """RFC 8314 §4.1 (implicit TLS) and RFC 6125: a certificate no trusted authority signed is refused
+    with one line, unless --insecure accepts it."""
+    remote = dovecot_tls.add_user()
+    local = jmapd.add_user()
+    args = ("import", "imap", "--host", "127.0.0.1", "--port", str(dovecot_tls.port), "--tls",
+            "--user", remote[0], "--into", local)
+    env = {"JMAPD_IMPORT_PASSWORD": remote[1]}
+    refused = jmapd(*args, env=env)
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[-1].startswith("jmapd: the certificate of 127.0.0.1")
+    assert "--insecure" in refused.stderr
+    accepted = jmapd(*args, "--insecure", env=env)
+    assert accepted.returncode == 0, accepted.stderr
