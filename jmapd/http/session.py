@@ -12,7 +12,7 @@ from store.records import Account, User
 
 from ..methods.email.sorting import SORT_PROPERTIES
 from ..methods.services import Server
-from ..protocol.capabilities import CORE, MAIL
+from ..protocol.capabilities import CORE, MAIL, QUOTA
 from .urls import UrlBuilder
 
 DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"
@@ -22,13 +22,13 @@ API_PATH = "/jmap/api/"
 
 
 def server_capabilities(server: Server) -> dict[str, Any]:
-    return {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}}
+    return {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}, QUOTA: {}}
 
 
 def account_capabilities(server: Server) -> dict[str, Any]:
     # Clients check their sorts against this list before sending them (RFC 8621 §1.3.1).
     mail = {**msgspec.to_builtins(server.mail_limits), "emailQuerySortOptions": list(SORT_PROPERTIES)}
-    return {MAIL: mail}
+    return {MAIL: mail, QUOTA: {}}
 
 
 def session_state(user: User, accounts: dict[str, Account]) -> str:

@@ -7,7 +7,7 @@ the store is the mail layer's (jmapd/mail). `build_registry` lists what the serv
 from __future__ import annotations
 
 from ..protocol.engine import Registry
-from . import blob, core, email, mailbox, search_snippet, thread
+from . import blob, core, email, mailbox, quota, search_snippet, thread
 
 
 def build_registry() -> Registry:
@@ -18,4 +18,5 @@ def build_registry() -> Registry:
     email.register(registry)
     thread.register(registry)
     search_snippet.register(registry)
+    quota.register(registry)
     return registry
