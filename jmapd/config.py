@@ -33,6 +33,11 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     access_log: bool = False
     log_level: str = "info"
     hostname: str = "localhost"
+    # Continuous IMAP sync (`jmapd sync`): how often the server looks for sources that are due, in
+    # seconds (0 turns the background sync off), and where the key that encrypts their passwords is
+    # (default DATA/sync.key; put it elsewhere to keep it out of copies of the data folder).
+    sync_check_every: float = 30.0
+    sync_key_file: str | None = None
     limits: CoreLimits = msgspec.field(default_factory=CoreLimits)
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
 
@@ -55,6 +60,7 @@ _ENV_FIELDS = {
     "HOST": "host", "PORT": "port", "DATA": "data", "PUBLIC_URL": "public_url", "TLS_CERT": "tls_cert",
     "TLS_KEY": "tls_key", "TRUSTED_PROXIES": "trusted_proxies", "CORS_ORIGINS": "cors_origins",
     "WORKERS": "workers", "ACCESS_LOG": "access_log", "LOG_LEVEL": "log_level", "HOSTNAME": "hostname",
+    "SYNC_CHECK_EVERY": "sync_check_every", "SYNC_KEY_FILE": "sync_key_file",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

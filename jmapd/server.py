@@ -48,6 +48,10 @@ def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
     services: list[BackgroundService] = []
+    if config.sync_check_every > 0:
+        from .importers.sync import SyncService
+
+        services.append(SyncService(config.data, config.sync_key_file, tick=config.sync_check_every))
     return services
 
 

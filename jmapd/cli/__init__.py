@@ -13,10 +13,10 @@ import sys
 from store import SchemaError
 
 from ..config import ConfigError, load
-from . import addresses, imports, index, serve, users
+from . import addresses, imports, index, serve, sync, users
 from .common import CommandError
 
-COMMANDS = (serve, users, addresses, index, imports)
+COMMANDS = (serve, users, addresses, index, imports, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

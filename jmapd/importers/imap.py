@@ -65,6 +65,10 @@ class ImapFault(ImportFault):
     pass
 
 
+class Stopped(ImapFault):
+    """The server is shutting down: the pass ends at a batch boundary, to continue next time."""
+
+
 class Dropped(Exception):
     """The connection went away mid-folder: reconnect and resume."""
 
@@ -175,7 +179,7 @@ class ImapImport:
     """One run over one remote account into one local account."""
 
     def __init__(self, source: ImapSource, password: str, destination: Destination, progress: Progress,
-                 *, retries: int = RETRIES, retry_wait: float = 1.0):
+                 *, retries: int = RETRIES, retry_wait: float = 1.0, stop: threading.Event | None = None):
         self.source = source
         self.password = password
         self.destination = destination
@@ -184,12 +188,15 @@ class ImapImport:
         self.retry_wait = retry_wait
         self.folders = Folders(destination.store, destination.account_id)
         self.session: Session | None = None
+        self.stop = stop or threading.Event()
 
     def run(self) -> None:
         self.session = connect(self.source, self.password)
         try:
             remote = list_folders(self.session, self.source)
             for folder in remote:
+                if self.stop.is_set():
+                    raise Stopped("stopped")
                 self._folder_with_retries(folder)
         finally:
             if self.session is not None:
@@ -302,6 +309,8 @@ class ImapImport:
         failed = list(state.failed)
         try:
             for uids in batches:
+                if self.stop.is_set():
+                    raise Stopped("stopped")
                 got = results.get()
                 if isinstance(got, BaseException):
                     raise got
