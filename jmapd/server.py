@@ -23,7 +23,15 @@ CONFIG_ENV = "JMAPD_SERVE_CONFIG"
 
 def open_server(config: Config) -> Server:
     store = Store.open(config.data)
-    return Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    sending = config.sending()
+    if sending is not None:  # what EmailSubmission/set checks, and the sign that this server sends
+        from .mail.submissions import SubmissionPolicy
+
+        server.extras["submission"] = SubmissionPolicy(
+            max_delayed_send=sending.max_delayed_send, max_recipients=sending.max_recipients,
+            max_size=sending.max_size, lifetime=sending.lifetime)
+    return server
 
 
 def ensure_first_user(server: Server, config: Config) -> None:
@@ -48,6 +56,11 @@ def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
     services: list[BackgroundService] = []
+    sending = config.sending()
+    if sending is not None:
+        from .outbox import Outbox
+
+        services.append(Outbox(sending, config.data))
     if config.sync_check_every > 0:
         from .importers.sync import SyncService
 

@@ -14,9 +14,10 @@ from store import SchemaError
 
 from ..config import ConfigError, load
 from . import addresses, imports, index, serve, sync, users
+from . import dkim, queue
 from .common import CommandError
 
-COMMANDS = (serve, users, addresses, index, imports, sync)
+COMMANDS = (serve, users, addresses, index, queue, dkim, imports, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:
