@@ -62,7 +62,7 @@ def background_services(config: Config) -> list[BackgroundService]:
 
         services.append(Outbox(sending, config.data))
     if config.sync_check_every > 0:
-        from .importers.sync import SyncService
+        from .importers.service import SyncService
 
         services.append(SyncService(config.data, config.sync_key_file, tick=config.sync_check_every))
     return services

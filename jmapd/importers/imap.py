@@ -19,11 +19,9 @@ import fnmatch
 import imaplib
 import logging
 import queue
-import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
@@ -32,7 +30,7 @@ from . import flags, ledger, mutf7
 from .destination import BATCH_BYTES, Batches, Destination, Incoming
 from .files import ImportFault
 from .folders import ALL_MAIL, VIRTUAL, Folders, role_for
-from .imap_wire import Fetched, ListedFolder, internaldate, message_id, parse_fetch, parse_list, quote, uid_set
+from .imap_wire import Fetched, ListedFolder, message_id, parse_fetch, parse_list, quote, uid_set
 from .ledger import FolderState
 from .progress import Progress
 
@@ -401,5 +399,3 @@ def import_account(source: ImapSource, password: str, destination: Destination, 
                    **options) -> None:
     ImapImport(source, password, destination, progress, **options).run()
 
-
-__all__ = ["ImapSource", "ImapFault", "import_account", "connect", "socket"]

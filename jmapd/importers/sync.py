@@ -14,7 +14,6 @@ source is synced once per interval however many processes serve the folder.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -23,8 +22,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
-
 import msgspec
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -35,9 +32,9 @@ from .destination import Destination
 from .files import ImportFault
 from .imap import ImapSource, import_account
 from .progress import Progress
+from .service import key_path
 
-if TYPE_CHECKING:
-    from ..methods.services import Server
+__all__ = ["key_path"]
 
 log = logging.getLogger("jmapd.sync")
 
@@ -65,10 +62,6 @@ def source_id(source: ImapSource) -> str:
 
 
 # -- the key ---------------------------------------------------------------------------------------
-def key_path(data: str, configured: str | None) -> str:
-    return configured or os.path.join(data, "sync.key")
-
-
 def load_key(path: str, *, create: bool) -> Fernet:
     try:
         with open(path, "rb") as f:
@@ -178,61 +171,3 @@ def run_pass(store: Store, fernet: Fernet, *, only: str | None = None, due_only:
             log.info("sync %s: %d new messages into %s", record_id, imported, entry.local_user)
         results.append((record_id, error))
     return results
-
-
-class SyncService:
-    """The server's background sync: every `tick` seconds, the sources that are due, one pass at a
-    time, in a thread (a pass blocks on the network and the store)."""
-
-    def __init__(self, data: str, key_file: str | None, tick: float = 5.0):
-        self.data = data
-        self.key_file = key_path(data, key_file)
-        self.tick = tick
-        self._task: asyncio.Task | None = None
-        self._stopping = threading.Event()  # seen by the pass's thread between batches
-        self._wake: asyncio.Event | None = None
-        self.passes = 0
-
-    async def start(self, server: "Server") -> None:
-        self._server = server
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._loop())
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await asyncio.to_thread(self._pass)
-            except Exception:  # one bad pass must not end the service
-                log.exception("sync pass failed")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.tick)
-
-    def _pass(self) -> None:
-        server = self._server
-        if not all_sources(server.store):
-            return
-        try:
-            fernet = load_key(self.key_file, create=False)
-        except SyncFault as exc:
-            log.warning("sync: %s", exc)
-            return
-        search = server.extras.get("search")
-
-        def destination_for(account_id: str) -> Destination:
-            return Destination(server.store, account_id, pool=server.extras.get("parser"),
-                               hand_over=None if search is None else search.hand_over)
-
-        with pass_lock(self.data, wait=False) as held:
-            if held and not self._stopping.is_set():
-                run_pass(server.store, fernet, due_only=True, destination_for=destination_for,
-                         stop=self._stopping)
-                self.passes += 1
-
-    async def stop(self) -> None:
-        """Ends after the pass in progress reaches its next batch: the store must outlive it."""
-        self._stopping.set()
-        if self._wake is not None:
-            self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(asyncio.shield(self._task), timeout=60)
