@@ -62,6 +62,13 @@ class Broadcaster:
         for account_id in [a for a in self._reported if a not in listened]:
             del self._reported[account_id]
 
+    def rebase(self, account_id: str) -> None:
+        """Report from the states the account has now, even if lower than those reported: after a
+        test server put the account back as it was (nothing else makes a state go down)."""
+        if account_id in self._reported:
+            with self.store.read() as txn:
+                self._reported[account_id] = txn.states(account_id)
+
     def committed(self, touched: set[tuple[str, str]]) -> None:
         if self.loop is None or not self.subscribers:
             return

@@ -21,10 +21,12 @@ RANKS = {
     # Frontends and entry points: each may use anything below, but not each other's insides,
     # except as listed in FRONTEND_USES.
     "jmapd.http": 5, "jmapd.push": 5, "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
+    "jmapd.testdouble": 6,
     "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1,
 }
 # Where one frontend may use another: `jmapd serve` starts the server, whose HTTP app runs push.
-FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server")}
+FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server"), ("jmapd.cli", "jmapd.testdouble"),
+                 ("jmapd.testdouble", "jmapd.server")}
 
 
 def unit(module: str) -> str | None:
