@@ -21,6 +21,9 @@ class Options(msgspec.Struct, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 0
     hostname: str = "example.test"
+    # HTTPS with this certificate and key (client libraries that only speak https need it).
+    tls_cert: str | None = None
+    tls_key: str | None = None
     # A data folder to use instead of a temporary one (kept at exit).
     data: str | None = None
 

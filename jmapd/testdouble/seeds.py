@@ -126,13 +126,17 @@ def _json(path: Path, hostname: str) -> tuple[list[str], list[Item]]:
         raise SeedError(f"{path}: {exc}") from None
     items = []
     for n, email in enumerate(seed.emails):
-        where = f"{path}: at `$.emails[{n}]`"
+        where = f"$.emails[{n}]"
         received_at = None
         if email.received_at is not None:
             received_at = parse_utc_date(email.received_at)
             if received_at is None:
-                raise SeedError(f"{where}.receivedAt: not a UTCDate (YYYY-MM-DDTHH:MM:SSZ)")
-        items.append(Item(_raw(email, where, hostname), email.mailboxes, email.keywords, received_at))
+                raise SeedError(f"{path}: not a UTCDate (YYYY-MM-DDTHH:MM:SSZ) - at `{where}.receivedAt`")
+        try:
+            raw = _raw(email, where, hostname)
+        except SeedError as exc:
+            raise SeedError(f"{path}: {exc}") from None
+        items.append(Item(raw, email.mailboxes, email.keywords, received_at))
     return seed.mailboxes, items
 
 
@@ -143,7 +147,7 @@ def _raw(email: SeedEmail, where: str, hostname: str) -> bytes:
         try:
             return base64.b64decode(email.raw_base64, validate=True)
         except ValueError:
-            raise SeedError(f"{where}.rawBase64: not base64") from None
+            raise SeedError(f"not base64 - at `{where}.rawBase64`") from None
     parts: dict[str, bytes] = {}
     obj: dict = {"subject": email.subject or "", "bodyValues": {}}
     for prop, value in (("from", [email.from_] if email.from_ else []), ("to", email.to), ("cc", email.cc)):
@@ -171,7 +175,7 @@ def _raw(email: SeedEmail, where: str, hostname: str) -> bytes:
     try:
         return compose_email(obj, parts.get, hostname=hostname, message_id=clock.current().message_id(hostname))
     except ComposeError as exc:
-        raise SeedError(f"{where}: {exc.description}") from None
+        raise SeedError(f"{exc.description} - at `{where}`") from None
 
 
 # -- storing seeds ---------------------------------------------------------------------------------

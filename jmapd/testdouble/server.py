@@ -84,7 +84,7 @@ class Server:
             self._tmp = data = tempfile.mkdtemp(prefix="jmapd-test-")
             os.chmod(data, 0o700)
         self.config = Config(data=data, host=options.host, port=options.port, hostname=options.hostname,
-                             log_level="warning")
+                             tls_cert=options.tls_cert, tls_key=options.tls_key, log_level="warning")
         self.server = open_server(self.config)
         try:
             if options.open_auth:
@@ -175,7 +175,7 @@ class Server:
     @property
     def url(self) -> str:
         host = f"[{self.options.host}]" if ":" in self.options.host else self.options.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.options.tls_cert else 'http'}://{host}:{self.port}"
 
     @property
     def session_url(self) -> str:
@@ -248,10 +248,12 @@ class Server:
         return await asyncio.to_thread(self.export, user)
 
     def fault(self, kind: str, user: str | None = None, **settings: Any) -> None:
-        """Switch a fault on, e.g. fault("method", "alice", methods=["Email/query"], count=1)."""
+        """Switch a fault on, e.g. fault("method", "alice", methods=["Email/query"], count=1); the
+        settings are Fault's fields, in snake_case or as the admin API spells them."""
         import msgspec
 
-        self.faults.set(msgspec.convert({"kind": kind, "user": user, **settings}, Fault))
+        camel = {k.split("_")[0] + "".join(w.title() for w in k.split("_")[1:]): v for k, v in settings.items()}
+        self.faults.set(msgspec.convert({"kind": kind, "user": user, **camel}, Fault))
 
     def clear_faults(self, user: str | None = None) -> None:
         self.faults.clear(user)
