@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
+
+from store.records import User
 
 from ..methods.context import request_accounts
 from ..methods.services import Principal
@@ -66,7 +69,7 @@ class ApiEndpoint:
             elif name == b"content-length" and length is None:
                 length = value.decode("latin-1")
         state = self.state
-        user = await state.auth.check(authorization or "")
+        user = await state.auth.check(authorization or "", state.auth.client_address(scope))
         if user is None:
             raise HTTPException(401, "Authentication required: HTTP Basic or a Bearer token.",
                                 headers={"WWW-Authenticate": CHALLENGE})
@@ -74,24 +77,41 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            principal = Principal(state.server, user)
-            started = time.perf_counter()
-            if len(body) > DECODE_ON_LOOP_MAX:
-                answer = await run_in_threadpool(self._decode_and_run, body, principal)
-            else:
-                run = state.engine.start(decode_request(body), principal)
-                while not run.done and not run.next_may_block():
-                    run.step()
-                answer = _respond(run, principal) if run.done else await run_in_threadpool(_respond, run, principal)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-        return answer, elapsed_ms
+            return await self.respond(body, Principal(state.server, user))
 
-    def _decode_and_run(self, body: bytes, principal: Principal) -> bytes:
-        return _respond(self.state.engine.start(decode_request(body), principal), principal)
+    async def respond(self, body: bytes, principal: Principal) -> tuple[bytes, float]:
+        """The response body and the milliseconds its method calls took (the draft dialect's
+        endpoint answers its own request format here)."""
+        return await run_request(self.state, principal.user, body)
 
 
-def _respond(run: RequestRun, principal: Principal) -> bytes:
+async def run_request(state: AppState, user: User, body: bytes,
+                      envelope: dict[str, Any] | None = None) -> tuple[bytes, float]:
+    """One JMAP Request, however it came (HTTP POST or a WebSocket message): its Response object
+    encoded, `envelope`'s members first, and how long the method calls took in milliseconds.
+
+    Calls run on the event loop while each is of bounded cost; from the first that may block (a
+    writer, a search, a large parse), the rest of the request and the encoding run in a thread.
+    """
+    principal = Principal(state.server, user)
+    started = time.perf_counter()
+    if len(body) > DECODE_ON_LOOP_MAX:
+        answer = await run_in_threadpool(_decode_and_run, state, body, principal, envelope)
+    else:
+        run = state.engine.start(decode_request(body), principal)
+        while not run.done and not run.next_may_block():
+            run.step()
+        answer = (_respond(run, principal, envelope) if run.done
+                  else await run_in_threadpool(_respond, run, principal, envelope))
+    return answer, (time.perf_counter() - started) * 1000
+
+
+def _decode_and_run(state: AppState, body: bytes, principal: Principal, envelope: dict[str, Any] | None) -> bytes:
+    return _respond(state.engine.start(decode_request(body), principal), principal, envelope)
+
+
+def _respond(run: RequestRun, principal: Principal, envelope: dict[str, Any] | None = None) -> bytes:
     """The rest of the request's calls, then its Response, encoded."""
-    result = run.finish()
+    result = {**(envelope or {}), **run.finish()}
     result["sessionState"] = session_state(principal.user, request_accounts(principal))
     return encode_json(result)

@@ -30,6 +30,7 @@ class Part:
 
     __slots__ = (
         "raw",
+        "start",
         "headers",
         "body_start",
         "end",
@@ -48,6 +49,7 @@ class Part:
 
     def __init__(self, raw: bytes, headers: list[RawHeader], body_start: int, end: int) -> None:
         self.raw = raw
+        self.start = body_start  # where the entity's header section begins; set by the splitter
         self.headers = headers
         self.body_start = body_start
         self.end = end
@@ -173,6 +175,7 @@ def _line_break_before(raw: bytes, start: int, pos: int) -> int:
 def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int) -> Part:
     headers, body_start = split_header_block(raw, start, end)
     part = Part(raw, headers, body_start, end)
+    part.start = start  # IMAP's BODY[n.MIME] is the octets from here to body_start
     ctype_raw = disp_raw = cte_raw = None
     for n, v in headers:
         if len(n) > 11 and n[:8].lower() == "content-":

@@ -27,6 +27,10 @@ ROLES = frozenset({"inbox", "all", "archive", "drafts", "flagged", "important", 
 MAX_SORT_ORDER = 2**31
 _SIBLING_NAME = "a sibling mailbox has this name"
 
+# The draft JMAP-for-Mail dialect's sending mailbox: to RFC 8621 clients a role like any they do not
+# know (§2: "New roles may be established"), which only the draft dialect acts on.
+DRAFT_ROLES = frozenset({"outbox"})
+
 
 class MailboxSetArgs(SetArgs):
     onDestroyRemoveEmails: bool = False
@@ -61,7 +65,7 @@ class MailboxType(DataType):
             "parentId": record.parent_id,
             "role": record.role,
             "sortOrder": record.sort_order,
-            "myRights": owner_rights(record.role),
+            "myRights": owner_rights(record.role, "submission" in ctx.server.extras),
             "isSubscribed": record.is_subscribed,
         }
         if not properties.isdisjoint(COUNT_PROPERTIES):
@@ -88,6 +92,8 @@ class MailboxType(DataType):
             raise SetError("forbidden", "this mailbox cannot be renamed or moved")
         if record.role == "inbox" and "role" in changes:
             raise SetError("forbidden", "the inbox keeps its role: delivery depends on it")
+        if record.role in DRAFT_ROLES and "role" in changes:
+            raise SetError("forbidden", "the outbox keeps its role: the draft dialect sends through it")
         self._apply(ctx, txn, account_id, record_id, record, changes)
         txn.update(account_id, self.name, record_id, record)
         # A property the server stored differently from the patch is reported back (RFC 8620 §5.3).
