@@ -88,7 +88,7 @@ def process_tree_memory(pid: int, *, children: bool = True) -> tuple[float, floa
     return rss, anon
 
 
-def _echo_loop(base_url: str, measuring, stop, results) -> None:
+def _echo_loop(base_url: str, ready, measuring, stop, results) -> None:
     """The honest user, in a process of its own: building a hostile request of megabytes (JSON
     encoding holds the GIL) must not delay the honest one's timing."""
     http = httpx.Client(auth=(HONEST_USER, HONEST_PASSWORD), timeout=120, follow_redirects=True)
@@ -96,6 +96,7 @@ def _echo_loop(base_url: str, measuring, stop, results) -> None:
     body = json.dumps({"using": USING, "methodCalls": [["Core/echo", {"hello": "world"}, "e"]]})
     latencies: list[float] = []
     failures = 0
+    ready.set()
     while not stop.is_set():
         started = time.perf_counter()
         try:
@@ -126,15 +127,15 @@ class Honest:
         import multiprocessing
 
         spawn = multiprocessing.get_context("spawn")
-        measuring, stop = spawn.Event(), spawn.Event()
+        ready, measuring, stop = spawn.Event(), spawn.Event(), spawn.Event()
         receive, send = spawn.Pipe(duplex=False)
-        echo = spawn.Process(target=_echo_loop, args=(self.base_url, measuring, stop, send), daemon=True)
+        echo = spawn.Process(target=_echo_loop, args=(self.base_url, ready, measuring, stop, send), daemon=True)
         echo.start()
         self.rss = []
         self._stop.clear()
         sampler = threading.Thread(target=self._sample, daemon=True)
         sampler.start()
-        time.sleep(1.0)  # the echo process is up and looping
+        ready.wait(120)  # the echo process is up and looping
         measuring.set()
         try:
             details = work()
