@@ -93,6 +93,8 @@ class Outbox:
 
     # -- the loop ----------------------------------------------------------------------------------
     async def _run(self) -> None:
+        if isinstance(self.transport, SmtpTransport):
+            await asyncio.to_thread(self.transport.prepare)
         if self.settings.delivery == "relay" and isinstance(self.transport, SmtpTransport):
             await self.transport.probe(relay_route(self.settings.relay))
         try:
