@@ -102,6 +102,23 @@ def test_identities(sender, kit):
     assert result["notUpdated"][identity["id"]]["type"] == "invalidProperties"
 
 
+def test_a_new_alias_gets_its_default_identity(sender, sending_server, kit):
+    """RFC 8621 §6: an address added to the user later gets its own default identity, reported by
+    Identity/changes; a deleted default identity stays deleted."""
+    from jmapd.mail.addresses import add_address
+
+    _, before, _ = kit.jmap(sender, "Identity/get", {"ids": None})
+    sending_server.server.store.write(lambda txn: add_address(txn, sender.username, f"alias.{sender.username}@example.test"))
+    _, changes, _ = kit.jmap(sender, "Identity/changes", {"sinceState": before["state"]})
+    assert len(changes["created"]) == 1
+    _, got, _ = kit.jmap(sender, "Identity/get", {"ids": changes["created"]})
+    assert got["list"][0]["email"] == f"alias.{sender.username}@example.test" and got["list"][0]["mayDelete"]
+    _, gone, _ = kit.jmap(sender, "Identity/set", {"destroy": changes["created"]})
+    assert gone["destroyed"] == changes["created"]
+    _, after, _ = kit.jmap(sender, "Identity/get", {"ids": None})
+    assert [i["email"] for i in after["list"]] == [i["email"] for i in before["list"]]
+
+
 def test_set_errors(sender, sending_server, client_type, kit):
     """RFC 8621 §7.5: each refusal gets the SetError the RFC names, and nothing is queued."""
     me = f"{sender.username}@example.test"
