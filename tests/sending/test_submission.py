@@ -200,3 +200,22 @@ def test_query_and_changes(sender, kit):
     assert name == "error" and bad["type"] == "unsupportedFilter"
     _, qc, _ = kit.jmap(sender, "EmailSubmission/queryChanges", {"sinceQueryState": query["queryState"]})
     assert qc["newQueryState"]
+
+
+def test_domain_owner_sends_as_any_address_of_the_domain(sender, sending_server, sink, kit):
+    """RFC 8621 §6: an identity `*@domain` for a domain the user owns; a message From any address
+    there is sent with it, that address in MAIL FROM (§7 envelope derivation)."""
+    from jmapd.mail.addresses import add_domain
+
+    domain = f"{sender.username}.test"
+    sending_server.server.store.write(lambda txn: add_domain(txn, domain, owners=[sender.username]))
+    _, made, _ = kit.jmap(sender, "Identity/set", {"create": {"w": {"email": f"*@{domain}", "name": "Any"}}})
+    wildcard = made["created"]["w"]["id"]
+    draft = kit.create_draft(sender, to=["peer@remote.test"], from_=f"sales@{domain}", subject="from a wildcard")
+    _, result, _ = kit.jmap(sender, "EmailSubmission/set", {
+        "create": {"s": {"identityId": wildcard, "emailId": draft}}})
+    assert result["created"]["s"]["id"]
+    message = kit.wait_for(lambda: [m for m in list(sink.received) if b"from a wildcard" in m.content], 15, "it")[0]
+    assert message.mail_from == f"sales@{domain}"
+    _, refused, _ = kit.jmap(sender, "Identity/set", {"create": {"x": {"email": "*@example.test"}}})
+    assert refused["notCreated"]["x"]["type"] == "forbiddenFrom"
