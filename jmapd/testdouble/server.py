@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import ipaddress
 import os
 import secrets
 import shutil
@@ -28,12 +27,12 @@ import uvicorn
 
 from store import Store
 
-from ..config import Config
+from ..config import Config, is_loopback_host
 from ..http.app import create_app
 from ..mail import Stored, clock
 from ..mail.accounts import create_user
 from ..mail.addresses import resolve
-from ..mail.mailboxes import mailbox_by_role
+from ..mail.delivery import Destination, Incoming, deliver
 from ..mail.snapshots import restore_account, snapshot_account
 from ..methods.cache.query_results import QueryResults
 from ..methods.dates import parse_utc_date, utc_date
@@ -49,7 +48,6 @@ from .open_auth import OpenLogins
 from .options import Options
 from .requestlog import RequestLog
 
-
 # Test passwords protect nothing: hashed cheaply, still scrypt and checked the same way.
 TEST_SCRYPT_N = 2**4
 
@@ -63,7 +61,7 @@ class Server:
         if seed is not None:
             fields["seed"] = seed
         self.options = Options(**fields)
-        if self.options.open_auth and not _loopback(self.options.host):
+        if self.options.open_auth and not is_loopback_host(self.options.host):
             raise ValueError("--open-auth is only allowed on a loopback address")
         self.admin_token = secrets.token_urlsafe(24)
         self.faults = Faults()
@@ -242,13 +240,18 @@ class Server:
         return await asyncio.to_thread(self.reset, user, seed)
 
     def deliver(self, user: str, raw: bytes) -> Stored:
-        """A message into the user's Inbox as mail from outside, with push as for any delivery."""
+        """A message into the user's Inbox as mail from outside: the delivery path LMTP and SMTP
+        take (trace fields, filters, push with EmailDelivery)."""
         if not raw.strip():
             raise ValueError("an empty message")
         account_id = self.account_id(user)
-        with self.server.store.read() as txn:
-            inbox = mailbox_by_role(txn, account_id, "inbox")
-        return self.server.mail.deliver(account_id, raw, [inbox])
+        incoming = Incoming(raw=raw, mail_from="", received_by=self.options.hostname, protocol="ESMTP",
+                            client_name="localhost", client_ip="127.0.0.1")
+        (outcome,) = deliver(self.server.mail, incoming,
+                             [Destination(account_id=account_id, delivered_to=f"{user}@{self.options.hostname}")])
+        if outcome.stored is None:
+            raise ValueError(f"not delivered: {outcome.refused or 'a copy was delivered already'}")
+        return outcome.stored
 
     async def deliver_async(self, user: str, raw: bytes) -> Stored:
         return await asyncio.to_thread(self.deliver, user, raw)
@@ -307,11 +310,3 @@ class Server:
     def _user_of_account(self, account_id: str) -> str | None:
         return next((name for name, account in self._accounts.items() if account == account_id), None)
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
