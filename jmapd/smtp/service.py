@@ -13,11 +13,11 @@ import errno
 import logging
 import warnings
 
-from ..config import Config
+from ..config import Config, is_loopback_host, listen_address
 from ..methods.services import Server
 from .handlers import BaseHandler
 from .inbound import InboundHandler
-from .listen import Kind, is_loopback, listen_address
+from .listen import Kind
 from .protocol import Connections, LmtpProtocol, SmtpProtocol
 from .submission import SubmissionHandler
 from .tls import server_tls
@@ -44,7 +44,7 @@ class MailListener:
         if self.kind in ("lmtp", "smtp"):
             handler: BaseHandler = InboundHandler(server, settings, as_mx=self.kind == "smtp")
         else:
-            handler = SubmissionHandler(server, settings, plaintext_auth=is_loopback(self.host),
+            handler = SubmissionHandler(server, settings, plaintext_auth=is_loopback_host(self.host),
                                         implicit_tls=self.kind == "submissions")
         self.handler = handler
         protocol = LmtpProtocol if self.kind == "lmtp" else SmtpProtocol
