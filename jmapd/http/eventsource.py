@@ -26,11 +26,16 @@ from .state import app_state, require_user
 # than 300 s. A client asking for pings more often than every MIN_PING seconds gets them that often.
 MIN_PING, MAX_PING = 1, 300
 MAX_TYPES = 64
+EVENTSOURCE_PATHS = frozenset({"/jmap/eventsource/", "/jmap/eventsource"})
 
 
 def _event(name: str, data: Any, event_id: str | None = None) -> bytes:
     head = b"id: " + event_id.encode() + b"\n" if event_id is not None else b""
     return head + b"event: " + name.encode() + b"\ndata: " + encode_json(data) + b"\n\n"
+
+
+def _state_event(event: Event) -> bytes:
+    return _event("state", event.state_change(), event.position)
 
 
 def _bad(detail: str) -> HTTPException:
@@ -127,7 +132,7 @@ class EventStream(Response):
     @staticmethod
     async def _send_event(send: Send, event: Event) -> None:
         await send({"type": "http.response.body", "more_body": True,
-                    "body": _event("state", event.state_change(), event.position)})
+                    "body": event.encode("eventsource", _state_event)})
 
 
 async def eventsource(request: Request) -> Response:
