@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..config import Config
+from ..draft import DRAFT_PATH, Dialect
 from ..methods import build_registry
 from ..methods.context import Context, accessible_accounts
 from ..methods.services import BackgroundService, Server
@@ -27,11 +28,13 @@ from ..protocol.wire import encode_json
 from ..methods.push_subscription.url_policy import UrlPolicy
 from ..push import Broadcaster
 from ..push.webhooks import WebhookSender
+from ..workers.memory import MemoryTrimmer
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
+from .draft import DraftEndpoint
 from .eventsource import EVENTSOURCE_PATHS, eventsource
 from .limits import ConcurrencyLimit
 from .problems import http_exception_problem, http_problem, problem
@@ -67,6 +70,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 API_PATHS = frozenset({"/jmap/api", "/jmap/api/"})
+DRAFT_PATHS = frozenset({DRAFT_PATH, DRAFT_PATH.rstrip("/")})
 PUSH_PATHS = EVENTSOURCE_PATHS | WEBSOCKET_PATHS
 
 
@@ -92,14 +96,21 @@ class JmapdApp(Starlette):
 
     api: ASGIApp
     api_from_browsers: ASGIApp
+    # The draft dialect's endpoint takes the same shortcut (its mailbox views are benchmarked against
+    # the API's).
+    draft: ASGIApp
+    draft_from_browsers: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in API_PATHS:
+        if scope["type"] == "http" and scope["method"] == "POST" and (
+                scope["path"] in API_PATHS or scope["path"] in DRAFT_PATHS):
+            direct, from_browsers = ((self.api, self.api_from_browsers) if scope["path"] in API_PATHS
+                                     else (self.draft, self.draft_from_browsers))
             for name, _ in scope["headers"]:
                 if name == b"origin":
-                    await self.api_from_browsers(scope, receive, send)
+                    await from_browsers(scope, receive, send)
                     return
-            await self.api(scope, receive, send)
+            await direct(scope, receive, send)
         elif scope.get("path") in PUSH_PATHS and not any(name == b"origin" for name, _ in scope["headers"]):
             # Push connections too: every event is a write on each of them, and the routing's and
             # error handlers' wrappers around each write would cost more than the write itself.
@@ -135,7 +146,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         config=config,
         server=server,
         engine=engine,
-        auth=Authenticator(server.store, server.logins),
+        auth=Authenticator(server.store, server.logins, config.trusted_proxies),
         urls=UrlBuilder(config),
         api_slots=ConcurrencyLimit("maxConcurrentRequests", server.core_limits.max_concurrent_requests),
         upload_slots=ConcurrencyLimit("maxConcurrentUpload", server.core_limits.max_concurrent_upload),
@@ -152,6 +163,8 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         search.start()
         server.extras["search"] = search
         server.extras["parser"] = parser = ParsePool()
+        trimmer = MemoryTrimmer()
+        trimmer.start()
         started: list[BackgroundService] = []
         try:
             for service in services:
@@ -168,8 +181,10 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
             server.extras.pop("parser", None)
             await run_in_threadpool(parser.close)
             await run_in_threadpool(search.stop)
+            await run_in_threadpool(trimmer.stop)
 
     api = ApiEndpoint(state)
+    draft = DraftEndpoint(state, Dialect(server.core_limits.max_calls_in_request))
     routes = [
         Route("/.well-known/jmap", well_known, methods=["GET"]),
         Route("/jmap/session", session, methods=["GET"]),
@@ -184,6 +199,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
         WebSocketRoute("/jmap/ws/", websocket_endpoint),
         WebSocketRoute("/jmap/ws", websocket_endpoint),
+        *(Route(path, draft, methods=["POST"]) for path in sorted(DRAFT_PATHS)),
     ]
     middleware = cors_middleware(config.allowed_origins())
     app = JmapdApp(
@@ -194,5 +210,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
     )
     app.api = api
     app.api_from_browsers = wrapped(api, middleware)
+    app.draft = draft
+    app.draft_from_browsers = wrapped(draft, middleware)
     app.state.jmapd = state
     return app

@@ -141,7 +141,10 @@ class Connection:
 
     async def answer(self, data: bytes, request_id: Any) -> None:
         try:
-            result, _ = await run_request(self.state, self.user, data)
+            envelope: dict[str, Any] = {"@type": "Response"}
+            if isinstance(request_id, str):
+                envelope["requestId"] = request_id
+            encoded, _ = await run_request(self.state, self.user, data, envelope)
         except RequestError as exc:
             await self.send(_request_error(exc, request_id))
             return
@@ -150,10 +153,7 @@ class Connection:
             await self.send(_request_error(RequestError("serverFail", "The server failed; see its log.", status=500),
                                            request_id))
             return
-        response: dict[str, Any] = {"@type": "Response", **result}
-        if isinstance(request_id, str):
-            response["requestId"] = request_id
-        await self.send(encode_json(response))
+        await self.send(encoded)
 
     async def enable_push(self, data: bytes) -> None:
         try:
