@@ -175,7 +175,11 @@ def main() -> int:
     try:
         subprocess.run([JMAPD, "user", "add", "bench", "--password", "bench-pw", "--data", data],
                        check=True, capture_output=True)
-        server = subprocess.Popen([JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", data],
+        # Every listener comes from 127.0.0.1: lift the per-address connection cap above their number.
+        config = os.path.join(data, "jmapd.toml")
+        Path(config).write_text(f"[connections]\nmax_per_address = {needed}\n")
+        server = subprocess.Popen([JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", data,
+                                   "--config", config],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             auth = "Basic " + base64.b64encode(b"bench:bench-pw").decode()
