@@ -140,6 +140,6 @@ async def eventsource(request: Request) -> Response:
     user = await require_user(request)
     types, close_after_state, ping = parse_parameters(request)
     accounts = frozenset(accessible_accounts(state.server, user))
-    sub = Subscriber(normalize(user.name), accounts, types)
+    sub = Subscriber(accounts, types, user=normalize(user.name))
     return EventStream(state.push, sub, ping=ping, close_after_state=close_after_state,
                        last_event_id=request.headers.get("last-event-id"))

@@ -167,8 +167,8 @@ class Connection:
         self.disable_push()
         push = self.state.push
         accounts = await asyncio.to_thread(accessible_accounts, self.state.server, self.user)
-        sub = Subscriber(normalize(self.user.name), frozenset(accounts),
-                         None if args.dataTypes is None else frozenset(args.dataTypes))
+        sub = Subscriber(frozenset(accounts), None if args.dataTypes is None else frozenset(args.dataTypes),
+                         user=normalize(self.user.name))
         sub.on_overflow = self.drop
         push.subscribe(sub)
         self.subscriber = sub

@@ -65,9 +65,9 @@ class Subscriber:
     """One listener. `user` (a normalized user name) is checked for access to each account at
     delivery; None marks the server's own listeners, which see what they subscribed to."""
 
-    user: str | None
     accounts: frozenset[str]
     types: frozenset[str] | None  # None: every type
+    user: str | None = None
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(BUFFER_EVENTS))
     # Called once when the buffer overflows; the channel then closes its connection.
     on_overflow: Callable[[], None] | None = None

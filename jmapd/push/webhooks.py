@@ -98,7 +98,7 @@ class _Listener(Subscriber):
     """Hands events to the sender rather than queueing them: the sender coalesces."""
 
     def __init__(self, user: str | None, accounts: frozenset[str], types: frozenset[str] | None, on_event):
-        super().__init__(user, accounts, types)
+        super().__init__(accounts, types, user=user)
         self.on_event = on_event
 
     def offer(self, event: Event) -> None:
