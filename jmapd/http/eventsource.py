@@ -122,9 +122,13 @@ class EventStream(Response):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                     return
         except asyncio.CancelledError:
-            if not stopping:
-                raise
-            writer.uncancel()  # gone or too slow: end here, the server closes the connection
+            # Gone, too slow, or the server shutting down: end the response here, cleanly if the
+            # client still reads (a slow one is cut off when the final write does not go through).
+            writer.uncancel()
+            try:
+                await asyncio.wait_for(send({"type": "http.response.body", "body": b"", "more_body": False}), 1.0)
+            except (asyncio.TimeoutError, OSError, RuntimeError):
+                pass
         finally:
             watcher.cancel()
             self.push.unsubscribe(self.sub)
