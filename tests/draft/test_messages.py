@@ -111,8 +111,13 @@ def test_in_reply_to_message_id(draft):
     parent = draft.deliver(message("Question", msgid="question@example.test"), inbox)
     reply = draft.deliver(message("Re: Question", in_reply_to="question@example.test"), inbox)
     stray = draft.deliver(message("Re: Nothing", in_reply_to="unknown@example.test"), inbox)
-    got = draft.ok("getMessages", "messages", {"ids": [reply, stray, parent], "properties": ["inReplyToMessageId"]})
-    assert {m["id"]: m["inReplyToMessageId"] for m in got["list"]} == {reply: parent, stray: None, parent: None}
+    renamed = draft.deliver(message("A new topic", in_reply_to="question@example.test"), inbox)
+    got = draft.ok("getMessages", "messages", {"ids": [reply, stray, parent, renamed],
+                                               "properties": ["inReplyToMessageId", "threadId"]})
+    by_id = {m["id"]: m for m in got["list"]}
+    assert {i: m["inReplyToMessageId"] for i, m in by_id.items()} == {reply: parent, stray: None, parent: None,
+                                                                       renamed: parent}
+    assert by_id[renamed]["threadId"] != by_id[parent]["threadId"]  # another subject, another thread
 
 
 def test_message_updates(draft):
