@@ -110,15 +110,17 @@ def find_page(ctx: Context, account_id: str, query: dict[str, Any]) -> _Page:
         ctx.account(account_id, MAIL)
         with ctx.store.read() as txn:
             state = txn.state(account_id, "Email")
-        page = kept.get(account_id, state, key)
-        if page is not None:
-            return page
+        held = kept.get(account_id, state, key)
+        if held is not None:
+            return held[3]
     found = rfc(ctx, "Email/query", query)
     threads = thread_ids(ctx, account_id, found["ids"])
     page = _Page(found["queryState"], found["canCalculateChanges"], found["position"], found["total"],
                  found["ids"], [threads.get(m) for m in found["ids"]])
     if key is not None:
-        kept.put(account_id, int(found["queryState"]), key, page)
+        # Kept in the shape of an Email/query answer (position, ids, total, ...), which the kept
+        # answers are counted by.
+        kept.put(account_id, int(found["queryState"]), key, (page.position, page.message_ids, page.total, page))
     return page
 
 

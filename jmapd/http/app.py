@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Config
@@ -24,7 +24,10 @@ from ..methods.services import BackgroundService, Server
 from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
+from ..methods.push_subscription.url_policy import UrlPolicy
 from ..push import Broadcaster
+from ..push.webhooks import WebhookSender
+from ..workers.memory import MemoryTrimmer
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
@@ -37,6 +40,7 @@ from .problems import http_exception_problem, problem
 from .session import server_capabilities, session_object
 from .state import AppState, app_state, require_user
 from .urls import UrlBuilder
+from .websocket import websocket_endpoint
 
 
 async def session(request: Request) -> Response:
@@ -120,7 +124,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         config=config,
         server=server,
         engine=engine,
-        auth=Authenticator(server.store, server.logins),
+        auth=Authenticator(server.store, server.logins, config.trusted_proxies),
         urls=UrlBuilder(config),
         api_slots=ConcurrencyLimit("maxConcurrentRequests", server.core_limits.max_concurrent_requests),
         upload_slots=ConcurrencyLimit("maxConcurrentUpload", server.core_limits.max_concurrent_upload),
@@ -130,10 +134,15 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
     @asynccontextmanager
     async def lifespan(app: Starlette):
         state.push.start(asyncio.get_running_loop())
+        webhooks = WebhookSender(server.store, state.push, UrlPolicy(server.push), config.data)
+        await webhooks.start()
+        server.extras["webhooks"] = webhooks
         search = IndexedSearch(server.store, config.data)
         search.start()
         server.extras["search"] = search
         server.extras["parser"] = parser = ParsePool()
+        trimmer = MemoryTrimmer()
+        trimmer.start()
         started: list[BackgroundService] = []
         try:
             for service in services:
@@ -143,11 +152,14 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         finally:
             for service in reversed(started):
                 await service.stop()
+            server.extras.pop("webhooks", None)
+            await webhooks.stop()
             await state.push.stop()
             server.extras.pop("search", None)
             server.extras.pop("parser", None)
             await run_in_threadpool(parser.close)
             await run_in_threadpool(search.stop)
+            await run_in_threadpool(trimmer.stop)
 
     api = ApiEndpoint(state)
     draft = DraftEndpoint(state, Dialect(server.core_limits.max_calls_in_request))
@@ -162,6 +174,8 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         Route("/jmap/download/{account_id}/{blob_id}/{name}", download, methods=["GET"]),
         Route("/jmap/eventsource/", eventsource, methods=["GET"]),
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
+        WebSocketRoute("/jmap/ws/", websocket_endpoint),
+        WebSocketRoute("/jmap/ws", websocket_endpoint),
         *(Route(path, draft, methods=["POST"]) for path in sorted(DRAFT_PATHS)),
     ]
     middleware = cors_middleware(config.allowed_origins())
