@@ -12,10 +12,11 @@ from typing import Any
 
 import msgspec
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.engine import Named
 from ..protocol.errors import MethodError, SetError, invalid_arguments
-from .common import FLAGS, DraftArgs, account_of, arguments, keywords_for, rfc
+from .common import FLAGS, DraftArgs, account_of, keywords_for, rfc
 from .outbox import submit
 from .set_messages import special_mailboxes
 
@@ -63,7 +64,7 @@ def _created(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, ImportMessagesArgs)
+    args = parse(raw, ImportMessagesArgs)
     account_id = account_of(ctx, args)
     if args.messages is None:
         raise invalid_arguments("messages is required (draft §5.4)")
@@ -95,7 +96,7 @@ def import_messages(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def copy_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, CopyMessagesArgs)
+    args = parse(raw, CopyMessagesArgs)
     from_account = args.fromAccountId or ctx.user.account_id
     to_account = args.toAccountId or ctx.user.account_id
     if args.messages is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..mail.messages import read_blob_any, stored_message
 from ..mail.threads import message_with_id
+from ..methods.args import parse
 from ..methods.context import Context
 from ..methods.email.datatype import EmailType
 from ..methods.email.properties import FAST
@@ -20,7 +21,7 @@ from ..methods.standard.get import get
 from ..mime import parse_message
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import FLAGS, DraftArgs, account_of, arguments, rfc
+from .common import FLAGS, DraftArgs, account_of, rfc
 from .message_model import (ADDRESS_LISTS, ATTACHED_PROPERTIES, PROPERTIES, SAME, decoded_headers, draft_message,
                             html_body)
 
@@ -41,7 +42,7 @@ class GetMessageUpdatesArgs(DraftArgs):
 
 
 class Plan:
-    """What a list of draft properties needs from RFC 8621, worked out once per call."""
+    """What a list of draft properties needs from RFC 8621 (worked out once per list: plan_for)."""
 
     def __init__(self, properties: list[str] | None, *, date_property: str = "receivedAt"):
         asked = list(PROPERTIES if properties is None else properties)
@@ -188,7 +189,7 @@ def _attached(ctx: Context, account_id: str, emails: list[dict[str, Any]], depth
 
 
 def get_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMessagesArgs)
+    args = parse(raw, GetMessagesArgs)
     account_id = account_of(ctx, args)
     if args.ids is None:
         raise invalid_arguments("ids is required: messages are fetched by id (draft §5.1)")
@@ -200,7 +201,7 @@ def get_messages(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def get_message_updates(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMessageUpdatesArgs)
+    args = parse(raw, GetMessageUpdatesArgs)
     account_id = account_of(ctx, args)
     if not args.sinceState:
         raise invalid_arguments("sinceState is required (draft §5.2)")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 
 
 class GetThreadsArgs(DraftArgs):
@@ -67,7 +68,7 @@ def draft_order(ctx: Context, account_id: str, message_ids: list[str]) -> Callab
 
 
 def get_threads(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetThreadsArgs)
+    args = parse(raw, GetThreadsArgs)
     account_id = account_of(ctx, args)
     if args.ids is None:
         raise invalid_arguments("ids is required: threads are fetched by id (draft §4.1)")
@@ -83,7 +84,7 @@ def get_threads(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def get_thread_updates(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetThreadUpdatesArgs)
+    args = parse(raw, GetThreadUpdatesArgs)
     account_id = account_of(ctx, args)
     if not args.sinceState:
         raise invalid_arguments("sinceState is required (draft §4.2)")
