@@ -14,6 +14,7 @@ import msgspec
 
 from ..methods.args import parse
 from ..methods.context import Context
+from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import MethodError, SetError, invalid_arguments
 from .common import FLAGS, DraftArgs, account_of, keywords_for, rfc
@@ -65,7 +66,7 @@ def _created(result: dict[str, Any]) -> dict[str, Any]:
 
 def import_messages(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, ImportMessagesArgs)
-    account_id = account_of(ctx, args)
+    account_id = ctx.account(account_of(ctx, args), MAIL, write=True)
     if args.messages is None:
         raise invalid_arguments("messages is required (draft §5.4)")
     drafts, outbox = special_mailboxes(ctx, account_id)

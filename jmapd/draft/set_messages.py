@@ -13,6 +13,7 @@ from typing import Any
 from ..mail.mailboxes import OUTBOX, mailbox_by_role
 from ..methods.args import parse
 from ..methods.context import Context
+from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import SetError, invalid_properties
 from .common import DraftArgs, account_of, keyword_patch, rfc
@@ -127,7 +128,7 @@ def _set_error(error: dict[str, Any]) -> SetError:
 
 def set_messages(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, SetMessagesArgs)
-    account_id = account_of(ctx, args)
+    account_id = ctx.account(account_of(ctx, args), MAIL, write=True)
     drafts, outbox = special_mailboxes(ctx, account_id)
     create, not_created = _creates(ctx, account_id, args.create or {}, drafts, outbox)
     update, not_updated, moves = _updates(ctx, account_id, args.update or {}, outbox)
