@@ -119,9 +119,7 @@ def find_page(ctx: Context, account_id: str, query: dict[str, Any]) -> _Page:
     page = _Page(found["queryState"], found["canCalculateChanges"], found["position"], found["total"],
                  found["ids"], [threads.get(m) for m in found["ids"]])
     if key is not None:
-        # Kept in the shape of an Email/query answer (position, ids, total, ...), which the kept
-        # answers are counted by.
-        kept.put(account_id, int(found["queryState"]), key, (page.position, page.message_ids, page.total, page))
+        kept.put(account_id, int(found["queryState"]), key, page, ids=len(page.message_ids))
     return page
 
 

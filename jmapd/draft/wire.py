@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from ..protocol.errors import RequestError
-from ..protocol.wire import MAX_DEPTH, too_deep
+from ..protocol.wire import MAX_DEPTH, nesting
 
 Calls = list[tuple[str, dict[str, Any], str]]
 
@@ -34,6 +34,6 @@ def decode_calls(body: bytes) -> Calls:
                            ) from None
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
-    if too_deep(body):
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nesting(body) > MAX_DEPTH:
         raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
     return calls

@@ -77,12 +77,12 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            answer, elapsed_ms = await self.respond(user, body)
-        return answer, elapsed_ms
+            return await self.respond(body, Principal(state.server, user))
 
-    async def respond(self, user: User, body: bytes) -> tuple[bytes, float]:
-        """The response body and the milliseconds it took (another dialect answers differently)."""
-        return await run_request(self.state, user, body)
+    async def respond(self, body: bytes, principal: Principal) -> tuple[bytes, float]:
+        """The response body and the milliseconds its method calls took (the draft dialect's
+        endpoint answers its own request format here)."""
+        return await run_request(self.state, principal.user, body)
 
 
 async def run_request(state: AppState, user: User, body: bytes,

@@ -8,8 +8,6 @@ import time
 
 from starlette.concurrency import run_in_threadpool
 
-from store.records import User
-
 from ..draft import Dialect, decode_calls
 from ..methods.services import Principal
 from ..protocol.engine import RequestRun
@@ -23,11 +21,11 @@ class DraftEndpoint(ApiEndpoint):
         super().__init__(state)
         self.dialect = dialect
 
-    async def respond(self, user: User, body: bytes) -> tuple[bytes, float]:
+    async def respond(self, body: bytes, principal: Principal) -> tuple[bytes, float]:
         dialect = self.dialect
-        principal = Principal(self.state.server, user)
-        if dialect.needs_outbox(user.account_id):
-            await run_in_threadpool(dialect.ensure_outbox, principal.server, user.account_id)
+        account_id = principal.user.account_id
+        if dialect.needs_outbox(account_id):
+            await run_in_threadpool(dialect.ensure_outbox, principal.server, account_id)
         started = time.perf_counter()
         if len(body) > DECODE_ON_LOOP_MAX:
             answer = await run_in_threadpool(lambda: _finish(dialect.start(decode_calls(body), principal)))

@@ -31,18 +31,12 @@ _NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.__getitem__
 
 
-def _nesting(body: bytes) -> int:
+def nesting(body: bytes) -> int:
     """How deep the JSON document nests, the outermost value being level 1 (RFC 8620 §8.4: deep
     JSON is a cheap way to exhaust a server's stack). Computed on the bytes at C speed, strings
     left out: walking the decoded objects took 0.15 s for a request of 20,000 comparators."""
     brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_STEP, brackets)), default=0)
-
-
-def too_deep(body: bytes) -> bool:
-    """Whether a decoded JSON body nests deeper than MAX_DEPTH. Nesting can be no deeper than the
-    number of opening brackets: they are counted at C speed first."""
-    return body.count(b"[") + body.count(b"{") > MAX_DEPTH and _nesting(body) > MAX_DEPTH
 
 
 def decode_request(body: bytes) -> Request:
@@ -67,6 +61,7 @@ def decode_request(body: bytes) -> Request:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
-    if too_deep(body):
+    # Nesting can be no deeper than the number of opening brackets: count them at C speed first.
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nesting(body) > MAX_DEPTH:
         raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
     return request

@@ -31,11 +31,13 @@ class QueryResults:
         held = self._by_account.get(account_id)
         if held is None or held[0] != state:
             return None
-        return held[1].get(key)
+        kept = held[1].get(key)
+        return None if kept is None else kept[1]
 
-    def put(self, account_id: str, state: int, key: bytes, answer: tuple[int, list[str], Any, Any]) -> None:
-        """Keep an Email/query answer (position, ids, total, limit) along with its bytes in `key`."""
-        size = len(answer[1]) + len(key) // 64 + 1
+    def put(self, account_id: str, state: int, key: bytes, answer: Any, ids: int | None = None) -> None:
+        """Keep a query answer under its arguments' bytes in `key`. Its weight is the ids it holds:
+        `ids`, or by default the length of answer[1] (Email/query's (position, ids, total, limit))."""
+        size = (len(answer[1]) if ids is None else ids) + len(key) // 64 + 1
         if size > self.max_ids // 8:
             return  # cheaper to compute again than to evict everything else
         with self._lock:
@@ -57,13 +59,13 @@ class QueryResults:
                 answers = self._by_account.setdefault(account_id, (state, {}))[1]
             old = answers.get(key)
             if old is not None:
-                self._ids -= len(old[1]) + len(key) // 64 + 1
-            answers[key] = answer
+                self._ids -= old[0]
+            answers[key] = (size, answer)
             self._ids += size
 
     @staticmethod
     def _held_ids(answers: dict[bytes, Any]) -> int:
-        return sum(len(answer[1]) + len(key) // 64 + 1 for key, answer in answers.items())
+        return sum(size for size, _ in answers.values())
 
     def _clear(self) -> None:
         self._by_account.clear()
