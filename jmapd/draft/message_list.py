@@ -113,7 +113,7 @@ def find_page(ctx: Context, account_id: str, query: dict[str, Any]) -> _Page:
             state = txn.state(account_id, "Email")
         held = kept.get(account_id, state, key)
         if held is not None:
-            return held[3]
+            return held
     found = rfc(ctx, "Email/query", query)
     threads = thread_ids(ctx, account_id, found["ids"])
     page = _Page(found["queryState"], found["canCalculateChanges"], found["position"], found["total"],
