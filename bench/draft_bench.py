@@ -148,9 +148,10 @@ def main() -> dict:
 
         result["view_after_change"] = compare(jmap, draft_url, inbox, args.rounds_after_change, rng, change)
         print(f"mailbox view after a change: {result['view_after_change']}", flush=True)
-    with open("/proc/loadavg") as f:
-        result["load_average"] = f.read().split()[:3]
-    print(json.dumps(result))
+        with open("/proc/loadavg") as f:
+            result["load_average"] = f.read().split()[:3]
+        # Printed before the server stops: after a large load it may take a while to.
+        print(json.dumps(result), flush=True)
     return result
 
 
