@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
 import logging
 import warnings
 from typing import Literal
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, listen_address
+from ..config import is_loopback_host as is_loopback
 from ..methods.services import Server
 from .handlers import BaseHandler
 from .inbound import InboundHandler
@@ -29,22 +29,7 @@ Kind = Literal["lmtp", "smtp", "submission", "submissions"]
 KINDS: tuple[Kind, ...] = ("lmtp", "smtp", "submission", "submissions")
 
 
-def listen_address(text: str, flag: str) -> tuple[str, int]:
-    """`ADDRESS:PORT` (`[v6]:PORT` for IPv6) as a host and a port."""
-    host, sep, port = text.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ConfigError(f"--{flag} wants ADDRESS:PORT (e.g. 127.0.0.1:2424), not {text!r}")
-    return host, int(port)
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class MailListener:
