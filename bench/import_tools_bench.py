@@ -8,8 +8,8 @@ given, several folders, keywords), written once as a Maildir++ tree (flags in fi
 as receivedAt) and once as mbox files (jmapd's export layout). Each import runs the real `jmapd`
 command into a fresh data folder and is timed from start to exit. The IMAP source is Dovecot
 (Debian's dovecot-imapd, installed with apt-get when missing) on loopback, serving the same
-Maildir tree, its index built before the clock starts. Peak memory is the largest resident set
-of the importer and its parse workers, sampled every 0.2 s.
+Maildir tree, its index built before the clock starts. Peak memory is the largest anonymous
+resident memory (RssAnon) of the importer and its parse workers together, sampled every 0.2 s.
 """
 
 from __future__ import annotations
@@ -63,11 +63,12 @@ def write_dataset(root: Path, count: int, seed: int, max_attachment: int | None)
 
 
 def rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in kB."""
+    """Anonymous resident memory (RssAnon: the heap, not the LMDB file's pages, which the kernel
+    shares and reclaims) of a process and all its descendants, in kB."""
     total = 0
     try:
         with open(f"/proc/{pid}/status") as f:
-            total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            total += next(int(line.split()[1]) for line in f if line.startswith("RssAnon:"))
         for task in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{task}/children") as f:
                 total += sum(rss_kb(int(child)) for child in f.read().split())
