@@ -17,7 +17,7 @@ import lmdb
 from . import keys
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 VERSION_KEY = b"schema_version"
 
 
@@ -66,8 +66,30 @@ def _mailbox_counts_as_records(txn: lmdb.Transaction, dbs: dict[str, object]) ->
         txn.put(key, encode(MailboxCounts(*values)), db=dbs["records"])
 
 
+def _imap_uids(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
+    """Layout 3 numbers each mailbox's messages for IMAP (jmapd/mail/uids.py): existing messages get
+    UIDs 1, 2, ... in receivedAt order, MODSEQ the account's modseq now, SAVEDATE their receivedAt."""
+    modseqs: dict[bytes, int] = {}
+    last: dict[tuple[bytes, bytes], int] = {}
+    with txn.cursor(db=dbs["by_mailbox"]) as cur:
+        for key, _ in cur:
+            account, _, rest = key.partition(b"\x00")
+            mailbox, _, rest = rest.partition(b"\x00")
+            if not mailbox:  # the all-mailboxes pseudo entry
+                continue
+            received_at, email_id = rest[:8], rest[8:]
+            if account not in modseqs:
+                raw = txn.get(account + b"\x00modseq", db=dbs["counters"])
+                modseqs[account] = 0 if raw is None else from_u64(raw)
+            uid = last.get((account, mailbox), 0) + 1
+            last[(account, mailbox)] = uid
+            prefix = account + b"\x00" + mailbox + b"\x00"
+            txn.put(prefix + uid.to_bytes(4, "big"), u64(modseqs[account]) + received_at + email_id, db=dbs["uids"])
+            txn.put(prefix + email_id, uid.to_bytes(4, "big"), db=dbs["uid_of"])
+    for (account, mailbox), uid in last.items():
+        txn.put(account + b"\x00uidnext:" + mailbox, u64(uid), db=dbs["counters"])
 def _account_byte_totals(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
-    """Layout 3 keeps each account's total Email size as a counter (`<account>\0bytes:Email`), which
+    """Layout 4 keeps each account's total Email size as a counter (`<account>\0bytes:Email`), which
     the writer maintains from then on; the Emails already stored are added up once here."""
     import msgspec
 
@@ -88,7 +110,8 @@ def _account_byte_totals(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
 # Each step carries a data folder from one layout to the next.
 MIGRATIONS: dict[int, Migration] = registry(
     Migration(1, "mailbox counts kept as one record per mailbox", _mailbox_counts_as_records),
-    Migration(2, "each account's total Email size kept as a counter", _account_byte_totals),
+    Migration(2, "IMAP UIDs for every mailbox's messages", _imap_uids),
+    Migration(3, "each account's total Email size kept as a counter", _account_byte_totals),
 )
 
 
@@ -108,11 +131,25 @@ def is_empty(env: lmdb.Environment) -> bool:
 
 
 def backup(env: lmdb.Environment, data_dir: str, version: int) -> str:
-    """A compacted, consistent copy of the whole environment, taken before any migration touches it."""
+    """A compacted, consistent copy of the whole environment, taken before any migration touches it.
+
+    Named by the second it was taken; a backup of the same second (a migration that failed and was
+    run again at once) is never overwritten: the new one gets a suffix."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    target = os.path.join(data_dir, "backups", f"store-v{version}-{stamp}")
-    os.makedirs(target, exist_ok=False)
+    folder = os.path.join(data_dir, "backups")
+    os.makedirs(folder, 0o700, exist_ok=True)
+    base = os.path.join(folder, f"store-v{version}-{stamp}")
+    target, n = base, 1
+    while True:
+        try:
+            os.mkdir(target, 0o700)
+            break
+        except FileExistsError:
+            n += 1
+            target = f"{base}-{n}"
     env.copy(target, compact=True)
+    for name in os.listdir(target):
+        os.chmod(os.path.join(target, name), 0o600)
     return target
 
 

@@ -74,7 +74,7 @@ def test_import_beside_a_running_server_shows_through_changes_and_quota(server, 
 
 
 def test_older_data_folder_gets_its_byte_totals(tmp_path, jmapd, corpus):
-    """A data folder of layout 2 (before the per-account byte total) is migrated: the total of the
+    """A data folder of layout 3 (before the per-account byte total) is migrated: the total of the
     Emails already stored is added up once, so Quota "used" is right from the first request."""
     jmapd.data = tmp_path / "data"
     user = jmapd.add_user()
@@ -83,7 +83,7 @@ def test_older_data_folder_gets_its_byte_totals(tmp_path, jmapd, corpus):
     assert jmapd("import", "eml", str(source), "--user", user).returncode == 0
     env = lmdb.open(str(jmapd.data / "store"), max_dbs=64)
     with env.begin(write=True) as txn:
-        txn.put(VERSION_KEY, u64(2), db=env.open_db(b"meta", txn=txn))
+        txn.put(VERSION_KEY, u64(3), db=env.open_db(b"meta", txn=txn))
         counters = env.open_db(b"counters", txn=txn)
         stale = [k for k, _ in txn.cursor(db=counters) if k.endswith(b"\x00bytes:Email")]
         for key in stale:
@@ -92,7 +92,7 @@ def test_older_data_folder_gets_its_byte_totals(tmp_path, jmapd, corpus):
     assert stale
     store = Store.open(str(jmapd.data))
     try:
-        assert store.migrations_run == ["v2 -> v3: each account's total Email size kept as a counter"]
+        assert store.migrations_run == ["v3 -> v4: each account's total Email size kept as a counter"]
         from jmapd.mail.writer import account_bytes
         from store.users import get_user
 
