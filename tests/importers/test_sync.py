@@ -7,7 +7,7 @@ import time
 
 from jmapd.testing import LiveServer
 
-from .test_imap_dovecot import append, message
+from .test_imap import append, message
 
 
 def test_sync_add_run_list_remove_and_the_password_at_rest(jmapd, dovecot, view):
