@@ -9,7 +9,6 @@ labels arrive), one found in the same folder is skipped as a duplicate.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from store import Store, WriteTxn
 from store.blobs import blob_id_for
 
+from ..mail import clock
 from ..mail.errors import MailError
 from ..mail.parsing import ParsedMessage, parse_for_import
 from ..mail.records import EmailRecord
@@ -69,13 +69,11 @@ class Destination:
     """One account of one store, taking batches of imported messages."""
 
     def __init__(self, store: Store, account_id: str, *, pool: ParsePool | None = None,
-                 hand_over: Callable[[dict[tuple[str, str], EmailSummary]], None] | None = None,
-                 clock: Callable[[], float] = time.time):
+                 hand_over: Callable[[dict[tuple[str, str], EmailSummary]], None] | None = None):
         self.store = store
         self.account_id = account_id
         self.pool = pool
         self.hand_over = hand_over
-        self.clock = clock
 
     def state(self, source: str, folder: str) -> FolderState:
         with self.store.read() as txn:
@@ -100,7 +98,7 @@ class Destination:
     def commit(self, batch: Sequence[Incoming], parsed: dict[str, ParsedMessage], source: str, folder: str,
                state: FolderState | None = None) -> Outcome:
         summaries: dict[tuple[str, str], EmailSummary] = {}
-        now = int(self.clock())
+        now = clock.now()
 
         def work(txn: WriteTxn) -> Outcome:
             summaries.clear()
