@@ -13,7 +13,8 @@ all of the process's file descriptors through whichever port it finds:
 
 `admit` and `release` are cheap and thread-safe. The settings (`ConnectionSettings`) come from the
 `[connections]` table of the configuration; header and body phase timeouts are each protocol's to
-apply (HTTP: jmapd.http.connections), with the same numbers.
+apply (HTTP: jmapd.http.connections), with the same numbers. `LoginLimits` (the `[logins]` table)
+are the numbers of the login back-off that jmapd.auth applies for every protocol.
 """
 
 from .connections import ConnectionGate, ConnectionSettings, Refusal, Ticket, configure_process, connection_gate
