@@ -17,6 +17,36 @@ from .limits import ConnectionSettings, LoginLimits
 from .protocol.capabilities import CoreLimits, MailLimits
 
 
+class RelayConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A smarthost: all outgoing mail goes to it. `tls`: "starttls" (required), "implicit" (port
+    465 style) or "none" (loopback relays only)."""
+
+    host: str
+    port: int = 587
+    tls: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+
+
+class OutboxConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Sending ([outbox] in jmapd.toml). `delivery` is "relay" (through `relay`) or "direct" (each
+    domain's MX, or the `transport` table's host:port for the domains it names); unset, the server
+    does not send and does not offer the submission capability."""
+
+    delivery: str | None = None
+    relay: RelayConfig | None = None
+    transport: dict[str, str] = {}
+    max_delayed_send: int = 30 * 86400  # seconds a FUTURERELEASE hold may last
+    lifetime: int = 5 * 86400  # seconds temporary failures are retried
+    retry_after: int = 60  # seconds before the first retry; doubling after each failure
+    max_recipients: int = 100
+    max_size: int = 25_000_000
+    connections_per_domain: int = 4
+    mx_port: int = 25  # where direct delivery reaches mail exchangers
+    timeout: float = 60.0
+    dkim_selector: str = "jmapd"
+
+
 class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
@@ -53,6 +83,26 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError(f"public_url {self.public_url!r} is not an http:// or https:// URL with a host, "
                              "e.g. https://mail.example.com")
 
+    # `jmapd serve --relay HOST:PORT`: send everything to a plain SMTP relay (no TLS, no AUTH).
+    relay: str | None = None
+    outbox: OutboxConfig = msgspec.field(default_factory=OutboxConfig)
+
+    def sending(self) -> OutboxConfig | None:
+        """The outbox settings in force, or None when this server does not send."""
+        if self.relay:
+            host, _, port = self.relay.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError(f"relay must be HOST:PORT, not {self.relay!r}")
+            return msgspec.structs.replace(self.outbox, delivery="relay",
+                                           relay=RelayConfig(host=host.strip("[]"), port=int(port), tls="none"))
+        if self.outbox.delivery is None:
+            return None
+        if self.outbox.delivery not in ("relay", "direct"):
+            raise ConfigError(f"outbox.delivery must be \"relay\" or \"direct\", not {self.outbox.delivery!r}")
+        if self.outbox.delivery == "relay" and self.outbox.relay is None:
+            raise ConfigError("outbox.delivery = \"relay\" needs an [outbox.relay] table")
+        return self.outbox
+
     def is_loopback(self) -> bool:
         if self.host == "localhost":
             return True
@@ -83,7 +133,7 @@ _ENV_FIELDS = {
     "HOST": "host", "PORT": "port", "DATA": "data", "PUBLIC_URL": "public_url", "TLS_CERT": "tls_cert",
     "TLS_KEY": "tls_key", "TRUSTED_PROXIES": "trusted_proxies", "CORS_ORIGINS": "cors_origins",
     "WORKERS": "workers", "ACCESS_LOG": "access_log", "LOG_LEVEL": "log_level", "HOSTNAME": "hostname",
-    "INSECURE_HTTP": "insecure_http",
+    "INSECURE_HTTP": "insecure_http", "RELAY": "relay",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

@@ -43,6 +43,13 @@ def open_server(config: Config) -> Server:
     store = Store.open(config.data)
     server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
     server.logins.configure(config.logins)
+    sending = config.sending()
+    if sending is not None:  # what EmailSubmission/set checks, and the sign that this server sends
+        from .mail.submissions import SubmissionPolicy
+
+        server.extras["submission"] = SubmissionPolicy(
+            max_delayed_send=sending.max_delayed_send, max_recipients=sending.max_recipients,
+            max_size=sending.max_size, lifetime=sending.lifetime)
     return server
 
 
@@ -77,6 +84,11 @@ def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
     services: list[BackgroundService] = []
+    sending = config.sending()
+    if sending is not None:
+        from .outbox import Outbox
+
+        services.append(Outbox(sending, config.data))
     return services
 
 

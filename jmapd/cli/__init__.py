@@ -15,9 +15,10 @@ from store import SchemaError, StoreOpenError
 
 from ..config import ConfigError, load
 from . import addresses, index, serve, users
+from . import dkim, queue
 from .common import CommandError
 
-COMMANDS = (serve, users, addresses, index)
+COMMANDS = (serve, users, addresses, index, queue, dkim)
 
 
 def build_parser() -> argparse.ArgumentParser:

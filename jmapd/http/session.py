@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -12,7 +13,7 @@ from store.records import Account, User
 
 from ..methods.email.sorting import SORT_PROPERTIES
 from ..methods.services import Server
-from ..protocol.capabilities import CORE, MAIL
+from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION
 from .urls import UrlBuilder
 
 DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"
@@ -22,13 +23,27 @@ API_PATH = "/jmap/api/"
 
 
 def server_capabilities(server: Server) -> dict[str, Any]:
-    return {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}}
+    caps = {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}}
+    if "submission" in server.extras:  # offered only while the server can send (jmapd.toml [outbox])
+        caps.update({SUBMISSION: {}, VACATION: {}})
+    return caps
 
 
 def account_capabilities(server: Server) -> dict[str, Any]:
     # Clients check their sorts against this list before sending them (RFC 8621 §1.3.1).
     mail = {**msgspec.to_builtins(server.mail_limits), "emailQuerySortOptions": list(SORT_PROPERTIES)}
-    return {MAIL: mail}
+    policy = server.extras.get("submission")
+    if policy is None:
+        return {MAIL: mail}
+    return {MAIL: mail, SUBMISSION: submission_capability(policy), VACATION: {}}
+
+
+def submission_capability(policy) -> dict[str, Any]:
+    """RFC 8621 §1.3.2: the longest hold, and FUTURERELEASE with its EHLO arguments (RFC 4865 §3:
+    the longest interval in seconds, and the latest date-time a release may be asked for)."""
+    latest = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + policy.max_delayed_send))
+    return {"maxDelayedSend": policy.max_delayed_send,
+            "submissionExtensions": {"FUTURERELEASE": [str(policy.max_delayed_send), latest]}}
 
 
 def session_state(user: User, accounts: dict[str, Account]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..protocol.engine import Registry
 from . import blob, core, email, mailbox, search_snippet, thread
+from . import email_submission, identity, vacation_response
 
 
 def build_registry() -> Registry:
@@ -18,4 +19,7 @@ def build_registry() -> Registry:
     email.register(registry)
     thread.register(registry)
     search_snippet.register(registry)
+    identity.register(registry)
+    email_submission.register(registry)
+    vacation_response.register(registry)
     return registry

@@ -20,7 +20,7 @@ RANKS = {
     "jmapd.methods": 4,
     # Frontends and entry points: each may use anything below, but not each other's insides,
     # except as listed in FRONTEND_USES.
-    "jmapd.http": 5, "jmapd.push": 5, "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
+    "jmapd.http": 5, "jmapd.push": 5, "jmapd.outbox": 5, "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
     "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1,
     "jmapd.limits": 1, "jmapd.hints": 1,
 }

@@ -60,7 +60,7 @@ class MailboxType(DataType):
             "parentId": record.parent_id,
             "role": record.role,
             "sortOrder": record.sort_order,
-            "myRights": owner_rights(record.role),
+            "myRights": owner_rights(record.role, "submission" in ctx.server.extras),
             "isSubscribed": record.is_subscribed,
         }
         if not properties.isdisjoint(COUNT_PROPERTIES):
