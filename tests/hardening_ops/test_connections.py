@@ -211,3 +211,37 @@ def test_serve_raises_its_descriptor_limit_and_survives_a_flood(tmp_path):
             sock.close()
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_steady_slow_body_is_not_cut(quick):
+    """A body above body_min_rate is served however long it takes in all (a slow uplink, not an attack)."""
+    body = httpx.Request("POST", "/", json=ECHO).content
+    body += b" " * (4000 - len(body))
+    sock = connect(quick.port, "127.0.0.1")
+    sock.sendall(b"POST /jmap/api/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic aG9uZXN0OnB3\r\n"
+                 b"Content-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+    for start in range(0, len(body), 800):  # 4,000 bytes over ~1.2 s: above 1,000 bytes/s
+        sock.sendall(body[start:start + 800])
+        time.sleep(0.25)
+    answer = read_until_closed(sock, 5)
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+def test_unread_response_is_dropped():
+    """A client that never reads its response held the connection (and the request's task) forever:
+    after send_timeout with the socket's buffers full, it is dropped."""
+    with LiveServer(connections=ConnectionSettings(send_timeout=0.5)) as server:
+        user = server.add_user("reader", "pw")
+        blob = httpx.post(f"{server.url}/jmap/upload/{user.account_id}/", content=os.urandom(8 << 20),
+                          auth=("reader", "pw"), timeout=60).json()["blobId"]
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(f"GET /jmap/download/{user.account_id}/{blob}/x HTTP/1.1\r\nHost: x\r\n"
+                     f"Authorization: Basic cmVhZGVyOnB3\r\n\r\n".encode())
+        time.sleep(3)  # never reading, while the server's send buffer fills and then times out
+        received = len(read_until_closed(sock, 10))
+        sock.close()
+        assert received < 8 << 20
+        assert httpx.get(server.url + "/.well-known/jmap").status_code == 307
