@@ -155,6 +155,7 @@ def test_token_list_revoke_and_passwd(cli, tmp_path):
         cli.mistake(cli.run("user", "token", "revoke", "bob", phone_id, "--data", data), phone_id, "token list")
         cli.mistake(cli.run("user", "token", "revoke", "bob", "--data", data), "--all")
         cli.mistake(cli.run("user", "token", "list", "nobody", "--data", data), "no user nobody")
+        cli.mistake(cli.run("user", "token", "list", "--data", data), "needs the user's name")
 
         kept = cli.run("user", "passwd", "bob", "--password", "pw2", "--keep-tokens", "--data", data)
         assert kept.returncode == 0 and bearer(second) == 200
