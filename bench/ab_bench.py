@@ -2,11 +2,12 @@
 
     git worktree add --detach /tmp/jmapd-before REV
     .venv/bin/python bench/ab_bench.py --before /tmp/jmapd-before --data bench/out/data/account-100000 \
-        [--after .] [--rounds 5] [--duration 8] [--import-batch 1000]
+        [--after .] [--rounds 5] [--duration 8] [--import-batch 1000] [--scenarios mailbox-view flag import]
 
 Each round starts one version's `jmapd serve` on the folder, measures, stops it, then does the same
 for the other version (which goes first alternates by round), so a drift in the machine's speed
-falls on both alike. Per version and scenario it reports the median over rounds of:
+falls on both alike. Before each scenario the server is left to go idle (the search index catches
+up with imported mail inside the server, and that work must not be billed to what follows). Per version and scenario it reports the median over rounds of:
 - the server's CPU time per operation (user + system of the server process, read from /proc
   around the scenario): what the code costs, and the figure least moved by other work on the
   machine;
@@ -71,7 +72,21 @@ class Version:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{port}"
         wait_until_answering(self.base + "/.well-known/jmap", timeout=60)
+        self.settle()
         return self
+
+    def settle(self, idle_share: float = 0.05, quiet_s: float = 2.0, timeout: float = 600.0) -> float:
+        """Wait until the server has been idle for `quiet_s`: the search index catching up with
+        what was just imported runs in the server, and must not be billed to the next scenario,
+        or to the other version."""
+        assert self.proc is not None
+        started = time.monotonic()
+        quiet = 0.0
+        while quiet < quiet_s and time.monotonic() - started < timeout:
+            before = cpu_seconds(self.proc.pid)
+            time.sleep(0.5)
+            quiet = quiet + 0.5 if cpu_seconds(self.proc.pid) - before <= idle_share * 0.5 else 0.0
+        return time.monotonic() - started
 
     def __exit__(self, *exc: object) -> None:
         assert self.proc is not None
@@ -118,24 +133,28 @@ def main() -> dict:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--import-batch", type=int, default=1000)
+    parser.add_argument("--import-batch", type=int, default=1000, help="0 leaves the batch import out")
+    parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
     args = parser.parse_args()
     versions = [Version("before", args.before, args.data), Version("after", args.after, args.data)]
     samples: dict[str, dict[str, list[dict]]] = {v.name: {} for v in versions}
     for round_no in range(args.rounds):
         for version in versions if round_no % 2 == 0 else versions[::-1]:
             with version:
-                for scenario in SCENARIOS:
+                for scenario in args.scenarios:
                     got = bench_scenario(version, scenario, args.duration, args.concurrency)
                     samples[version.name].setdefault(scenario, []).append(got)
-                got = batch_import(version, round_no, args.import_batch)
-                samples[version.name].setdefault("batch-import", []).append(got)
+                    version.settle()
+                if args.import_batch:
+                    got = batch_import(version, round_no, args.import_batch)
+                    samples[version.name].setdefault("batch-import", []).append(got)
+                    version.settle()
             print(f"round {round_no + 1} {version.name}: " + ", ".join(
                 f"{s} {v[-1]['throughput']:,.0f}/s {v[-1]['cpu_us_per_op']:,.0f} µs"
                 for s, v in samples[version.name].items()), flush=True)
     figures: dict = {"rounds": args.rounds, "load": " ".join(f"{x:.2f}" for x in os.getloadavg()), "scenarios": {}}
     print(f"{'scenario':<14}{'before /s':>11}{'after /s':>11}{'before µs':>11}{'after µs':>11}{'after/before CPU':>18}")
-    for scenario in [*SCENARIOS, "batch-import"]:
+    for scenario in samples["after"]:
         row = {}
         for name in ("before", "after"):
             runs = samples[name][scenario]

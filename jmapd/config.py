@@ -17,6 +17,18 @@ from .limits import ConnectionSettings, LoginLimits
 from .protocol.capabilities import CoreLimits, MailLimits
 
 
+class PushConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """PushSubscription (RFC 8620 §7.2): how long a subscription lasts, and where webhooks may go."""
+
+    # Expiry a client may ask for at most (the RFC asks for at least 48 hours, and suggests 7 days).
+    max_expiry_days: float = 7.0
+    max_subscriptions_per_user: int = 50
+    # Networks a push URL may reach although they are not public (loopback, private ranges), e.g.
+    # ["127.0.0.1/32"] for a push service on this machine; http:// is accepted only for loopback
+    # addresses listed here. Empty by default: a webhook must not reach the server's own network.
+    allowed_networks: list[str] = []
+
+
 class RelayConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A smarthost: all outgoing mail goes to it. `tls`: "starttls" (required), "implicit" (port
     465 style) or "none" (loopback relays only)."""
@@ -47,6 +59,20 @@ class OutboxConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     dkim_selector: str = "jmapd"
 
 
+class Receiving(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Limits and choices of the LMTP, SMTP and submission listeners (`[receiving]` in jmapd.toml)."""
+
+    max_message_size: int = 50_000_000  # octets; SIZE (RFC 1870) and the DATA limit
+    max_recipients: int = 100  # per message (RFC 5321 §4.5.3.1.8: at least 100)
+    max_connections_per_ip: int = 20  # SMTP and submission; LMTP serves one trusted MTA
+    max_commands_before_data: int = 150  # commands in one transaction before DATA (SMTP, submission)
+    command_timeout: float = 300.0  # seconds a client may take between commands (RFC 5321 §4.5.3.2)
+    data_timeout: float = 600.0  # seconds the whole of DATA may take
+    sent_copy: bool = True  # submission keeps a copy of what a user sends in their Sent mailbox
+    # DNS servers for SPF, DKIM and DMARC ("host" or "host:port"); empty: the system's.
+    nameservers: list[str] = []
+
+
 class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
@@ -61,11 +87,25 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Browser origins allowed to call the API; empty means "*" on loopback and none elsewhere.
     cors_origins: list[str] = []
     workers: int = 1
+    # IMAP listeners, "HOST:PORT" (jmapd/imap): clear text with STARTTLS, and implicit TLS.
+    imap: str | None = None
+    imaps: str | None = None
     access_log: bool = False
     log_level: str = "info"
     hostname: str = "localhost"
+    # Mail listeners, each "ADDRESS:PORT" or off: LMTP from an MTA (RFC 2033), SMTP as the MX,
+    # submission with STARTTLS (RFC 6409) and with implicit TLS (RFC 8314).
+    lmtp: str | None = None
+    smtp: str | None = None
+    submission: str | None = None
+    submissions: str | None = None
+    receiving: Receiving = msgspec.field(default_factory=Receiving)
     limits: CoreLimits = msgspec.field(default_factory=CoreLimits)
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
+    push: PushConfig = msgspec.field(default_factory=PushConfig)
+    # `jmapd serve --relay HOST:PORT`: send everything to a plain SMTP relay (no TLS, no AUTH).
+    relay: str | None = None
+    outbox: OutboxConfig = msgspec.field(default_factory=OutboxConfig)
     # Connections per client address and in total, and the timeouts of a request's phases.
     connections: ConnectionSettings = msgspec.field(default_factory=ConnectionSettings)
     # Back-off after failed logins, per user and per client address, for every protocol.
@@ -82,10 +122,6 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if self.public_url is not None and not _is_base_url(self.public_url):
             raise ValueError(f"public_url {self.public_url!r} is not an http:// or https:// URL with a host, "
                              "e.g. https://mail.example.com")
-
-    # `jmapd serve --relay HOST:PORT`: send everything to a plain SMTP relay (no TLS, no AUTH).
-    relay: str | None = None
-    outbox: OutboxConfig = msgspec.field(default_factory=OutboxConfig)
 
     def sending(self) -> OutboxConfig | None:
         """The outbox settings in force, or None when this server does not send."""
@@ -133,7 +169,10 @@ _ENV_FIELDS = {
     "HOST": "host", "PORT": "port", "DATA": "data", "PUBLIC_URL": "public_url", "TLS_CERT": "tls_cert",
     "TLS_KEY": "tls_key", "TRUSTED_PROXIES": "trusted_proxies", "CORS_ORIGINS": "cors_origins",
     "WORKERS": "workers", "ACCESS_LOG": "access_log", "LOG_LEVEL": "log_level", "HOSTNAME": "hostname",
-    "INSECURE_HTTP": "insecure_http", "RELAY": "relay",
+    "RELAY": "relay",
+    "INSECURE_HTTP": "insecure_http",
+    "LMTP": "lmtp", "SMTP": "smtp", "SUBMISSION": "submission", "SUBMISSIONS": "submissions",
+    "IMAP": "imap", "IMAPS": "imaps",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

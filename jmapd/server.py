@@ -41,7 +41,8 @@ class ServeError(Exception):
 
 def open_server(config: Config) -> Server:
     store = Store.open(config.data)
-    server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname)
+    server = Server(store=store, core_limits=config.limits, mail_limits=config.mail, hostname=config.hostname,
+                    push=config.push)
     server.logins.configure(config.logins)
     sending = config.sending()
     if sending is not None:  # what EmailSubmission/set checks, and the sign that this server sends
@@ -89,6 +90,16 @@ def background_services(config: Config) -> list[BackgroundService]:
         from .outbox import Outbox
 
         services.append(Outbox(sending, config.data))
+    from .smtp import listeners
+
+    services.extend(listeners(config))
+    if config.imap or config.imaps:
+        from .imap.service import ImapService
+
+        if config.imap:
+            services.append(ImapService(config, config.imap))
+        if config.imaps:
+            services.append(ImapService(config, config.imaps, implicit_tls=True))
     return services
 
 
@@ -119,6 +130,11 @@ def uvicorn_options(config: Config) -> dict:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # JMAP over WebSocket (jmapd/http/websocket.py): a message up to maxSizeRequest is a request,
+        # one up to twice that gets a `limit` error, a larger one closes the connection (1009).
+        # No per-message compression: its zlib state would cost each idle push connection ~300 KB.
+        ws_max_size=2 * config.limits.max_size_request,
+        ws_per_message_deflate=False,
     )
 
 

@@ -16,7 +16,7 @@ import lmdb
 
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 VERSION_KEY = b"schema_version"
 
 
@@ -65,9 +65,34 @@ def _mailbox_counts_as_records(txn: lmdb.Transaction, dbs: dict[str, object]) ->
         txn.put(key, encode(MailboxCounts(*values)), db=dbs["records"])
 
 
+def _imap_uids(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
+    """Layout 3 numbers each mailbox's messages for IMAP (jmapd/mail/uids.py): existing messages get
+    UIDs 1, 2, ... in receivedAt order, MODSEQ the account's modseq now, SAVEDATE their receivedAt."""
+    modseqs: dict[bytes, int] = {}
+    last: dict[tuple[bytes, bytes], int] = {}
+    with txn.cursor(db=dbs["by_mailbox"]) as cur:
+        for key, _ in cur:
+            account, _, rest = key.partition(b"\x00")
+            mailbox, _, rest = rest.partition(b"\x00")
+            if not mailbox:  # the all-mailboxes pseudo entry
+                continue
+            received_at, email_id = rest[:8], rest[8:]
+            if account not in modseqs:
+                raw = txn.get(account + b"\x00modseq", db=dbs["counters"])
+                modseqs[account] = 0 if raw is None else from_u64(raw)
+            uid = last.get((account, mailbox), 0) + 1
+            last[(account, mailbox)] = uid
+            prefix = account + b"\x00" + mailbox + b"\x00"
+            txn.put(prefix + uid.to_bytes(4, "big"), u64(modseqs[account]) + received_at + email_id, db=dbs["uids"])
+            txn.put(prefix + email_id, uid.to_bytes(4, "big"), db=dbs["uid_of"])
+    for (account, mailbox), uid in last.items():
+        txn.put(account + b"\x00uidnext:" + mailbox, u64(uid), db=dbs["counters"])
+
+
 # Each step carries a data folder from one layout to the next.
 MIGRATIONS: dict[int, Migration] = registry(
     Migration(1, "mailbox counts kept as one record per mailbox", _mailbox_counts_as_records),
+    Migration(2, "IMAP UIDs for every mailbox's messages", _imap_uids),
 )
 
 

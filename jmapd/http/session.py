@@ -11,22 +11,30 @@ import msgspec
 
 from store.records import Account, User
 
+from ..draft import DRAFT, DRAFT_PATH
+from ..draft import capability as draft_capability
 from ..methods.email.sorting import SORT_PROPERTIES
 from ..methods.services import Server
-from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION
+from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION, WEBSOCKET
 from .urls import UrlBuilder
 
 DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"
 UPLOAD_PATH = "/jmap/upload/{accountId}/"
 EVENTSOURCE_PATH = "/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}"
 API_PATH = "/jmap/api/"
+WEBSOCKET_PATH = "/jmap/ws/"
 
 
 def server_capabilities(server: Server) -> dict[str, Any]:
-    caps = {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}}
+    caps = {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}, WEBSOCKET: {"supportsPush": True}}
     if "submission" in server.extras:  # offered only while the server can send (jmapd.toml [outbox])
         caps.update({SUBMISSION: {}, VACATION: {}})
     return caps
+
+
+def websocket_capability(base: str) -> dict[str, Any]:
+    """RFC 8887 §3: where the WebSocket is, and that it carries push (ws:// beside http://)."""
+    return {"url": "ws" + base.removeprefix("http") + WEBSOCKET_PATH, "supportsPush": True}
 
 
 def account_capabilities(server: Server) -> dict[str, Any]:
@@ -63,7 +71,9 @@ def _digest(material: str) -> str:
 def session_object(server: Server, user: User, accounts: dict[str, Account], base: str) -> dict[str, Any]:
     caps = account_capabilities(server)
     return {
-        "capabilities": server_capabilities(server),
+        # The draft JMAP-for-Mail dialect: where its clients send their requests (README).
+        "capabilities": {**server_capabilities(server), WEBSOCKET: websocket_capability(base),
+                         DRAFT: draft_capability(server, base + DRAFT_PATH)},
         "accounts": {
             account_id: {
                 "name": account.name,

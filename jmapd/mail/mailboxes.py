@@ -9,6 +9,9 @@ from __future__ import annotations
 from store import ReadTxn
 from store.records import Mailbox
 
+#: The draft JMAP-for-Mail dialect's sending mailbox (draft-jenkins-jmapmail-00 §2, §5.3.3).
+OUTBOX = "outbox"
+
 
 def mailbox_by_role(txn: ReadTxn, account_id: str, role: str) -> str | None:
     """The id of the account's mailbox with this role (at most one has it), or None."""

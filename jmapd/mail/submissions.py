@@ -43,6 +43,7 @@ from store.blobs import put_blob
 
 from .addresses import SERVER
 from .errors import MailError
+from .outbox_mailbox import file_sent
 
 SUBMISSION = "EmailSubmission"  # the JMAP record, in the account, with a change log
 QUEUE = "OutboxQueue"  # server-wide: one entry per queued message
@@ -345,6 +346,7 @@ def record_outcomes(txn: WriteTxn, queue_id: str, owner: str, outcomes: dict[str
     pending = [r for r in entry.recipients if r.state in (PENDING, IN_DOUBT)]
     if not pending:
         _remove(txn, queue_id, entry)
+        _leave_outbox(txn, entry, now)
         return entry
     if release:
         # The worker is done with the entry for now: what it left in doubt, it cannot know.
@@ -352,6 +354,7 @@ def record_outcomes(txn: WriteTxn, queue_id: str, owner: str, outcomes: dict[str
             _settle_in_doubt(txn, entry, now)
             if not [r for r in entry.recipients if r.state in (PENDING, IN_DOUBT)]:
                 _remove(txn, queue_id, entry)
+                _leave_outbox(txn, entry, now)
                 return entry
         entry.owner, entry.lease_until = "", 0
         waiting = [r.next_try for r in entry.recipients if r.state == PENDING]
@@ -359,6 +362,15 @@ def record_outcomes(txn: WriteTxn, queue_id: str, owner: str, outcomes: dict[str
     else:
         _put(txn, queue_id, entry)
     return entry
+
+
+def _leave_outbox(txn: WriteTxn, entry: QueueEntry, now: int) -> None:
+    """A message sent from the Outbox mailbox (once any recipient took it) moves to Sent."""
+    if not entry.submission_id or not any(r.state == SENT for r in entry.recipients):
+        return
+    record = txn.get(entry.account_id, SUBMISSION, entry.submission_id, SubmissionRecord)
+    if record is not None:
+        file_sent(txn, entry.account_id, record.email_id, now)
 
 
 def retry_delay(attempts: int, first: int = FIRST_RETRY) -> int:
@@ -377,6 +389,20 @@ def _update_status(txn: WriteTxn, entry: QueueEntry, statuses: dict[str, Deliver
     if dsn_blob:
         record.dsn_blob_ids = [*record.dsn_blob_ids, dsn_blob]
     txn.update(entry.account_id, SUBMISSION, entry.submission_id, record)
+
+
+def pending_submissions(txn: ReadTxn, account_id: str, email_ids: Iterable[str]) -> dict[str, str]:
+    """Email id -> id of its EmailSubmission still waiting in the queue, for these Emails of the
+    account (read from the queue, which holds only what is not sent yet)."""
+    wanted = set(email_ids)
+    found: dict[str, str] = {}
+    for _, entry in txn.scan(SERVER, QUEUE, QueueEntry):
+        if entry.account_id != account_id or not entry.submission_id:
+            continue
+        record = txn.get(account_id, SUBMISSION, entry.submission_id, SubmissionRecord)
+        if record is not None and record.email_id in wanted and record.undo_status == "pending":
+            found[record.email_id] = entry.submission_id
+    return found
 
 
 # -- the operator's side ---------------------------------------------------------------------------

@@ -18,12 +18,16 @@ from .counts import adjust_counts
 from .keywords import is_unread
 from .mailboxes import mailbox_by_role
 from .parsing import ParsedMessage
+from . import uids
 from .received_index import ALL_MAILBOXES, index_entries, update_index
 from .records import EmailRecord, IndexEvent, ThreadRecord, ThreadStats
 from .summary import list_view_summary
 from .threads import find_thread, remember_ids
 
 EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
+# A push-only state that moves when a new Email arrives and on no other change (RFC 8621 §1.5): a
+# client may show a notification for it, where a keyword change or a move must not ring.
+EMAIL_DELIVERY = "EmailDelivery"
 SEARCH_FEED = "search"
 
 
@@ -130,9 +134,11 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
+    txn.note_state(account_id, EMAIL_DELIVERY)
     txn.bump(account_id, "count:Email")
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
+    uids.enter(txn, account_id, email_id, record.mailbox_ids)
     _recount(txn, account_id, thread_id, Placement.of(None), Placement.of(record))
     return email_id, record
 
@@ -153,6 +159,7 @@ def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
                  mailbox_ids: list[str] | None = None, keywords: list[str] | None = None) -> EmailRecord:
     old = Placement.of(record)
     old_mailboxes = set(record.mailbox_ids)
+    old_keywords = record.keywords
     if mailbox_ids is not None:
         record.mailbox_ids = sorted(set(mailbox_ids))
     if keywords is not None:
@@ -161,12 +168,17 @@ def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     update_index(txn, account_id, email_id, record, old_mailboxes - new_mailboxes, add=False)
     update_index(txn, account_id, email_id, record, new_mailboxes - old_mailboxes, add=True)
     txn.update(account_id, EMAIL, email_id, record)
+    uids.leave(txn, account_id, email_id, old_mailboxes - new_mailboxes)
+    uids.enter(txn, account_id, email_id, sorted(new_mailboxes - old_mailboxes))
+    if record.keywords != old_keywords:
+        uids.touch(txn, account_id, email_id, old_mailboxes & new_mailboxes)
     _recount(txn, account_id, record.thread_id, old, Placement.of(record))
     return record
 
 
 def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
+    uids.leave(txn, account_id, email_id, record.mailbox_ids)
     txn.destroy(account_id, EMAIL, email_id)
     txn.bump(account_id, "count:Email", -1)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id, removed=True))
@@ -182,15 +194,18 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
         txn.bump(account_id, "count:Thread", -1)
 
 
-def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str) -> None:
+def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str, *, orphans_to: str | None = None) -> None:
     """Take every email out of a mailbox that is being destroyed; emails in no other mailbox are
-    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails)."""
+    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails), or moved to `orphans_to` when given
+    (the draft dialect keeps them, in the inbox: draft-jenkins-jmapmail-00 §2.3.4)."""
     email_ids = [email_id.decode() for email_id, _ in index_entries(txn, account_id, mailbox_id)]
     for email_id in email_ids:
         record = txn.get(account_id, EMAIL, email_id, EmailRecord)
         if record is None:
             continue
         remaining = [m for m in record.mailbox_ids if m != mailbox_id]
+        if not remaining and orphans_to is not None and orphans_to != mailbox_id:
+            remaining = [orphans_to]
         if remaining:
             update_email(txn, account_id, email_id, record, mailbox_ids=remaining)
         else:

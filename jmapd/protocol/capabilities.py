@@ -8,6 +8,7 @@ CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 SUBMISSION = "urn:ietf:params:jmap:submission"
 VACATION = "urn:ietf:params:jmap:vacationresponse"
+WEBSOCKET = "urn:ietf:params:jmap:websocket"
 
 
 class CoreLimits(msgspec.Struct, kw_only=True, rename="camel"):

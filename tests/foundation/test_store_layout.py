@@ -120,7 +120,7 @@ def test_layout_1_mailbox_counters_become_records(tmp_path):
 
     store.write(v1_counters)
     store.close()
-    store = Store.open(str(tmp_path))
+    store = Store.open(str(tmp_path), current_version=2)
     assert store.migrations_run == ["v1 -> v2: mailbox counts kept as one record per mailbox"]
     with store.read() as txn:
         assert read_counts(txn, "acct", "M1") == {"totalEmails": 7, "unreadEmails": 3, "totalThreads": 5,

@@ -1,0 +1,245 @@
+"""FETCH and UID FETCH (RFC 9051 §6.4.5, §7.5.2; BINARY RFC 3516; CONDSTORE/QRESYNC RFC 7162
+§3.1.4/§3.2.6; SAVEDATE RFC 8514; OBJECTID RFC 8474).
+
+Items that the Email record holds (FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, UID, MODSEQ) never
+read the message's octets; body items read the stored blob and split it with jmapd.mime. A
+non-PEEK body fetch sets \\Seen through the writer, as one transaction for the whole command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.blobs import read_blob
+
+from ..mail import uids as uid_index
+from ..mail.records import EmailRecord
+from ..mail.writer import EMAIL, update_email
+from ..mime.parse import parse_tree
+from . import wire
+from .errors import Bad
+from .flags import imap_flags
+from .message_data import Section, binary_bytes, body_structure, envelope, internal_date, section_bytes
+from .parser import Parser
+from .session import Session
+
+MACROS = {"ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"], "FAST": ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
+          "FULL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"]}
+SIMPLE = {"ENVELOPE", "FLAGS", "INTERNALDATE", "RFC822", "RFC822.HEADER", "RFC822.SIZE", "RFC822.TEXT", "BODY",
+          "BODYSTRUCTURE", "UID", "MODSEQ", "SAVEDATE", "EMAILID", "THREADID"}
+_NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789."
+
+
+@dataclass
+class Item:
+    name: str  # ENVELOPE, BODY, BODY.PEEK, BINARY, BINARY.PEEK, BINARY.SIZE, ...
+    section: Section | None = None
+    partial: tuple[int, int] | None = None
+
+    @property
+    def needs_body(self) -> bool:
+        return self.section is not None or self.name in ("RFC822", "RFC822.HEADER", "RFC822.TEXT", "BODY",
+                                                         "BODYSTRUCTURE")
+
+    @property
+    def sets_seen(self) -> bool:
+        return (self.section is not None and self.name in ("BODY", "BINARY")) or self.name in ("RFC822",
+                                                                                              "RFC822.TEXT")
+
+
+def parse_items(p: Parser) -> list[Item]:
+    if p.open_paren():
+        items = [_item(p)]
+        while p.maybe_sp():
+            items.append(_item(p))
+        p.close_paren()
+        return items
+    start = p.pos
+    word = p._run(_NAME_CHARS).decode().upper()
+    if word in MACROS:
+        return [Item(name) for name in MACROS[word]]
+    p.pos = start
+    return [_item(p)]
+
+
+def _item(p: Parser) -> Item:
+    name = p._run(_NAME_CHARS).decode().upper()
+    if not name:
+        raise Bad("expected a FETCH item")
+    if p.peek() == 0x5B:  # [
+        if name not in ("BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE"):
+            raise Bad(f"{name} takes no section")
+        section = _section(p, binary=name.startswith("BINARY"))
+        partial = None
+        if p.peek() == 0x3C:  # <
+            if name == "BINARY.SIZE":
+                raise Bad("BINARY.SIZE takes no partial range")
+            p.pos += 1
+            start = p.number()
+            p.expect(b".")
+            length = p.number(nonzero=True)
+            p.expect(b">")
+            partial = (start, length)
+        return Item(name, section, partial)
+    if name not in SIMPLE:
+        raise Bad(f"unknown FETCH item {name}")
+    return Item(name)
+
+
+def _section(p: Parser, binary: bool) -> Section:
+    p.expect(b"[")
+    path: list[int] = []
+    text = ""
+    fields: list[str] = []
+    while p.peek() is not None and 0x30 <= p.peek() <= 0x39:
+        path.append(p.number(nonzero=True))
+        if not p.accept(b"."):
+            break
+    if p.peek() != 0x5D:
+        if binary:
+            raise Bad("BINARY sections are part numbers only")
+        word = p._run(_NAME_CHARS).decode().upper()
+        if word not in ("HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME"):
+            raise Bad(f"unknown section {word}")
+        text = word
+        if word.startswith("HEADER.FIELDS"):
+            p.sp()
+            p.expect(b"(")
+            while True:
+                fields.append(p.astr())
+                if not p.maybe_sp():
+                    break
+            p.close_paren()
+    p.expect(b"]")
+    return Section(path, text, fields)
+
+
+def parse_modifiers(p: Parser, session: Session) -> tuple[int | None, bool]:
+    """(CHANGEDSINCE modseq [VANISHED]) of RFC 7162."""
+    changed_since, vanished = None, False
+    if p.maybe_sp():
+        p.expect(b"(")
+        while True:
+            word = p.atom().upper()
+            if word == "CHANGEDSINCE":
+                p.sp()
+                changed_since = p.number64()
+            elif word == "VANISHED":
+                vanished = True
+            else:
+                raise Bad(f"unknown FETCH modifier {word}")
+            if not p.maybe_sp():
+                break
+        p.close_paren()
+        session.enabled.add("CONDSTORE")
+    return changed_since, vanished
+
+
+def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
+    selected = session.selected
+    p.sp()
+    sequence = p.sequence_set()
+    p.sp()
+    items = parse_items(p)
+    changed_since, vanished = parse_modifiers(p, session)
+    p.end()
+    if vanished and not (by_uid and session.qresync and changed_since is not None):
+        raise Bad("VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled (RFC 7162 §3.2.6)")
+    if by_uid and not any(i.name == "UID" for i in items):
+        items.insert(0, Item("UID"))
+    if changed_since is not None and not any(i.name == "MODSEQ" for i in items):
+        items.append(Item("MODSEQ"))
+    messages = selected.messages(sequence, by_uid, session.saved_search)
+    if vanished:
+        present = set(selected.uids)
+        largest = selected.next_uid - 1
+        gone = [u for a, b in sequence.resolve(largest) for u in range(a, min(b, largest) + 1) if u not in present]
+        if gone:
+            session.write(b"* VANISHED (EARLIER) %s\r\n" % wire.compact_set(gone).encode())
+    mark_seen = not selected.read_only and any(i.sets_seen for i in items)
+    if mark_seen:
+        _mark_seen(session, messages)
+    store = session.server.store
+    account_id = session.account_id
+    for start in range(0, len(messages), 500):
+        with store.read() as txn:
+            for seq, uid in messages[start:start + 500]:
+                entry = uid_index.entry(txn, account_id, selected.mailbox_id, uid)
+                record = None if entry is None else txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
+                if record is None:
+                    continue  # expunged by another client; its EXPUNGE comes at the next command
+                if changed_since is not None and entry.modseq <= changed_since:
+                    continue
+                raw = None
+                if any(i.needs_body for i in items):
+                    raw = read_blob(txn, account_id, record.blob_id) or b""
+                session.write(b"* %d FETCH (%s)\r\n" % (seq, b" ".join(
+                    _render(item, session, uid, entry, record, raw) for item in items)))
+    return "FETCH completed"
+
+
+def uid_fetch(session: Session, tag: str, p: Parser) -> str:
+    return fetch(session, tag, p, by_uid=True)
+
+
+def _mark_seen(session: Session, messages: list[tuple[int, int]]) -> None:
+    selected = session.selected
+    account_id = session.account_id
+
+    def work(txn):
+        for _, uid in messages:
+            entry = uid_index.entry(txn, account_id, selected.mailbox_id, uid)
+            record = None if entry is None else txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
+            if record is None or "$seen" in record.keywords:
+                continue
+            update_email(txn, account_id, entry.email_id, record, keywords=[*record.keywords, "$seen"])
+            selected.own[entry.email_id] = txn.counter(account_id, "modseq")
+
+    session.server.store.write(work)
+
+
+def _partial(data: bytes, item: Item) -> tuple[bytes, bytes]:
+    if item.partial is None:
+        return data, b""
+    start, length = item.partial
+    return data[start:start + length], b"<%d>" % start
+
+
+def _render(item: Item, session: Session, uid: int, entry, record: EmailRecord, raw: bytes | None) -> bytes:
+    name = item.name
+    if name == "UID":
+        return b"UID %d" % uid
+    if name == "FLAGS":
+        return b"FLAGS " + wire.flags(imap_flags(record.keywords))
+    if name == "INTERNALDATE":
+        return b"INTERNALDATE " + internal_date(record.received_at)
+    if name == "RFC822.SIZE":
+        return b"RFC822.SIZE %d" % record.size
+    if name == "ENVELOPE":
+        return b"ENVELOPE " + envelope(record.summary, session.utf8)
+    if name == "MODSEQ":
+        return b"MODSEQ (%d)" % max(entry.modseq, 1)
+    if name == "SAVEDATE":
+        return b"SAVEDATE " + internal_date(entry.saved_at)
+    if name == "EMAILID":
+        return b"EMAILID (%s)" % entry.email_id.encode()
+    if name == "THREADID":
+        return b"THREADID (%s)" % record.thread_id.encode()
+    if name == "RFC822":
+        return b"RFC822 " + wire.literal(raw)
+    if name == "RFC822.HEADER":
+        return b"RFC822.HEADER " + wire.literal(section_bytes(raw, Section([], "HEADER")))
+    if name == "RFC822.TEXT":
+        return b"RFC822.TEXT " + wire.literal(section_bytes(raw, Section([], "TEXT")))
+    if name in ("BODY", "BODYSTRUCTURE") and item.section is None:
+        return name.encode() + b" " + body_structure(parse_tree(raw), extensible=name == "BODYSTRUCTURE")
+    if name in ("BODY", "BODY.PEEK"):
+        data, origin = _partial(section_bytes(raw, item.section), item)
+        return b"BODY[%s]%s %s" % (item.section.label(), origin, wire.literal(data))
+    path = ".".join(str(n) for n in item.section.path).encode()
+    data = binary_bytes(raw, item.section.path)
+    if name == "BINARY.SIZE":
+        return b"BINARY.SIZE[%s] %d" % (path, len(data))
+    data, origin = _partial(data, item)
+    literal = (b"~{%d}\r\n" % len(data) + data) if b"\x00" in data else wire.literal(data)
+    return b"BINARY[%s]%s %s" % (path, origin, literal)

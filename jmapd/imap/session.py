@@ -1,0 +1,105 @@
+"""One IMAP connection's state (RFC 9051 §3): who is logged in, what is enabled and selected, and
+how responses reach the client.
+
+Commands run in a worker thread (LMDB reads, the writer's commits, MIME parsing all block), one at
+a time per connection. Their responses go through `Output`, which batches small writes and, from
+the thread, hands full batches to the event loop and waits for the socket to take them: a large
+FETCH streams with the socket's back-pressure instead of piling up in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from store.records import User
+
+from ..methods.services import Server
+from .selected import Selected
+
+if TYPE_CHECKING:
+    from .service import ImapService
+
+FLUSH_AT = 256 * 1024
+
+
+class Output:
+    def __init__(self, writer: asyncio.StreamWriter, loop: asyncio.AbstractEventLoop):
+        self.writer = writer
+        self.loop = loop
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._loop_thread = threading.get_ident()
+
+    def write(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._size += len(data)
+        if self._size >= FLUSH_AT and threading.get_ident() != self._loop_thread:
+            asyncio.run_coroutine_threadsafe(self.flush(), self.loop).result()
+
+    async def flush(self) -> None:
+        if not self._chunks:
+            return
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        self._size = 0
+        self.writer.write(data)
+        await self.writer.drain()
+
+
+@dataclass(eq=False)
+class Session:
+    server: Server
+    service: "ImapService"
+    out: Output
+    peer: str
+    secure: bool  # TLS is on (implicit, or after STARTTLS)
+    loopback: bool  # the listener is on a loopback address: LOGIN may be used without TLS
+    user: User | None = None
+    account_id: str | None = None
+    selected: Selected | None = None
+    enabled: set[str] = field(default_factory=set)
+    # UIDs of the last SEARCH ... RETURN (SAVE), for "$" (RFC 5182).
+    saved_search: list[int] = field(default_factory=list)
+    client_id: dict[str, Any] = field(default_factory=dict)
+    logged_out: bool = False
+    # Reads one line from the client (AUTHENTICATE's responses, IDLE's DONE); set by the connection.
+    read_line: Any = None
+
+    @property
+    def state(self) -> str:
+        if self.user is None:
+            return "notauth"
+        return "selected" if self.selected is not None else "auth"
+
+    @property
+    def utf8(self) -> bool:
+        return bool(self.enabled & {"IMAP4REV2", "UTF8=ACCEPT"})
+
+    @property
+    def rev2(self) -> bool:
+        return "IMAP4REV2" in self.enabled
+
+    @property
+    def condstore(self) -> bool:
+        return bool(self.enabled & {"CONDSTORE", "QRESYNC"})
+
+    @property
+    def qresync(self) -> bool:
+        return "QRESYNC" in self.enabled
+
+    def write(self, data: bytes) -> None:
+        self.out.write(data)
+
+    def catch_up(self, *, expunge: bool = True) -> None:
+        """Send what changed in the selected mailbox since the last report (any client, any process)."""
+        if self.selected is None:
+            return
+        with self.server.store.read() as txn:
+            lines = self.selected.catch_up(txn, expunge=expunge, qresync=self.qresync, condstore=self.condstore)
+        for line in lines:
+            self.write(line)
+        if lines and lines[0].startswith(b"* BYE"):
+            self.selected = None

@@ -1,0 +1,56 @@
+"""Writing IMAP data (RFC 9051 §4): strings as quoted or literal, NIL, parenthesized lists.
+
+Values are turned into octets here only, so every response quotes the same way: a string is
+quoted when it is short 7-bit text without quotes' troubles, and sent as a literal otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_QUOTABLE = frozenset(range(0x20, 0x7F)) - {0x22, 0x5C}
+
+
+def string(value: str | bytes | None, utf8: bool = False) -> bytes:
+    """nstring: NIL, a quoted string, or a literal."""
+    if value is None:
+        return b"NIL"
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    if len(data) < 1024 and all(c in _QUOTABLE for c in data):
+        return b'"' + data + b'"'
+    if len(data) < 1024 and b"\r" not in data and b"\n" not in data and b"\x00" not in data and \
+            (utf8 or data.isascii()):
+        return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    return b"{%d}\r\n" % len(data) + data
+
+
+def literal(data: bytes) -> bytes:
+    return b"{%d}\r\n" % len(data) + data
+
+
+def number(n: int | None) -> bytes:
+    return b"NIL" if n is None else b"%d" % n
+
+
+def paren(items: Iterable[bytes]) -> bytes:
+    return b"(" + b" ".join(items) + b")"
+
+
+def flags(names: Iterable[str]) -> bytes:
+    return ("(" + " ".join(names) + ")").encode()
+
+
+def compact_set(numbers: Iterable[int]) -> str:
+    """1,2,3,7 as "1:3,7": how UIDs travel in COPYUID, VANISHED and ESEARCH ALL."""
+    out: list[str] = []
+    start = prev = None
+    for n in numbers:
+        if prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None:
+            out.append(str(start) if start == prev else f"{start}:{prev}")
+        start = prev = n
+    if start is not None:
+        out.append(str(start) if start == prev else f"{start}:{prev}")
+    return ",".join(out)
