@@ -21,6 +21,7 @@ from typing import Any
 
 from store.records import User
 
+from ..auth import LoginThrottled
 from ..config import Receiving
 from ..mail.addresses import may_send_as
 from ..mail.delivery import Destination, Incoming, deliver, with_fields
@@ -73,7 +74,10 @@ class SubmissionHandler(BaseHandler):
         if isinstance(credentials, str):
             return credentials  # a reply: the exchange went wrong
         name, password = credentials
-        user = await self.server.logins.verify(name, password)
+        try:  # the back-off every protocol shares, per user and per address
+            user = await self.server.logins.verify(name, password, client)
+        except LoginThrottled as exc:
+            return f"454 4.7.0 Too many failed logins, try again in {exc.retry_after} s"
         if user is None:
             self.failures.auth_failed(client)
             log.warning("submission: failed AUTH from %s", client)

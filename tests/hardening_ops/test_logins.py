@@ -164,3 +164,30 @@ def test_token_list_revoke_and_passwd(cli, tmp_path):
         assert bearer(second) == 401
         assert httpx.get(server.url + SESSION, auth=("bob", "pw3")).status_code == 200
         assert cli.run("user", "token", "list", "bob", "--data", data).stdout == ""
+
+
+def test_imap_and_submission_share_the_back_off(tmp_path):
+    """Issue 20, finding 5: the back-off is shared by HTTP, IMAP and SMTP AUTH. Wrong passwords over
+    HTTP block the user: IMAP LOGIN answers NO [UNAVAILABLE] with the seconds to wait (RFC 5530), and
+    submission AUTH 454 4.7.0 (RFC 4954 §6), even with the right password."""
+    import base64
+    import imaplib
+    import smtplib
+
+    from jmapd.config import Receiving
+
+    limits = LoginLimits(free_per_user=2, cap_per_user=30, free_per_address=100)
+    with LiveServer(data=str(tmp_path), logins=limits, imap="127.0.0.1:0", submission="127.0.0.1:0",
+                    receiving=Receiving()) as server:
+        server.add_user("shared", "right")
+        for n in range(3):
+            assert httpx.get(server.url + SESSION, auth=("shared", f"guess{n}")).status_code == 401
+        conn = imaplib.IMAP4("127.0.0.1", server.server.extras["imap"].port, timeout=10)
+        with pytest.raises(imaplib.IMAP4.error) as refused:
+            conn.login("shared", "right")
+        assert "UNAVAILABLE" in str(refused.value) and "try again in" in str(refused.value)
+        conn.logout()
+        with smtplib.SMTP("127.0.0.1", server.server.extras["submission_listener"].port, timeout=10) as client:
+            client.ehlo("x.test")
+            code, reply = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0shared\0right").decode())
+            assert code == 454 and b"try again in" in reply
