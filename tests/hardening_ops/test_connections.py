@@ -245,3 +245,44 @@ def test_unread_response_is_dropped():
         sock.close()
         assert received < 8 << 20
         assert httpx.get(server.url + "/.well-known/jmap").status_code == 307
+
+
+@pytest.fixture
+def small_process_gate():
+    """The process's gate, which IMAP and SMTP listeners use, made small for one test."""
+    from jmapd.limits import configure_process
+
+    yield configure_process(ConnectionSettings(max_per_address=2))
+    configure_process(ConnectionSettings())
+
+
+def test_imap_and_smtp_listeners_use_the_process_gate(tmp_path, small_process_gate):
+    """The same connection accounting for every protocol: an address holding its share of the
+    process's connections is refused by IMAP (BYE [UNAVAILABLE], RFC 5530) and SMTP (421 4.7.0)
+    alike, while another address is served."""
+    from jmapd.config import Receiving
+
+    with LiveServer(data=str(tmp_path), imap="127.0.0.1:0", lmtp="127.0.0.1:0", receiving=Receiving()) as server:
+        imap_port = server.server.extras["imap"].port
+        lmtp_port = server.server.extras["lmtp_listener"].port
+        held = [connect(imap_port), connect(lmtp_port)]
+        try:
+            for sock in held:
+                sock.settimeout(5)
+                assert sock.recv(200)  # greeted: admitted
+            assert small_process_gate.by_address == {"127.0.0.2": 2}
+            for port, refusal in ((imap_port, b"* BYE [UNAVAILABLE]"), (lmtp_port, b"421 4.7.0")):
+                extra = connect(port)
+                assert read_until_closed(extra, 5).startswith(refusal)
+                extra.close()
+            other = connect(imap_port, "127.0.0.3")
+            other.settimeout(5)
+            assert other.recv(200).startswith(b"* OK")
+            other.close()
+        finally:
+            for sock in held:
+                sock.close()
+        deadline = time.monotonic() + 5
+        while small_process_gate.total and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert small_process_gate.total == 0
