@@ -100,6 +100,11 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     submission: str | None = None
     submissions: str | None = None
     receiving: Receiving = msgspec.field(default_factory=Receiving)
+    # Continuous IMAP sync (`jmapd sync`): how often the server looks for sources that are due, in
+    # seconds (0 turns the background sync off), and where the key that encrypts their passwords is
+    # (default DATA/sync.key; put it elsewhere to keep it out of copies of the data folder).
+    sync_check_every: float = 30.0
+    sync_key_file: str | None = None
     limits: CoreLimits = msgspec.field(default_factory=CoreLimits)
     mail: MailLimits = msgspec.field(default_factory=MailLimits)
     push: PushConfig = msgspec.field(default_factory=PushConfig)
@@ -173,6 +178,7 @@ _ENV_FIELDS = {
     "INSECURE_HTTP": "insecure_http",
     "LMTP": "lmtp", "SMTP": "smtp", "SUBMISSION": "submission", "SUBMISSIONS": "submissions",
     "IMAP": "imap", "IMAPS": "imaps",
+    "SYNC_CHECK_EVERY": "sync_check_every", "SYNC_KEY_FILE": "sync_key_file",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
 

@@ -100,6 +100,10 @@ def background_services(config: Config) -> list[BackgroundService]:
             services.append(ImapService(config, config.imap))
         if config.imaps:
             services.append(ImapService(config, config.imaps, implicit_tls=True))
+    if config.sync_check_every > 0:
+        from .importers.service import SyncService
+
+        services.append(SyncService(config.data, config.sync_key_file, tick=config.sync_check_every))
     return services
 
 

@@ -124,3 +124,5 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+from .testdouble import Server  # noqa: E402,F401  (the test double: `with jmapd.testing.Server(...)`)

@@ -49,11 +49,13 @@ def check_user_name(name: str) -> None:
         raise InvalidUserName(f"a user name may not contain spaces or control characters: {name!r}")
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, n: int | None = None) -> str:
+    """An scrypt hash; `n` lowers the work factor for throw-away test accounts only."""
+    n = n or SCRYPT_N
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -100,12 +102,16 @@ def put_user(txn: WriteTxn, user: User) -> None:
     txn.txn.put(normalize(user.name).encode(), encode(user), db=txn.dbs["users"])
 
 
-def add_user(txn: WriteTxn, name: str, password_hash: str, email: str | None) -> User:
-    """Create a user with a personal account of its own; the caller provisions the account's content."""
+def add_user(txn: WriteTxn, name: str, password_hash: str, email: str | None, *,
+             account_id: str | None = None) -> User:
+    """Create a user with a personal account of its own; the caller provisions the account's content.
+    The account id is random unless given (a deterministic test server derives it from the name)."""
     check_user_name(name)
     if get_user(txn, name) is not None:
         raise UserExists(name)
-    account_id = "a" + secrets.token_hex(4)
+    if account_id is not None and get_account(txn, account_id) is not None:
+        raise UserExists(f"account {account_id}")
+    account_id = account_id or "a" + secrets.token_hex(4)
     while get_account(txn, account_id) is not None:
         account_id = "a" + secrets.token_hex(4)
     now = int(time.time())

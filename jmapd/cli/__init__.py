@@ -14,11 +14,11 @@ import sys
 from store import SchemaError, StoreOpenError
 
 from ..config import ConfigError, load
-from . import addresses, index, serve, users
+from . import addresses, imports, index, serve, sync, users
 from . import dkim, queue
 from .common import CommandError
 
-COMMANDS = (serve, users, addresses, index, queue, dkim)
+COMMANDS = (serve, users, addresses, index, queue, dkim, imports, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from ..draft import DRAFT, DRAFT_PATH
 from ..draft import capability as draft_capability
 from ..methods.email.sorting import SORT_PROPERTIES
 from ..methods.services import Server
-from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION, WEBSOCKET
+from ..protocol.capabilities import CORE, MAIL, QUOTA, SUBMISSION, VACATION, WEBSOCKET
 from .urls import UrlBuilder
 
 DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"
@@ -26,7 +26,7 @@ WEBSOCKET_PATH = "/jmap/ws/"
 
 
 def server_capabilities(server: Server) -> dict[str, Any]:
-    caps = {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}, WEBSOCKET: {"supportsPush": True}}
+    caps = {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}, QUOTA: {}, WEBSOCKET: {"supportsPush": True}}
     if "submission" in server.extras:  # offered only while the server can send (jmapd.toml [outbox])
         caps.update({SUBMISSION: {}, VACATION: {}})
     return caps
@@ -42,8 +42,8 @@ def account_capabilities(server: Server) -> dict[str, Any]:
     mail = {**msgspec.to_builtins(server.mail_limits), "emailQuerySortOptions": list(SORT_PROPERTIES)}
     policy = server.extras.get("submission")
     if policy is None:
-        return {MAIL: mail}
-    return {MAIL: mail, SUBMISSION: submission_capability(policy), VACATION: {}}
+        return {MAIL: mail, QUOTA: {}}
+    return {MAIL: mail, SUBMISSION: submission_capability(policy), VACATION: {}, QUOTA: {}}
 
 
 def submission_capability(policy) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from store.records import Mailbox, User
 from store.users import add_user, hash_password
 
 from .addresses import add_address
-from .mailboxes import OUTBOX, mailbox_by_name, mailbox_by_role
+from .mailboxes import OUTBOX, create_mailbox, mailbox_by_name, mailbox_by_role
 
 DEFAULT_MAILBOXES = (
     ("Inbox", "inbox"),
@@ -30,8 +30,7 @@ DEFAULT_MAILBOXES = (
 
 def provision_mailboxes(txn: WriteTxn, account_id: str) -> None:
     for order, (name, role) in enumerate(DEFAULT_MAILBOXES, start=1):
-        mailbox_id = txn.new_id(account_id, "Mailbox", "M")
-        txn.create(account_id, "Mailbox", mailbox_id, Mailbox(name=name, role=role, sort_order=order))
+        create_mailbox(txn, account_id, name, role=role, sort_order=order)
 
 
 def ensure_mailbox(store: Store, account_id: str, name: str, role: str) -> str:
@@ -56,20 +55,18 @@ def ensure_mailbox(store: Store, account_id: str, name: str, role: str) -> str:
             name_taken = True
         else:
             name_taken = False
-        mailbox_id = txn.new_id(account_id, "Mailbox", "M")
-        txn.create(account_id, "Mailbox", mailbox_id,
-                   Mailbox(name=f"{name} ({role})" if name_taken else name, role=role,
-                           sort_order=len(DEFAULT_MAILBOXES)))
-        return mailbox_id
+        return create_mailbox(txn, account_id, f"{name} ({role})" if name_taken else name, role=role,
+                              sort_order=len(DEFAULT_MAILBOXES))
 
     return store.write(work)
 
 
-def create_user(store: Store, name: str, password: str, email: str | None = None) -> User:
-    password_hash = hash_password(password)  # slow by design: hashed before the write lock is taken
+def create_user(store: Store, name: str, password: str, email: str | None = None, *,
+                account_id: str | None = None, scrypt_n: int | None = None) -> User:
+    password_hash = hash_password(password, scrypt_n)  # slow by design: hashed before the write lock is taken
 
     def work(txn: WriteTxn) -> User:
-        user = add_user(txn, name, password_hash, email)
+        user = add_user(txn, name, password_hash, email, account_id=account_id)
         if email:
             add_address(txn, user.name, email)
         provision_mailboxes(txn, user.account_id)

@@ -59,6 +59,12 @@ def account_totals(txn: ReadTxn, account_id: str) -> tuple[int, int]:
     return txn.counter(account_id, "count:Email"), txn.counter(account_id, "count:Thread")
 
 
+def account_bytes(txn: ReadTxn, account_id: str) -> int:
+    """The octets of every Email in the account (each Email counted at its size once, as RFC 9425
+    quotas count), kept as a counter beside the totals."""
+    return txn.counter(account_id, "bytes:Email")
+
+
 def _thread_view(stats: ThreadStats, trash: str | None) -> dict[str, tuple[int, int]]:
     """(counts towards totalThreads, counts towards unreadThreads) for each mailbox of the thread."""
     view = {}
@@ -136,6 +142,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     txn.create(account_id, EMAIL, email_id, record)
     txn.note_state(account_id, EMAIL_DELIVERY)
     txn.bump(account_id, "count:Email")
+    txn.bump(account_id, "bytes:Email", size)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
     uids.enter(txn, account_id, email_id, record.mailbox_ids)
@@ -181,6 +188,7 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     uids.leave(txn, account_id, email_id, record.mailbox_ids)
     txn.destroy(account_id, EMAIL, email_id)
     txn.bump(account_id, "count:Email", -1)
+    txn.bump(account_id, "bytes:Email", -record.size)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id, removed=True))
     _recount(txn, account_id, record.thread_id, Placement.of(record), Placement.of(None))
     thread = txn.get(account_id, THREAD, record.thread_id, ThreadRecord)

@@ -7,7 +7,7 @@ the store is the mail layer's (jmapd/mail). `build_registry` lists what the serv
 from __future__ import annotations
 
 from ..protocol.engine import Registry
-from . import blob, core, email, mailbox, push_subscription, search_snippet, thread
+from . import blob, core, email, mailbox, push_subscription, quota, search_snippet, thread
 from . import email_submission, identity, vacation_response
 
 
@@ -23,4 +23,5 @@ def build_registry() -> Registry:
     email_submission.register(registry)
     vacation_response.register(registry)
     push_subscription.register(registry)
+    quota.register(registry)
     return registry

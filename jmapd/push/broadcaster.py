@@ -133,6 +133,12 @@ class Broadcaster:
     def position(self, sub: Subscriber) -> str:
         """Where `sub` stands now: everything up to it has been reported to it."""
         return encode_position({a: max(self._reported.get(a, {}).values(), default=0) for a in sub.accounts})
+    def rebase(self, account_id: str) -> None:
+        """Report from the states the account has now, even if lower than those reported: after a
+        test server put the account back as it was (nothing else makes a state go down)."""
+        if account_id in self._reported:
+            with self.store.read() as txn:
+                self._reported[account_id] = txn.states(account_id)
 
     def committed(self, touched: set[tuple[str, str]]) -> None:
         """Called by the store's writer thread after each group commit."""

@@ -6,11 +6,11 @@ store's single writer is held only for the cheap part; a batch of imports commit
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from store import WriteTxn
 
+from ...mail import clock
 from ...mail.messages import read_blob_any
 from ...mail.parsing import parse_for_import
 from ...mail.writer import store_message
@@ -70,7 +70,7 @@ def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, 
     pool = ctx.server.extras.get("parser")
     messages = [(raw, blob_id) for _, (raw, blob_id, _) in todo]
     parsed = pool.parse_many(messages) if pool is not None else [parse_for_import(*m) for m in messages]
-    now = int(time.time())
+    now = clock.now()
     for (creation_id, (raw, blob_id, received_at)), facts in zip(todo, parsed):
         when = received_at if received_at is not None else facts.received_at or now
         read[creation_id] = (emails[creation_id], (raw, blob_id, facts, when))
