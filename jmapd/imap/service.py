@@ -18,7 +18,7 @@ import logging
 import ssl
 
 from ..config import Config
-from ..limits import Refusal, connection_gate
+from ..limits import Refusal, connection_gate, gate_of
 from ..methods import build_registry
 from ..methods.context import Context
 from ..methods.services import Server
@@ -109,7 +109,7 @@ class ImapService:
         self._tasks.add(task)
         peer = writer.get_extra_info("peername") or ("?", 0)
         try:  # the process's connection gate, which every listener shares (jmapd.limits)
-            ticket = connection_gate().admit(str(peer[0]))
+            ticket = gate_of(self.server.extras).admit(str(peer[0]))
         except Refusal as refusal:
             writer.write(b"* BYE [UNAVAILABLE] %s\r\n" % str(refusal).encode())
             writer.close()

@@ -124,6 +124,16 @@ class ConnectionGate:
                 del self.by_address[ticket.key]
 
 
+# Where a running server keeps the gate its listeners share (Server.extras): the process's gate under
+# `jmapd serve`, a gate of its own for each LiveServer.
+EXTRAS_KEY = "connection_gate"
+
+
+def gate_of(extras: dict) -> "ConnectionGate":
+    """The gate of the server whose `extras` these are (the process's gate if it has none)."""
+    return extras.get(EXTRAS_KEY) or connection_gate()
+
+
 _process_gate: ConnectionGate | None = None
 _process_lock = threading.Lock()
 

@@ -23,7 +23,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope
 
-from ..limits import Refusal, Ticket, connection_gate
+from ..limits import ConnectionGate, Refusal, Ticket, connection_gate
 
 log = logging.getLogger("jmapd.smtp")
 # `<local@domain>` (or the null path `<>`) with no characters that need RFC 5322's parser.
@@ -44,6 +44,8 @@ class Connections:
 
     def __init__(self, per_address: int | None):
         self.per_address = per_address
+        # The gate every listener of the server shares (jmapd.limits), set when the listener starts.
+        self.gate: ConnectionGate | None = None
         self.by_address: collections.Counter[str] = collections.Counter()
         self.open: set[asyncio.BaseTransport] = set()
 
@@ -87,7 +89,7 @@ class _Guarded:
             peer = transport.get_extra_info("peername")
             address = peer[0] if peer else "unknown"
             try:  # first the process's gate, which every listener shares (jmapd.limits)
-                self._ticket = connection_gate().admit(address)
+                self._ticket = (self.connections.gate or connection_gate()).admit(address)
             except Refusal as refusal:
                 self._refused = True
                 transport.write(b"421 4.7.0 %s\r\n" % str(refusal).encode())

@@ -247,22 +247,15 @@ def test_unread_response_is_dropped():
         assert httpx.get(server.url + "/.well-known/jmap").status_code == 307
 
 
-@pytest.fixture
-def small_process_gate():
-    """The process's gate, which IMAP and SMTP listeners use, made small for one test."""
-    from jmapd.limits import configure_process
-
-    yield configure_process(ConnectionSettings(max_per_address=2))
-    configure_process(ConnectionSettings())
-
-
-def test_imap_and_smtp_listeners_use_the_process_gate(tmp_path, small_process_gate):
+def test_imap_and_smtp_listeners_use_the_same_gate(tmp_path):
     """The same connection accounting for every protocol: an address holding its share of the
-    process's connections is refused by IMAP (BYE [UNAVAILABLE], RFC 5530) and SMTP (421 4.7.0)
-    alike, while another address is served."""
+    server's connections is refused by IMAP (BYE [UNAVAILABLE], RFC 5530), SMTP (421 4.7.0) and
+    HTTP (429) alike, while another address is served."""
     from jmapd.config import Receiving
 
-    with LiveServer(data=str(tmp_path), imap="127.0.0.1:0", lmtp="127.0.0.1:0", receiving=Receiving()) as server:
+    with LiveServer(data=str(tmp_path), imap="127.0.0.1:0", lmtp="127.0.0.1:0", receiving=Receiving(),
+                    connections=ConnectionSettings(max_per_address=2)) as server:
+        small_process_gate = server.connections
         imap_port = server.server.extras["imap"].port
         lmtp_port = server.server.extras["lmtp_listener"].port
         held = [connect(imap_port), connect(lmtp_port)]
@@ -271,7 +264,8 @@ def test_imap_and_smtp_listeners_use_the_process_gate(tmp_path, small_process_ga
                 sock.settimeout(5)
                 assert sock.recv(200)  # greeted: admitted
             assert small_process_gate.by_address == {"127.0.0.2": 2}
-            for port, refusal in ((imap_port, b"* BYE [UNAVAILABLE]"), (lmtp_port, b"421 4.7.0")):
+            for port, refusal in ((imap_port, b"* BYE [UNAVAILABLE]"), (lmtp_port, b"421 4.7.0"),
+                                  (server.port, b"HTTP/1.1 429")):
                 extra = connect(port)
                 assert read_until_closed(extra, 5).startswith(refusal)
                 extra.close()
