@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+from store.users import normalize
+
 from ..push.broadcaster import Subscriber
 from .errors import Bad
 from .parser import Parser
@@ -20,7 +22,8 @@ IDLE_LIMIT = 31 * 60.0  # a client must re-IDLE within 29 minutes; after 31 the 
 async def idle(session: Session, tag: str, p: Parser) -> str:
     p.end()
     broadcaster = session.service.broadcaster
-    sub = Subscriber(accounts=frozenset({session.account_id}), types=frozenset({"Email", "Mailbox"}))
+    sub = Subscriber(user=normalize(session.user.name), accounts=frozenset({session.account_id}),
+                     types=frozenset({"Email", "Mailbox"}))
     broadcaster.subscribe(sub)
     try:
         await asyncio.to_thread(session.catch_up)

@@ -18,14 +18,18 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
 import aiosmtplib
 
-from ..mail.submissions import Outcome
+from ..mail.submissions import Outcome, QueueEntry
 from .routes import Route
 
 Begin = Callable[[list[str]], Awaitable[list[str]]]
+#: The queue entry (queue id, entry) being sent, for a transport that reports what it sent and for
+#: whom (the test server's capture); set by the worker around each send.
+SENDING: ContextVar[tuple[str, QueueEntry] | None] = ContextVar("jmapd_outbox_sending", default=None)
 _DOT = re.compile(rb"(?m)^\.")
 
 

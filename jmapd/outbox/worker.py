@@ -32,7 +32,7 @@ from .dkim import DkimKeys
 from .dsn import compose_dsn
 from .message import outgoing
 from .routes import Resolver, Router, relay_route
-from .transports import SmtpTransport, Transport
+from .transports import SENDING, SmtpTransport, Transport
 
 log = logging.getLogger("jmapd.outbox")
 
@@ -171,7 +171,11 @@ class Outbox:
                 txn, queue_id, self.owner, accepted, now=int(time.time()), lease=LEASE))
 
         async with slot:
-            outcomes = await self.transport.send(route, entry.mail_from.email, addresses, message, begin)
+            sending = SENDING.set((queue_id, entry))
+            try:
+                outcomes = await self.transport.send(route, entry.mail_from.email, addresses, message, begin)
+            finally:
+                SENDING.reset(sending)
         await self._record(queue_id, outcomes, original=raw)
 
     async def _record(self, queue_id: str, outcomes: dict[str, Outcome], *, original: bytes) -> None:
