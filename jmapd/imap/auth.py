@@ -15,6 +15,7 @@ import base64
 import binascii
 import time
 
+from ..auth import LoginThrottled
 from .errors import Bad, No
 from .parser import Parser
 from .session import Session
@@ -64,7 +65,10 @@ async def check_login(session: Session, name: str, password: str) -> str:
     failures = session.service.failed_logins
     if failures.locked_out(session.peer):
         raise No("too many failed logins from this address; try again later", "UNAVAILABLE")
-    user = await session.server.logins.verify(name, password)
+    try:  # the back-off every protocol shares, per user and per address
+        user = await session.server.logins.verify(name, password, session.peer)
+    except LoginThrottled as exc:
+        raise No(f"too many failed logins; try again in {exc.retry_after} s", "UNAVAILABLE") from None
     if user is None:
         await asyncio.sleep(failures.delay(session.peer))
         failures.failed(session.peer)

@@ -14,6 +14,7 @@ import logging
 import warnings
 
 from ..config import Config, is_loopback_host, listen_address
+from ..limits import gate_of
 from ..methods.services import Server
 from .handlers import BaseHandler
 from .inbound import InboundHandler
@@ -37,6 +38,7 @@ class MailListener:
 
     async def start(self, server: Server) -> None:
         settings = self.config.receiving
+        self._connections.gate = gate_of(server.extras)
         tls = server_tls(self.config.tls_cert, self.config.tls_key)
         loop = asyncio.get_running_loop()
         if tls is not None:
