@@ -53,6 +53,11 @@ while (($#)); do
   esac
 done
 
+# The outputs' folders are made before the run: finding one missing only at the end would lose
+# the whole run's results (a fresh clone has no bench/out/).
+for out in "$JSON_OUT" "$MARKDOWN_OUT"; do
+  if [[ -n "$out" ]]; then mkdir -p "$(dirname "$out")" || die "cannot create the folder of $out"; fi
+done
 [[ -x "$BIN/jmapd" ]] || die "no $BIN/jmapd: run 'make install' first"
 # The commit measured, taken now: the run lasts long enough for the checkout to move meanwhile.
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"

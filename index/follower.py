@@ -6,8 +6,9 @@ committed: Whoosh segments are immutable files and a commit publishes a new tabl
 follower only has to notice a newer one. The owner records how far the index is after each commit
 (``applied_modseq``); a follower waiting for its own writes to be searchable polls that record.
 
-The owner deletes merged-away segments at once. Readers already open keep their files; a follower
-that finds a file gone reads the table of contents again and retries.
+The owner keeps a merged-away segment's files while its own searches read them (pins do not cross
+processes). Readers already open keep their files; a follower that finds a file gone reads the
+table of contents again and retries, a few times: merges come seconds apart.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
@@ -33,6 +35,8 @@ __all__ = ["FollowedIndex", "IndexNotReady"]
 REFRESH_SECONDS = 0.25
 #: How often :meth:`FollowedIndex.wait_for` looks at the owner's record.
 POLL_SECONDS = 0.02
+#: Searches tried again, each on a newly read table of contents, when a segment file is gone.
+RETRIES = 3
 
 
 class IndexNotReady(RuntimeError):
@@ -79,12 +83,18 @@ class FollowedIndex(Searching):
                 self._readers.prune(snap)
             self._read_at = time.monotonic()
 
+    def _pinned(self) -> AbstractContextManager[Snapshot]:
+        return nullcontext(self._snapshot())
+
     def search_terms(self, account_id: str, field: str, terms: QueryTerms) -> frozenset[str]:
-        try:
-            return super().search_terms(account_id, field, terms)
-        except OSError:  # a segment of our snapshot was merged away and deleted: read the newer one
-            self.refresh()
-            return super().search_terms(account_id, field, terms)
+        for attempt in range(RETRIES + 1):
+            try:
+                return super().search_terms(account_id, field, terms)
+            except OSError:  # a segment of our snapshot was merged away and deleted: read the newer one
+                if attempt == RETRIES:
+                    raise
+                self.refresh()
+        raise AssertionError("unreachable")
 
     def applied_modseq(self) -> int:
         return read_int(self.path, MODSEQ_NAME, 0)

@@ -15,12 +15,21 @@ Matching documents become email ids through a per-segment list read once
 from the ``key`` column -- an order of magnitude faster than loading stored
 fields for large hit sets -- shared by all threads since a segment never
 changes.
+
+A search pins the snapshot it reads (:class:`SnapshotPins`): a merge
+publishes a snapshot without the segments it replaced, but their files are
+deleted only once no search that took an older snapshot still holds them.
+Deleting them at the merge's commit made a search that had taken the
+snapshot a moment before fail to open a segment (FileNotFoundError).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,7 +41,9 @@ from whoosh.searching import Searcher
 from .mapped import MappedSegmentReader
 from .schema import SCHEMA, split_key
 
-__all__ = ["IdMaps", "Leaf", "ReaderPool", "Snapshot"]
+__all__ = ["IdMaps", "Leaf", "ReaderPool", "Snapshot", "SnapshotPins"]
+
+log = logging.getLogger(__name__)
 
 
 class Snapshot(msgspec.Struct, frozen=True):
@@ -145,6 +156,77 @@ class ReaderPool:
         with self._lock:
             for tr in list(self._all):
                 tr.close()
+
+
+class SnapshotPins:
+    """The published snapshot, and the segments that searches of older snapshots still read.
+
+    A search takes the published snapshot and pins its segments in one step, under the lock the
+    writer publishes under, so no snapshot is ever read unpinned. A segment that a published
+    snapshot no longer has is *retired*: its files stay until its last pin goes, then whoever let
+    go of it (the writer publishing, or the last search) deletes them. The writer's commits keep
+    the files of :meth:`kept` segments (see :class:`index.segwriter.DurableWriter`).
+    """
+
+    def __init__(self, directory: str, snap: Snapshot) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._snap = snap
+        self._pins: Counter[str] = Counter()
+        self._retired: dict[str, Segment] = {}
+
+    @property
+    def current(self) -> Snapshot:
+        return self._snap
+
+    @contextmanager
+    def pinned(self) -> Iterator[Snapshot]:
+        """The published snapshot, its segment files kept until the block ends."""
+        with self._lock:
+            snap = self._snap
+            for seg in snap.segments:
+                self._pins[seg.segid] += 1
+        try:
+            yield snap
+        finally:
+            released = []
+            with self._lock:
+                for seg in snap.segments:
+                    self._pins[seg.segid] -= 1
+                    if not self._pins[seg.segid]:
+                        del self._pins[seg.segid]
+                        if seg.segid in self._retired:
+                            released.append(self._retired.pop(seg.segid))
+            self._delete(released)
+
+    def publish(self, snap: Snapshot) -> None:
+        """Make ``snap`` the snapshot searches take; delete what nothing reads any more."""
+        live = {seg.segid for seg in snap.segments}
+        with self._lock:
+            for seg in self._snap.segments:
+                if seg.segid not in live:
+                    self._retired[seg.segid] = seg
+            self._snap = snap
+            released = [self._retired.pop(segid) for segid in list(self._retired) if not self._pins[segid]]
+        self._delete(released)
+
+    def kept(self) -> list[Segment]:
+        """Segments whose files a commit must keep besides its own: the published snapshot's (searches
+        may pin it until the commit's snapshot is published) and the retired ones still pinned."""
+        with self._lock:
+            return [*self._snap.segments, *self._retired.values()]
+
+    def _delete(self, segments: list[Segment]) -> None:
+        for seg in segments:
+            prefix = seg.segment_id() + "."
+            for name in os.listdir(self.directory):
+                if name.startswith(prefix):
+                    try:
+                        os.unlink(os.path.join(self.directory, name))
+                    except FileNotFoundError:
+                        pass
+                    except OSError:  # left for the next commit's clean-up
+                        log.warning("could not delete %s of a merged-away index segment", name, exc_info=True)
 
 
 class IdMaps:

@@ -20,7 +20,9 @@ __all__ = ["RecentResults"]
 class RecentResults:
     """An LRU of results of one snapshot generation, bounded in entries and in ids held."""
 
-    def __init__(self, max_entries: int = 64, max_ids: int = 1_000_000) -> None:
+    # A frozenset costs ~50 bytes an id: 250,000 ids are ~12 MB (the ids themselves are the
+    # segments' own strings, shared).
+    def __init__(self, max_entries: int = 64, max_ids: int = 250_000) -> None:
         self.max_entries = max_entries
         self.max_ids = max_ids
         self._lock = threading.Lock()

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import threading
+from contextlib import AbstractContextManager
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, clean_files
@@ -28,7 +29,7 @@ from .durable import (
     write_atomic,
 )
 from .query import QueryTerms, parse_query
-from .readers import IdMaps, ReaderPool, Snapshot
+from .readers import IdMaps, ReaderPool, Snapshot, SnapshotPins
 from .recent import RecentResults
 from .schema import FIELD_OF, INDEX_FORMAT, SCHEMA, IndexBatch
 from .search import search_leaves
@@ -48,7 +49,8 @@ class Searching:
     """Searches over a published snapshot, shared by the index's owner (:class:`SearchIndex`) and
     the processes that only read it (:class:`index.follower.FollowedIndex`).
 
-    Subclasses provide ``_readers``, ``_idmaps``, ``_recent`` and :meth:`_snapshot`.
+    Subclasses provide ``_readers``, ``_idmaps``, ``_recent``, :meth:`_snapshot`
+    and :meth:`_pinned`.
     """
 
     _readers: ReaderPool
@@ -56,6 +58,10 @@ class Searching:
     _recent: RecentResults
 
     def _snapshot(self) -> Snapshot:
+        raise NotImplementedError
+
+    def _pinned(self) -> AbstractContextManager[Snapshot]:
+        """The snapshot to search, its segment files kept while the block runs."""
         raise NotImplementedError
 
     # ------------------------------------------------------------- reading
@@ -79,11 +85,10 @@ class Searching:
         """
         if field not in FIELD_OF:
             raise ValueError(f"not a searchable field: {field!r}")
-        snap = self._snapshot()
         key = (account_id, field, terms.sequences)
-        found = self._recent.get(snap.generation, key)
+        found = self._recent.get(self._snapshot().generation, key)
         if found is None:
-            with self._readers.leaves(snap) as leaves:
+            with self._pinned() as snap, self._readers.leaves(snap) as leaves:
                 found = frozenset(search_leaves(leaves, self._idmaps, account_id, field, terms))
             self._recent.put(snap.generation, key, found)
         return found
@@ -91,7 +96,7 @@ class Searching:
     def doc_count(self, account_id: str) -> int:
         """Documents of the account in the index (committed ones)."""
         q = Term("account", account_id)
-        with self._readers.leaves(self._snapshot()) as leaves:
+        with self._pinned() as snap, self._readers.leaves(snap) as leaves:
             return sum(sum(1 for _ in leaf.searcher.docs_for_query(q)) for leaf in leaves)
 
     def segment_count(self) -> int:
@@ -156,7 +161,7 @@ class SearchIndex(Searching):
             self._recent = RecentResults()
             # Segment files of a commit that a crash cut short.
             clean_files(storage, INDEXNAME, toc.generation, toc.segments)
-            self._snap = Snapshot(toc.generation, tuple(toc.segments))
+            self._pins = SnapshotPins(self.path, Snapshot(toc.generation, tuple(toc.segments)))
             self._writer = Writer(
                 self._ix,
                 self.path,
@@ -164,6 +169,7 @@ class SearchIndex(Searching):
                 self._readers,
                 self._publish,
                 config or WriterConfig(),
+                self._pins.kept,
             )
         except BaseException:
             self._lock.release()
@@ -196,10 +202,17 @@ class SearchIndex(Searching):
         write_atomic(self.path, FORMAT_NAME, b"%d\n" % INDEX_FORMAT)
 
     def _snapshot(self) -> Snapshot:
-        return self._snap
+        return self._pins.current
+
+    @property
+    def _snap(self) -> Snapshot:
+        return self._pins.current
+
+    def _pinned(self) -> AbstractContextManager[Snapshot]:
+        return self._pins.pinned()
 
     def _publish(self, snap: Snapshot) -> None:
-        self._snap = snap
+        self._pins.publish(snap)
         self._idmaps.retain(snap.segments)
         self._readers.prune(snap)
 

@@ -84,12 +84,14 @@ class DurableWriter(LeanSegmentWriter):
 
     Segment files are synced before the table of contents that names them,
     and the table of contents before the commit returns (see
-    :mod:`index.durable`).
+    :mod:`index.durable`). Files of segments no longer in the index are
+    deleted, but for ``kept()``'s.
     """
 
-    def __init__(self, ix: FileIndex, directory: str, synced: set[str]) -> None:
+    def __init__(self, ix: FileIndex, directory: str, synced: set[str], kept=lambda: ()) -> None:
         self._directory = directory
         self._synced = synced
+        self._kept = kept
         try:
             super().__init__(ix, timeout=0.0)
         except BaseException:
@@ -111,6 +113,7 @@ class DurableWriter(LeanSegmentWriter):
         toc.write(self.storage, self.indexname)
         fsync_file(os.path.join(self._directory, TOC._filename(self.indexname, self.generation)))
         fsync_dir(self._directory)
-        clean_files(self.storage, self.indexname, self.generation, segments)
+        # Files of segments that searches may still read stay (see index.readers.SnapshotPins).
+        clean_files(self.storage, self.indexname, self.generation, [*segments, *self._kept()])
         live = {s.segid for s in segments}
         self._synced.intersection_update(live)

@@ -124,8 +124,10 @@ class Writer:
         readers: ReaderPool,
         publish: Callable[[Snapshot], None],
         config: WriterConfig,
+        kept: Callable[[], list[Segment]] = list,
     ) -> None:
         self.ix = ix
+        self._kept = kept  # segments whose files searches may still read
         self.directory = directory
         self.config = config
         self._readers = readers
@@ -389,7 +391,7 @@ class Writer:
             self._finish(unit, swap)  # empty batches: only the modseq moves
             return
 
-        w = DurableWriter(self.ix, self.directory, self._synced)
+        w = DurableWriter(self.ix, self.directory, self._synced, self._kept)
         try:
             if unit is not None and unit.ops:
                 self._delete_keys(w, list(unit.ops))
@@ -561,7 +563,7 @@ class Writer:
             self._optimize_waiters.clear()
 
     def _delete_account(self, account_id: str) -> int:
-        w = DurableWriter(self.ix, self.directory, self._synced)
+        w = DurableWriter(self.ix, self.directory, self._synced, self._kept)
         try:
             count = self._delete_term(w, "account", [account_id.encode("utf-8")])
             inflight = self._inflight_ids(None)

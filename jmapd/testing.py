@@ -3,10 +3,12 @@
     from jmapd.testing import LiveServer
 
     with LiveServer() as server:
-        user = server.add_user("alice", "secret")
+        user = server.add_user("alice", "secret")   # name, account_id, email
         # point any JMAP client at server.session_url with alice / secret
 
 Everything is real (uvicorn, LMDB in a temporary folder); only the port and the folder are throwaway.
+`LiveServer(port=8081)` listens on a port of your choice; any other keyword is a setting of
+jmapd.config.Config. The connection limits are the server's own, not shared with others in the process.
 """
 
 from __future__ import annotations
@@ -17,14 +19,24 @@ import threading
 import time
 from typing import Any
 
+import msgspec
 import uvicorn
-
-from store.records import User
 
 from .config import Config
 from .http.app import create_app
+from .http.connections import protocol_with_gate
+from .limits import ConnectionGate
 from .mail.accounts import create_user
 from .server import background_services, open_server, uvicorn_options
+
+
+class TestUser(msgspec.Struct, frozen=True):
+    """A user LiveServer.add_user created: what a test needs to sign in, and no password hash."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+    name: str
+    account_id: str
+    email: str | None
 
 
 def free_port() -> int:
@@ -50,14 +62,15 @@ def wait_until_answering(url: str, timeout: float = 20.0) -> None:
 
 
 class LiveServer:
-    def __init__(self, data: str | None = None, **config: Any):
+    def __init__(self, data: str | None = None, port: int = 0, **config: Any):
         self._tmp = None if data is not None else tempfile.TemporaryDirectory(prefix="jmapd-")
-        self.config = Config(data=data or self._tmp.name, host="127.0.0.1", port=0, **config)
-        self.config.log_level = "warning"
+        config.setdefault("log_level", "warning")
+        self.config = Config(data=data or self._tmp.name, host="127.0.0.1", port=port, **config)
         self.server = open_server(self.config)
+        self.connections = ConnectionGate(self.config.connections)
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self.port = 0
+        self.port = port
 
     @property
     def url(self) -> str:
@@ -68,18 +81,24 @@ class LiveServer:
     def session_url(self) -> str:
         return self.url + "/.well-known/jmap"
 
-    def add_user(self, name: str, password: str, email: str | None = None) -> User:
-        return create_user(self.server.store, name, password, email)
+    def add_user(self, name: str, password: str, email: str | None = None) -> TestUser:
+        user = create_user(self.server.store, name, password, email)
+        return TestUser(user.name, user.account_id, user.email)
 
     def start(self) -> "LiveServer":
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        try:
+            sock.bind(("127.0.0.1", self.port))
+        except OSError:
+            sock.close()
+            raise
         self.port = sock.getsockname()[1]
         self.config.port = self.port
         app = create_app(self.config, self.server, background_services(self.config))
         options = uvicorn_options(self.config)
         del options["host"], options["port"]
+        options["http"] = protocol_with_gate(self.connections)
         config = uvicorn.Config(app, lifespan="on", **options)
         self._uvicorn = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._uvicorn.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -105,3 +124,5 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+from .testdouble import Server  # noqa: E402,F401  (the test double: `with jmapd.testing.Server(...)`)

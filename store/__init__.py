@@ -4,9 +4,9 @@ It knows nothing about HTTP or JSON; the JMAP methods translate between the wire
 """
 
 from . import feed
-from .env import Store
+from .env import Store, StoreOpenError
 from .records import CREATED, DESTROYED, UPDATED
 from .schema import SchemaError
 from .txn import ReadTxn, WriteTxn
 
-__all__ = ["feed", "Store", "ReadTxn", "WriteTxn", "SchemaError", "CREATED", "UPDATED", "DESTROYED"]
+__all__ = ["feed", "Store", "ReadTxn", "WriteTxn", "SchemaError", "StoreOpenError", "CREATED", "UPDATED", "DESTROYED"]

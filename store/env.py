@@ -34,6 +34,23 @@ DATABASES: list[str] = [
 
 DEFAULT_MAP_SIZE = 8 << 30
 Listener = Callable[[set[tuple[str, str]]], None]
+# Mail and password hashes: readable by the server's user only, whatever the umask.
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+
+
+class StoreOpenError(Exception):
+    """The store's folder or files cannot be opened (missing rights, a file where a folder should be,
+    a read-only disk): the message names the path and the fix."""
+
+
+def make_private(path: str) -> None:
+    """Tighten a folder to 0700 and the files in it to 0600 (folders made by older versions, or
+    under a loose umask, were readable by everyone)."""
+    os.chmod(path, PRIVATE_FOLDER)
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        if os.path.isfile(full) and os.stat(full).st_mode & 0o077:
+            os.chmod(full, PRIVATE_FILE)
 
 
 class Store:
@@ -56,12 +73,18 @@ class Store:
         migrations: dict[int, schema.Migration] | None = None,
     ) -> "Store":
         path = os.path.join(data_dir, "store")
-        os.makedirs(path, exist_ok=True)
-        env = lmdb.open(
-            path, map_size=map_size, max_dbs=64, max_readers=1024, readahead=False, metasync=True, sync=True
-        )
-        fresh = schema.is_empty(env)
-        dbs = {name: env.open_db(name.encode()) for name in DATABASES}
+        try:
+            os.makedirs(data_dir, PRIVATE_FOLDER, exist_ok=True)
+            os.makedirs(path, PRIVATE_FOLDER, exist_ok=True)
+            env = lmdb.open(path, map_size=map_size, max_dbs=64, max_readers=1024, readahead=False,
+                            metasync=True, sync=True, mode=PRIVATE_FILE)
+            make_private(path)
+            fresh = schema.is_empty(env)
+            dbs = {name: env.open_db(name.encode()) for name in DATABASES}
+        except (OSError, lmdb.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).split(":")[-1].strip() or type(exc).__name__
+            raise StoreOpenError(f"cannot open the store in {path} ({reason}): the data folder must be a folder "
+                                 "this user can read and write, on a writable disk") from None
         store = cls(env, dbs, data_dir)
         try:
             store.migrations_run = schema.check_and_migrate(

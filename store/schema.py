@@ -14,9 +14,10 @@ from typing import Callable
 
 import lmdb
 
+from . import keys
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 VERSION_KEY = b"schema_version"
 
 
@@ -87,12 +88,30 @@ def _imap_uids(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
             txn.put(prefix + email_id, uid.to_bytes(4, "big"), db=dbs["uid_of"])
     for (account, mailbox), uid in last.items():
         txn.put(account + b"\x00uidnext:" + mailbox, u64(uid), db=dbs["counters"])
+def _account_byte_totals(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
+    """Layout 4 keeps each account's total Email size as a counter (`<account>\0bytes:Email`), which
+    the writer maintains from then on; the Emails already stored are added up once here."""
+    import msgspec
+
+    class Sized(msgspec.Struct):  # the one field of an Email record this needs
+        size: int = 0
+
+    decoder = msgspec.msgpack.Decoder(Sized)
+    totals: dict[bytes, int] = {}
+    with txn.cursor(db=dbs["records"]) as cur:
+        for key, value in cur:
+            account, _, rest = key.partition(b"\x00")
+            if rest.startswith(b"Email\x00"):
+                totals[account] = totals.get(account, 0) + decoder.decode(value).size
+    for account, total in totals.items():
+        txn.put(keys.counter(account.decode(), "bytes:Email"), u64(total), db=dbs["counters"])
 
 
 # Each step carries a data folder from one layout to the next.
 MIGRATIONS: dict[int, Migration] = registry(
     Migration(1, "mailbox counts kept as one record per mailbox", _mailbox_counts_as_records),
     Migration(2, "IMAP UIDs for every mailbox's messages", _imap_uids),
+    Migration(3, "each account's total Email size kept as a counter", _account_byte_totals),
 )
 
 
@@ -112,11 +131,25 @@ def is_empty(env: lmdb.Environment) -> bool:
 
 
 def backup(env: lmdb.Environment, data_dir: str, version: int) -> str:
-    """A compacted, consistent copy of the whole environment, taken before any migration touches it."""
+    """A compacted, consistent copy of the whole environment, taken before any migration touches it.
+
+    Named by the second it was taken; a backup of the same second (a migration that failed and was
+    run again at once) is never overwritten: the new one gets a suffix."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    target = os.path.join(data_dir, "backups", f"store-v{version}-{stamp}")
-    os.makedirs(target, exist_ok=False)
+    folder = os.path.join(data_dir, "backups")
+    os.makedirs(folder, 0o700, exist_ok=True)
+    base = os.path.join(folder, f"store-v{version}-{stamp}")
+    target, n = base, 1
+    while True:
+        try:
+            os.mkdir(target, 0o700)
+            break
+        except FileExistsError:
+            n += 1
+            target = f"{base}-{n}"
     env.copy(target, compact=True)
+    for name in os.listdir(target):
+        os.chmod(os.path.join(target, name), 0o600)
     return target
 
 

@@ -170,6 +170,13 @@ class WriteTxn(ReadTxn):
         self.touched.add((account_id, kind))
         return modseq
 
+    def note_state(self, account_id: str, kind: str) -> None:
+        """Move a state that has no change log of its own (RFC 8621 §1.5 EmailDelivery): pushed to
+        clients like any other, read by no /changes. It takes the modseq of this transaction's latest
+        change, so it never runs ahead of the account's real states."""
+        self._counters[keys.counter(account_id, "state:" + kind)] = self.counter(account_id, "modseq")
+        self.touched.add((account_id, kind))
+
     def create(self, account_id: str, kind: str, record_id: str, record: object) -> None:
         self.txn.put(keys.record(account_id, kind, record_id), encode(record), db=self.dbs["records"])
         self._log(account_id, kind, record_id, CREATED, None)

@@ -29,11 +29,33 @@ class UnknownUser(Exception):
     pass
 
 
-def hash_password(password: str) -> str:
+class InvalidUserName(ValueError):
+    """A user name no protocol could log in with; the message says which rule it breaks."""
+
+
+MAX_NAME_LENGTH = 255
+
+
+def check_user_name(name: str) -> None:
+    """User names must survive every login: HTTP Basic splits "name:password" at the first colon,
+    and IMAP and SMTP take names as atoms, without spaces or control characters."""
+    if not name:
+        raise InvalidUserName("a user name may not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidUserName(f"a user name may have at most {MAX_NAME_LENGTH} characters")
+    if ":" in name:
+        raise InvalidUserName(f"a user name may not contain ':' (HTTP Basic logins split at it): {name!r}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidUserName(f"a user name may not contain spaces or control characters: {name!r}")
+
+
+def hash_password(password: str, n: int | None = None) -> str:
+    """An scrypt hash; `n` lowers the work factor for throw-away test accounts only."""
+    n = n or SCRYPT_N
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -80,13 +102,16 @@ def put_user(txn: WriteTxn, user: User) -> None:
     txn.txn.put(normalize(user.name).encode(), encode(user), db=txn.dbs["users"])
 
 
-def add_user(txn: WriteTxn, name: str, password_hash: str, email: str | None) -> User:
-    """Create a user with a personal account of its own; the caller provisions the account's content."""
-    if not name.strip():
-        raise ValueError("a user name may not be empty")
+def add_user(txn: WriteTxn, name: str, password_hash: str, email: str | None, *,
+             account_id: str | None = None) -> User:
+    """Create a user with a personal account of its own; the caller provisions the account's content.
+    The account id is random unless given (a deterministic test server derives it from the name)."""
+    check_user_name(name)
     if get_user(txn, name) is not None:
         raise UserExists(name)
-    account_id = "a" + secrets.token_hex(4)
+    if account_id is not None and get_account(txn, account_id) is not None:
+        raise UserExists(f"account {account_id}")
+    account_id = account_id or "a" + secrets.token_hex(4)
     while get_account(txn, account_id) is not None:
         account_id = "a" + secrets.token_hex(4)
     now = int(time.time())
@@ -96,12 +121,16 @@ def add_user(txn: WriteTxn, name: str, password_hash: str, email: str | None) ->
     return user
 
 
-def set_password(txn: WriteTxn, name: str, password_hash: str) -> None:
+def set_password(txn: WriteTxn, name: str, password_hash: str, *, keep_tokens: bool = False) -> int:
+    """A new password; the user's API tokens are revoked with the old one (a password is changed
+    when it may have leaked, and tokens may have been made with it), unless `keep_tokens`.
+    Returns how many tokens were revoked."""
     user = get_user(txn, name)
     if user is None:
         raise UnknownUser(name)
     user.password_hash = password_hash
     put_user(txn, user)
+    return 0 if keep_tokens else revoke_tokens(txn, name)
 
 
 def share_account(txn: WriteTxn, owner: str, with_user: str, *, read_only: bool) -> str:
@@ -145,6 +174,48 @@ def create_token(txn: WriteTxn, name: str, label: str = "") -> str:
     record = Token(username=normalize(name), label=label, created_at=int(time.time()))
     txn.txn.put(token_digest(token), encode(record), db=txn.dbs["tokens"])
     return token
+
+
+# A token is named in lists and revocations by the start of its digest, never by itself.
+TOKEN_ID_LENGTH = 12
+
+
+def list_tokens(txn: ReadTxn, name: str) -> list[tuple[str, Token]]:
+    """A user's tokens as (id, record), oldest first; the id is the start of the token's digest."""
+    wanted = normalize(name)
+    found = []
+    with txn.txn.cursor(db=txn.dbs["tokens"]) as cur:
+        for digest, value in cur:
+            record = decode(value, Token)
+            if record.username == wanted:
+                found.append((digest.hex()[:TOKEN_ID_LENGTH], record))
+    return sorted(found, key=lambda item: (item[1].created_at, item[0]))
+
+
+def revoke_tokens(txn: WriteTxn, name: str, ids: list[str] | None = None) -> int:
+    """Delete the user's tokens whose ids are given (all of them for None); returns how many.
+    An id that names none of the user's tokens is an UnknownToken."""
+    wanted = normalize(name)
+    doomed = []
+    matched: set[str] = set()
+    with txn.txn.cursor(db=txn.dbs["tokens"]) as cur:
+        for digest, value in cur:
+            if decode(value, Token).username != wanted:
+                continue
+            token_id = digest.hex()[:TOKEN_ID_LENGTH]
+            if ids is None or token_id in ids:
+                doomed.append(digest)
+                matched.add(token_id)
+    missing = [] if ids is None else [i for i in ids if i not in matched]
+    if missing:
+        raise UnknownToken(missing[0])
+    for digest in doomed:
+        txn.txn.delete(digest, db=txn.dbs["tokens"])
+    return len(doomed)
+
+
+class UnknownToken(Exception):
+    pass
 
 
 def lookup_token(txn: ReadTxn, token: str) -> User | None:

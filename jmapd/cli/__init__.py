@@ -8,15 +8,17 @@ on standard error and status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from store import SchemaError
+from store import SchemaError, StoreOpenError
 
 from ..config import ConfigError, load
-from . import addresses, index, serve, users
+from . import addresses, imports, index, serve, sync, users
+from . import dkim, queue
 from .common import CommandError
 
-COMMANDS = (serve, users, addresses, index)
+COMMANDS = (serve, users, addresses, index, queue, dkim, imports, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,10 +45,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
+    # What jmapd creates (index segments, backups, logs of its own) is its user's alone.
+    os.umask(0o077)
     try:
         config = load(args.config, {"data": args.data, **getattr(args, "overrides", lambda a: {})(args)})
         return args.run(args, config)
-    except (ConfigError, SchemaError, CommandError) as exc:
+    except (ConfigError, SchemaError, StoreOpenError, CommandError) as exc:
         print(f"jmapd: {exc}", file=sys.stderr)
         return 2
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..config import Config
-from .common import command, open_store
+from .common import CommandError, command, open_store
 
 
 def register(sub) -> None:
     index = sub.add_parser("index", help="manage the full-text index")
     index_sub = index.add_subparsers(dest="action", required=True)
-    command(index_sub, "rebuild", rebuild, help="rebuild the index from the stored messages (server stopped)")
+    command(index_sub, "rebuild", rebuild, help="rebuild the index from the stored messages, beside the old one (server stopped)")
 
 
 def rebuild(args: argparse.Namespace, config: Config) -> int:
@@ -24,7 +23,6 @@ def rebuild(args: argparse.Namespace, config: Config) -> int:
         try:
             count = rebuild_index(store, config.data)
         except IndexBusyError:
-            print("jmapd: the index is in use; stop the server first", file=sys.stderr)
-            return 1
+            raise CommandError("the index is in use by a running server: stop the server first") from None
     print(f"indexed {count} emails")
     return 0

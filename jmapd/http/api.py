@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
+from store.records import User
+
 from ..methods.context import request_accounts
 from ..methods.services import Principal
+from ..protocol.engine import RequestRun
 from ..protocol.errors import RequestError
 from ..protocol.wire import decode_request, encode_json
 from .auth import CHALLENGE
@@ -28,6 +32,8 @@ from .state import AppState
 log = logging.getLogger("jmapd.http")
 
 _JSON = b"application/json"
+# Bodies up to this size are decoded on the event loop (well under a millisecond); larger ones in a thread.
+DECODE_ON_LOOP_MAX = 64 * 1024
 
 
 class ApiEndpoint:
@@ -63,7 +69,7 @@ class ApiEndpoint:
             elif name == b"content-length" and length is None:
                 length = value.decode("latin-1")
         state = self.state
-        user = await state.auth.check(authorization or "")
+        user = await state.auth.check(authorization or "", state.auth.client_address(scope))
         if user is None:
             raise HTTPException(401, "Authentication required: HTTP Basic or a Bearer token.",
                                 headers={"WWW-Authenticate": CHALLENGE})
@@ -71,15 +77,41 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            jmap_request = decode_request(body)
-            principal = Principal(state.server, user)
-            started = time.perf_counter()
-            if state.engine.registry.may_block(jmap_request):
-                # Writers wait for LMDB's write lock and the disk, searches for the index: off the loop.
-                result = await run_in_threadpool(state.engine.run, jmap_request, principal)
-            else:
-                # Plain reads never block in LMDB, and a thread hop would cost as much as the calls.
-                result = state.engine.run(jmap_request, principal)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-        result["sessionState"] = session_state(user, request_accounts(principal))
-        return encode_json(result), elapsed_ms
+            return await self.respond(body, Principal(state.server, user))
+
+    async def respond(self, body: bytes, principal: Principal) -> tuple[bytes, float]:
+        """The response body and the milliseconds its method calls took (the draft dialect's
+        endpoint answers its own request format here)."""
+        return await run_request(self.state, principal.user, body)
+
+
+async def run_request(state: AppState, user: User, body: bytes,
+                      envelope: dict[str, Any] | None = None) -> tuple[bytes, float]:
+    """One JMAP Request, however it came (HTTP POST or a WebSocket message): its Response object
+    encoded, `envelope`'s members first, and how long the method calls took in milliseconds.
+
+    Calls run on the event loop while each is of bounded cost; from the first that may block (a
+    writer, a search, a large parse), the rest of the request and the encoding run in a thread.
+    """
+    principal = Principal(state.server, user)
+    started = time.perf_counter()
+    if len(body) > DECODE_ON_LOOP_MAX:
+        answer = await run_in_threadpool(_decode_and_run, state, body, principal, envelope)
+    else:
+        run = state.engine.start(decode_request(body), principal)
+        while not run.done and not run.next_may_block():
+            run.step()
+        answer = (_respond(run, principal, envelope) if run.done
+                  else await run_in_threadpool(_respond, run, principal, envelope))
+    return answer, (time.perf_counter() - started) * 1000
+
+
+def _decode_and_run(state: AppState, body: bytes, principal: Principal, envelope: dict[str, Any] | None) -> bytes:
+    return _respond(state.engine.start(decode_request(body), principal), principal, envelope)
+
+
+def _respond(run: RequestRun, principal: Principal, envelope: dict[str, Any] | None = None) -> bytes:
+    """The rest of the request's calls, then its Response, encoded."""
+    result = {**(envelope or {}), **run.finish()}
+    result["sessionState"] = session_state(principal.user, request_accounts(principal))
+    return encode_json(result)

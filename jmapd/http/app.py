@@ -13,28 +13,34 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Config
+from ..draft import DRAFT_PATH, Dialect
 from ..methods import build_registry
 from ..methods.context import Context, accessible_accounts
 from ..methods.services import BackgroundService, Server
 from ..protocol.engine import Engine
 from ..protocol.errors import RequestError
 from ..protocol.wire import encode_json
+from ..methods.push_subscription.url_policy import UrlPolicy
 from ..push import Broadcaster
+from ..push.webhooks import WebhookSender
+from ..workers.memory import MemoryTrimmer
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
 from .api import ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
+from .draft import DraftEndpoint
 from .eventsource import eventsource
 from .limits import ConcurrencyLimit
 from .problems import http_exception_problem, problem
 from .session import server_capabilities, session_object
 from .state import AppState, app_state, require_user
 from .urls import UrlBuilder
+from .websocket import websocket_endpoint
 
 
 async def session(request: Request) -> Response:
@@ -63,6 +69,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 API_PATHS = frozenset({"/jmap/api", "/jmap/api/"})
+DRAFT_PATHS = frozenset({DRAFT_PATH, DRAFT_PATH.rstrip("/")})
 
 
 class JmapdApp(Starlette):
@@ -72,14 +79,21 @@ class JmapdApp(Starlette):
 
     api: ASGIApp
     api_from_browsers: ASGIApp
+    # The draft dialect's endpoint takes the same shortcut (its mailbox views are benchmarked against
+    # the API's).
+    draft: ASGIApp
+    draft_from_browsers: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in API_PATHS:
+        if scope["type"] == "http" and scope["method"] == "POST" and (
+                scope["path"] in API_PATHS or scope["path"] in DRAFT_PATHS):
+            direct, from_browsers = ((self.api, self.api_from_browsers) if scope["path"] in API_PATHS
+                                     else (self.draft, self.draft_from_browsers))
             for name, _ in scope["headers"]:
                 if name == b"origin":
-                    await self.api_from_browsers(scope, receive, send)
+                    await from_browsers(scope, receive, send)
                     return
-            await self.api(scope, receive, send)
+            await direct(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -110,7 +124,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         config=config,
         server=server,
         engine=engine,
-        auth=Authenticator(server.store, server.logins),
+        auth=Authenticator(server.store, server.logins, config.trusted_proxies),
         urls=UrlBuilder(config),
         api_slots=ConcurrencyLimit("maxConcurrentRequests", server.core_limits.max_concurrent_requests),
         upload_slots=ConcurrencyLimit("maxConcurrentUpload", server.core_limits.max_concurrent_upload),
@@ -120,10 +134,15 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
     @asynccontextmanager
     async def lifespan(app: Starlette):
         state.push.start(asyncio.get_running_loop())
+        webhooks = WebhookSender(server.store, state.push, UrlPolicy(server.push), config.data)
+        await webhooks.start()
+        server.extras["webhooks"] = webhooks
         search = IndexedSearch(server.store, config.data)
         search.start()
         server.extras["search"] = search
         server.extras["parser"] = parser = ParsePool()
+        trimmer = MemoryTrimmer()
+        trimmer.start()
         started: list[BackgroundService] = []
         try:
             for service in services:
@@ -133,13 +152,17 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         finally:
             for service in reversed(started):
                 await service.stop()
+            server.extras.pop("webhooks", None)
+            await webhooks.stop()
             await state.push.stop()
             server.extras.pop("search", None)
             server.extras.pop("parser", None)
             await run_in_threadpool(parser.close)
             await run_in_threadpool(search.stop)
+            await run_in_threadpool(trimmer.stop)
 
     api = ApiEndpoint(state)
+    draft = DraftEndpoint(state, Dialect(server.core_limits.max_calls_in_request))
     routes = [
         Route("/.well-known/jmap", well_known, methods=["GET"]),
         Route("/jmap/session", session, methods=["GET"]),
@@ -151,6 +174,9 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         Route("/jmap/download/{account_id}/{blob_id}/{name}", download, methods=["GET"]),
         Route("/jmap/eventsource/", eventsource, methods=["GET"]),
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
+        WebSocketRoute("/jmap/ws/", websocket_endpoint),
+        WebSocketRoute("/jmap/ws", websocket_endpoint),
+        *(Route(path, draft, methods=["POST"]) for path in sorted(DRAFT_PATHS)),
     ]
     middleware = cors_middleware(config.allowed_origins())
     app = JmapdApp(
@@ -161,5 +187,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
     )
     app.api = api
     app.api_from_browsers = wrapped(api, middleware)
+    app.draft = draft
+    app.draft_from_browsers = wrapped(draft, middleware)
     app.state.jmapd = state
     return app

@@ -19,7 +19,7 @@ def http_problem(status: int, title: str, detail: str, headers: dict[str, str] |
     return Response(encode_json(body), status_code=status, media_type="application/problem+json", headers=headers)
 
 
-TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests"}
 
 
 def http_exception_problem(exc: HTTPException) -> Response:

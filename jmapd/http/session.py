@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -10,25 +11,47 @@ import msgspec
 
 from store.records import Account, User
 
+from ..draft import DRAFT, DRAFT_PATH
+from ..draft import capability as draft_capability
 from ..methods.email.sorting import SORT_PROPERTIES
 from ..methods.services import Server
-from ..protocol.capabilities import CORE, MAIL
+from ..protocol.capabilities import CORE, MAIL, QUOTA, SUBMISSION, VACATION, WEBSOCKET
 from .urls import UrlBuilder
 
 DOWNLOAD_PATH = "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"
 UPLOAD_PATH = "/jmap/upload/{accountId}/"
 EVENTSOURCE_PATH = "/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}"
 API_PATH = "/jmap/api/"
+WEBSOCKET_PATH = "/jmap/ws/"
 
 
 def server_capabilities(server: Server) -> dict[str, Any]:
-    return {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}}
+    caps = {CORE: msgspec.to_builtins(server.core_limits), MAIL: {}, QUOTA: {}, WEBSOCKET: {"supportsPush": True}}
+    if "submission" in server.extras:  # offered only while the server can send (jmapd.toml [outbox])
+        caps.update({SUBMISSION: {}, VACATION: {}})
+    return caps
+
+
+def websocket_capability(base: str) -> dict[str, Any]:
+    """RFC 8887 §3: where the WebSocket is, and that it carries push (ws:// beside http://)."""
+    return {"url": "ws" + base.removeprefix("http") + WEBSOCKET_PATH, "supportsPush": True}
 
 
 def account_capabilities(server: Server) -> dict[str, Any]:
     # Clients check their sorts against this list before sending them (RFC 8621 §1.3.1).
     mail = {**msgspec.to_builtins(server.mail_limits), "emailQuerySortOptions": list(SORT_PROPERTIES)}
-    return {MAIL: mail}
+    policy = server.extras.get("submission")
+    if policy is None:
+        return {MAIL: mail, QUOTA: {}}
+    return {MAIL: mail, SUBMISSION: submission_capability(policy), VACATION: {}, QUOTA: {}}
+
+
+def submission_capability(policy) -> dict[str, Any]:
+    """RFC 8621 §1.3.2: the longest hold, and FUTURERELEASE with its EHLO arguments (RFC 4865 §3:
+    the longest interval in seconds, and the latest date-time a release may be asked for)."""
+    latest = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + policy.max_delayed_send))
+    return {"maxDelayedSend": policy.max_delayed_send,
+            "submissionExtensions": {"FUTURERELEASE": [str(policy.max_delayed_send), latest]}}
 
 
 def session_state(user: User, accounts: dict[str, Account]) -> str:
@@ -48,7 +71,9 @@ def _digest(material: str) -> str:
 def session_object(server: Server, user: User, accounts: dict[str, Account], base: str) -> dict[str, Any]:
     caps = account_capabilities(server)
     return {
-        "capabilities": server_capabilities(server),
+        # The draft JMAP-for-Mail dialect: where its clients send their requests (README).
+        "capabilities": {**server_capabilities(server), WEBSOCKET: websocket_capability(base),
+                         DRAFT: draft_capability(server, base + DRAFT_PATH)},
         "accounts": {
             account_id: {
                 "name": account.name,

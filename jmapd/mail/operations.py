@@ -9,7 +9,6 @@ transaction and call the same functions of the writer inside theirs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 
 import msgspec
@@ -19,6 +18,7 @@ from store.blobs import blob_id_for
 from store.records import Change
 
 from ..mime import EmailSummary
+from . import clock
 from .errors import NoSuchEmail
 from .parsing import ParsedMessage, parse_for_import
 from .placement import check_keywords, check_mailboxes
@@ -54,12 +54,10 @@ class Mail:
     full-text index need not parse it again (it catches up from the store's feed without it)."""
 
     def __init__(self, store: Store, *, max_mailboxes: int | None = None,
-                 hand_over: Callable[[dict[tuple[str, str], EmailSummary]], None] | None = None,
-                 clock: Callable[[], float] = time.time):
+                 hand_over: Callable[[dict[tuple[str, str], EmailSummary]], None] | None = None):
         self.store = store
         self.max_mailboxes = max_mailboxes
         self.hand_over = hand_over
-        self.clock = clock
 
     # -- writes ------------------------------------------------------------------------------------
     def deliver(self, account_id: str, raw: bytes, mailboxes: Iterable[str], keywords: Iterable[str] = (),
@@ -68,7 +66,7 @@ class Mail:
         taken; `received_at` defaults to now."""
         if parsed is None:
             parsed = parse_for_import(raw, blob_id_for(raw))
-        when = int(self.clock()) if received_at is None else received_at
+        when = clock.now() if received_at is None else received_at
         mailboxes, keywords = list(mailboxes), list(keywords)
 
         def work(txn: WriteTxn) -> Stored:

@@ -25,6 +25,9 @@ from .summary import list_view_summary
 from .threads import find_thread, remember_ids
 
 EMAIL, THREAD, STATS = "Email", "Thread", "ThreadStats"
+# A push-only state that moves when a new Email arrives and on no other change (RFC 8621 §1.5): a
+# client may show a notification for it, where a keyword change or a move must not ring.
+EMAIL_DELIVERY = "EmailDelivery"
 SEARCH_FEED = "search"
 
 
@@ -54,6 +57,12 @@ class Placement:
 def account_totals(txn: ReadTxn, account_id: str) -> tuple[int, int]:
     """(Emails, Threads) in the account, kept as counters so whole-account totals need no scan."""
     return txn.counter(account_id, "count:Email"), txn.counter(account_id, "count:Thread")
+
+
+def account_bytes(txn: ReadTxn, account_id: str) -> int:
+    """The octets of every Email in the account (each Email counted at its size once, as RFC 9425
+    quotas count), kept as a counter beside the totals."""
+    return txn.counter(account_id, "bytes:Email")
 
 
 def _thread_view(stats: ThreadStats, trash: str | None) -> dict[str, tuple[int, int]]:
@@ -131,7 +140,9 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
+    txn.note_state(account_id, EMAIL_DELIVERY)
     txn.bump(account_id, "count:Email")
+    txn.bump(account_id, "bytes:Email", size)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
     uids.enter(txn, account_id, email_id, record.mailbox_ids)
@@ -177,6 +188,7 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     uids.leave(txn, account_id, email_id, record.mailbox_ids)
     txn.destroy(account_id, EMAIL, email_id)
     txn.bump(account_id, "count:Email", -1)
+    txn.bump(account_id, "bytes:Email", -record.size)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id, removed=True))
     _recount(txn, account_id, record.thread_id, Placement.of(record), Placement.of(None))
     thread = txn.get(account_id, THREAD, record.thread_id, ThreadRecord)
@@ -190,15 +202,18 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
         txn.bump(account_id, "count:Thread", -1)
 
 
-def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str) -> None:
+def remove_mailbox(txn: WriteTxn, account_id: str, mailbox_id: str, *, orphans_to: str | None = None) -> None:
     """Take every email out of a mailbox that is being destroyed; emails in no other mailbox are
-    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails)."""
+    destroyed with it (RFC 8621 §2.5 onDestroyRemoveEmails), or moved to `orphans_to` when given
+    (the draft dialect keeps them, in the inbox: draft-jenkins-jmapmail-00 §2.3.4)."""
     email_ids = [email_id.decode() for email_id, _ in index_entries(txn, account_id, mailbox_id)]
     for email_id in email_ids:
         record = txn.get(account_id, EMAIL, email_id, EmailRecord)
         if record is None:
             continue
         remaining = [m for m in record.mailbox_ids if m != mailbox_id]
+        if not remaining and orphans_to is not None and orphans_to != mailbox_id:
+            remaining = [orphans_to]
         if remaining:
             update_email(txn, account_id, email_id, record, mailbox_ids=remaining)
         else:

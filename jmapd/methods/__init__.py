@@ -7,7 +7,8 @@ the store is the mail layer's (jmapd/mail). `build_registry` lists what the serv
 from __future__ import annotations
 
 from ..protocol.engine import Registry
-from . import blob, core, email, mailbox, search_snippet, thread
+from . import blob, core, email, mailbox, push_subscription, quota, search_snippet, thread
+from . import email_submission, identity, vacation_response
 
 
 def build_registry() -> Registry:
@@ -18,4 +19,9 @@ def build_registry() -> Registry:
     email.register(registry)
     thread.register(registry)
     search_snippet.register(registry)
+    identity.register(registry)
+    email_submission.register(registry)
+    vacation_response.register(registry)
+    push_subscription.register(registry)
+    quota.register(registry)
     return registry

@@ -10,13 +10,13 @@ from store import Store
 from store.records import Account, User
 from store.users import get_account
 
-from ..protocol.capabilities import CORE, MAIL, SUBMISSION, VACATION
+from ..protocol.capabilities import CORE, MAIL, QUOTA, SUBMISSION, VACATION
 from ..protocol.engine import Call
 from ..protocol.errors import MethodError
 from .services import Principal, Server
 
 # Capabilities every personal account carries; a data type's methods need its capability here.
-ACCOUNT_CAPABILITIES = (MAIL, SUBMISSION, VACATION, CORE)
+ACCOUNT_CAPABILITIES = (MAIL, SUBMISSION, VACATION, CORE, QUOTA)
 
 
 class Context(Call):

@@ -15,7 +15,7 @@ from store import ReadTxn, WriteTxn
 from ..protocol.errors import MethodError
 from .args import ChangesArgs, Comparator, GetArgs, QueryArgs, QueryChangesArgs, SetArgs
 from .context import Context
-from .filtering import Predicate, SortKey, build_filter, check_collation, sort_rows
+from .filtering import Predicate, SortKey, build_filter, check_collation, distinct_comparators, sort_rows
 
 
 class DataType:
@@ -110,7 +110,7 @@ class DataType:
         if args.filter is not None:
             predicate = build_filter(args.filter, lambda c: self.condition(ctx, txn, account_id, c))
         keys = []
-        for comparator in args.sort or []:
+        for comparator in distinct_comparators(args.sort):
             check_collation(comparator, ctx.server.core_limits.collation_algorithms)
             keys.append((self.sort_key(ctx, txn, account_id, comparator), comparator.isAscending))
         rows = [(i, r) for i, r in txn.scan(account_id, self.name, self.record) if predicate is None or predicate(i, r)]

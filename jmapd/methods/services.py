@@ -9,6 +9,7 @@ from store import Store
 from store.records import User
 
 from ..auth import Logins
+from ..config import PushConfig
 from ..mail import Mail
 from ..protocol.capabilities import CoreLimits, MailLimits
 from .cache.query_results import QueryResults
@@ -21,6 +22,7 @@ class Server:
     core_limits: CoreLimits = field(default_factory=CoreLimits)
     mail_limits: MailLimits = field(default_factory=MailLimits)
     hostname: str = "localhost"
+    push: PushConfig = field(default_factory=PushConfig)
     # /get answers kept encoded between requests (list views ask for the same ones again and again).
     rendered: RenderedRecords = field(default_factory=RenderedRecords)
     # Email/query answers by arguments and state (clients re-run a mailbox's first page on every refresh).

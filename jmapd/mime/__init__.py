@@ -18,11 +18,13 @@ field with ``form_allowed``; ``parse_header_property`` splits
 from .headers import FORMS, form_allowed, parse_header_property
 from .html_text import html_to_text
 from .message import CONVENIENCE_HEADERS, Message, parse_message
+from .parse import has_header_section
 from .structure import BODY_PROPERTIES, DEFAULT_BODY_PROPERTIES, part_blob_id, split_part_blob_id
 from .summary import EmailSummary, summarize
 
 __all__ = [
     "parse_message",
+    "has_header_section",
     "Message",
     "part_blob_id",
     "split_part_blob_id",

@@ -1137,14 +1137,15 @@ def _render(part: _Part) -> bytes:
     return _header_block(lines) + b"\r\n" + body
 
 
-def _message_fields(top: _Fields, root: _Part, hostname: str, now: datetime) -> list[str]:
+def _message_fields(top: _Fields, root: _Part, hostname: str, now: datetime,
+                    message_id: str | None = None) -> list[str]:
     """The Email's fields plus Date, Message-ID (§4.6 MUST) and MIME-Version."""
     present = set(top.by_name) | set(root.fields.by_name)
     lines = list(top.lines)
     if "date" not in present:
         lines.append(_fold("Date", [format_datetime(now)]))
     if "message-id" not in present:
-        lines.append("Message-ID: " + make_msgid(domain=hostname))
+        lines.append("Message-ID: " + (message_id or make_msgid(domain=hostname)))
     if "mime-version" not in present:
         lines.append("MIME-Version: 1.0")
     return lines
@@ -1156,6 +1157,7 @@ def compose_email(
     *,
     hostname: str,
     now: datetime | None = None,
+    message_id: str | None = None,
 ) -> bytes:
     """The RFC 5322 message for an Email/set create object (RFC 8621 §4.6).
 
@@ -1178,4 +1180,4 @@ def compose_email(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     lines, body = _entity(root)
-    return _header_block(_message_fields(top, root, hostname, moment) + lines) + b"\r\n" + body
+    return _header_block(_message_fields(top, root, hostname, moment, message_id) + lines) + b"\r\n" + body

@@ -12,7 +12,7 @@ from .bodies import decode_transfer
 from .headers import RawHeader, split_header_block, unfold
 from .params import parse_content_type, parse_disposition, strip_comments
 
-__all__ = ["Part", "parse_tree", "MAX_DEPTH"]
+__all__ = ["Part", "parse_tree", "has_header_section", "MAX_DEPTH"]
 
 # Nesting beyond this is treated as an opaque leaf: real mail never comes close,
 # and it bounds recursion on hostile input.
@@ -241,6 +241,23 @@ def _split(raw: bytes, start: int, end: int, boundary: bytes, ctype: str, depth:
     return children
 
 
+def _message_start(raw: bytes) -> int:
+    """Where the message begins: after a leading mbox ``From `` line, if any."""
+    if raw.startswith(b"From "):
+        nl = raw.find(b"\n")
+        return len(raw) if nl == -1 else nl + 1
+    return 0
+
+
+def has_header_section(raw: bytes) -> bool:
+    """Whether the octets begin with at least one header field (RFC 5322 §2.1): what sets a
+    message, however malformed, apart from a blob that is not one at all. Reads the first
+    field only."""
+    start = _message_start(raw)
+    headers, _ = split_header_block(raw, start, min(len(raw), start + 64 * 1024))
+    return bool(headers)
+
+
 def parse_tree(raw: bytes) -> Part:
     """Split a whole message into its MIME tree and number the leaves.
 
@@ -248,11 +265,7 @@ def parse_tree(raw: bytes) -> Part:
     in depth-first document order (RFC 8621 §4.1.4); message/rfc822 parts are
     leaves, their inner structure is not expanded.
     """
-    start = 0
-    if raw.startswith(b"From "):
-        nl = raw.find(b"\n")
-        start = len(raw) if nl == -1 else nl + 1
-    root = _entity(raw, start, len(raw), "text/plain", 0)
+    root = _entity(raw, _message_start(raw), len(raw), "text/plain", 0)
     counter = 0
     stack = [root]
     while stack:

@@ -8,6 +8,8 @@ CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 SUBMISSION = "urn:ietf:params:jmap:submission"
 VACATION = "urn:ietf:params:jmap:vacationresponse"
+WEBSOCKET = "urn:ietf:params:jmap:websocket"
+QUOTA = "urn:ietf:params:jmap:quota"  # RFC 9425
 
 
 class CoreLimits(msgspec.Struct, kw_only=True, rename="camel"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from itertools import accumulate
 from typing import Any
 
 import msgspec
@@ -23,18 +25,18 @@ encode_json = _encoder.encode
 MAX_DEPTH = 64
 
 
-def _depth_ok(value: Any, limit: int) -> bool:
-    """Bounded nesting: deep JSON is a cheap way to exhaust a server's stack (RFC 8620 §8.4)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return True
+# JSON strings (the body already decoded, so they are well formed) and what is not a bracket.
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.__getitem__
+
+
+def nesting(body: bytes) -> int:
+    """How deep the JSON document nests, the outermost value being level 1 (RFC 8620 §8.4: deep
+    JSON is a cheap way to exhaust a server's stack). Computed on the bytes at C speed, strings
+    left out: walking the decoded objects took 0.15 s for a request of 20,000 comparators."""
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP, brackets)), default=0)
 
 
 def decode_request(body: bytes) -> Request:
@@ -51,13 +53,15 @@ def decode_request(body: bytes) -> Request:
         except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
             pass
         else:
+            if body.lstrip()[:1] == b"[":
+                raise RequestError("notRequest", "A JSON array of method calls is the draft JMAP-for-Mail "
+                                   "dialect; send it to the endpoint the Session names for it. This endpoint "
+                                   "takes an RFC 8620 Request object.") from None
             raise RequestError("notRequest", f"The request does not match the Request type: {exc}") from None
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
     # Nesting can be no deeper than the number of opening brackets: count them at C speed first.
-    # (methodCalls is one level below the Request object, so its own depth limit is one less.)
-    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and not _depth_ok(
-            [list(call) for call in request.methodCalls], MAX_DEPTH - 1):
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nesting(body) > MAX_DEPTH:
         raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
     return request

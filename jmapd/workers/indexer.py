@@ -79,7 +79,10 @@ class Indexer:
 
     @classmethod
     def open(cls, store: Store, data_dir: str) -> "Indexer":
-        return cls(store, SearchIndex.open(os.path.join(data_dir, "index")))
+        with _swap_lock(data_dir, blocking=False) as lock:
+            if lock.held:  # else a rebuild runs now, and finishes its own swap
+                _finish_interrupted_swap(data_dir)
+        return cls(store, SearchIndex.open(os.path.join(data_dir, INDEX)))
 
     def start(self) -> None:
         self.store.add_listener(self._committed)
@@ -152,14 +155,67 @@ class Indexer:
         return len(entries)
 
 
+# A rebuild is built beside the live index and swapped in when complete, so that a rebuild killed
+# at any moment leaves a working index: the old one, or the new one (issue 20, finding 9).
+INDEX, BUILDING, REPLACED = "index", "index.new", "index.old"
+SWAP_LOCK = "index.rebuild.lock"
+
+
 def rebuild_index(store: Store, data_dir: str) -> int:
-    """Throw the index away and build it again from the stored Emails; returns how many."""
-    path = os.path.join(data_dir, "index")
-    probe = SearchIndex.open(path)  # takes the owner lock: refuses while a server runs
-    probe.close()
-    shutil.rmtree(path)
-    indexer = Indexer.open(store, data_dir)
-    try:
-        return indexer.rebuild_from_records()
-    finally:
-        indexer.index.close()
+    """Build the index again from the stored Emails, beside the live one, then swap it in; returns
+    how many Emails it holds. Raises IndexBusyError while a server has the index open."""
+    from index.durable import OwnerLock, fsync_dir
+
+    live = os.path.join(data_dir, INDEX)
+    building = os.path.join(data_dir, BUILDING)
+    with _swap_lock(data_dir, blocking=True):
+        _finish_interrupted_swap(data_dir)
+        os.makedirs(live, 0o700, exist_ok=True)
+        owner = OwnerLock(live)
+        owner.acquire()  # held until the swap: no server opens the old index meanwhile
+        try:
+            shutil.rmtree(building, ignore_errors=True)  # what a killed rebuild left
+            indexer = Indexer(store, SearchIndex.open(building))
+            try:
+                count = indexer.rebuild_from_records()
+            finally:
+                indexer.index.close()
+            os.rename(live, os.path.join(data_dir, REPLACED))
+            os.rename(building, live)
+            fsync_dir(data_dir)
+        finally:
+            owner.release()
+        shutil.rmtree(os.path.join(data_dir, REPLACED), ignore_errors=True)
+    return count
+
+
+def _finish_interrupted_swap(data_dir: str) -> None:
+    """A rebuild killed between its two renames left no `index`: its complete build is `index.new`.
+    One killed after them left `index.old` behind."""
+    live, building, replaced = (os.path.join(data_dir, name) for name in (INDEX, BUILDING, REPLACED))
+    if not os.path.exists(live) and os.path.exists(replaced):
+        os.rename(building if os.path.exists(building) else replaced, live)
+    shutil.rmtree(replaced, ignore_errors=True)
+
+
+class _swap_lock:
+    """The data folder's rebuild lock (flock: dropped by the kernel if its holder dies)."""
+
+    def __init__(self, data_dir: str, blocking: bool):
+        self.path = os.path.join(data_dir, SWAP_LOCK)
+        self.blocking = blocking
+        self.held = False
+
+    def __enter__(self) -> "_swap_lock":
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if self.blocking else fcntl.LOCK_NB))
+            self.held = True
+        except BlockingIOError:
+            pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)  # closing drops the lock

@@ -26,8 +26,9 @@ def run(*args: str, data: Path, **kw) -> subprocess.CompletedProcess:
 
 
 def test_serve_answers_within_two_seconds_and_stops_on_sigterm(tmp_path):
-    """`jmapd serve --host --port --data` answers the well-known Session URL within 2 s of start, prints
-    the first user's credentials, and stops cleanly on SIGTERM."""
+    """`jmapd serve --host --port --data` answers the well-known Session URL within 2 s of start, writes
+    the first user's password to a file only its owner can read and prints the file's path (not the
+    password: standard output ends up in logs, issue 20 finding 8), and stops cleanly on SIGTERM."""
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen([*JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(tmp_path)],
@@ -47,8 +48,12 @@ def test_serve_answers_within_two_seconds_and_stops_on_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
-    assert "username: admin" in output
-    password = output.split("password: ")[1].split()[0]
+    assert "created the first user, admin" in output
+    password_file = tmp_path / "first-user-password"
+    assert str(password_file) in output
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    password = password_file.read_text().strip()
+    assert password and password not in output
     assert "Traceback" not in output
     # the printed credentials work on the next start too
     proc = subprocess.Popen([*JMAPD, "serve", "--port", str(port), "--data", str(tmp_path)],

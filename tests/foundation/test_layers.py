@@ -20,11 +20,18 @@ RANKS = {
     "jmapd.methods": 4,
     # Frontends and entry points: each may use anything below, but not each other's insides,
     # except as listed in FRONTEND_USES.
-    "jmapd.http": 5, "jmapd.push": 5, "jmapd.imap": 5, "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
+    "jmapd.http": 5, "jmapd.push": 5, "jmapd.outbox": 5, "jmapd.imap": 5, "jmapd.importers": 5,
+    "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
+    "jmapd.testdouble": 6,
     "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1,
+    "jmapd.limits": 1, "jmapd.hints": 1,
+    "jmapd.smtp": 5, "jmapd.draft": 5,
 }
-# Where one frontend may use another: `jmapd serve` starts the server, whose HTTP app runs push.
-FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server"), ("jmapd.imap", "jmapd.push")}
+# Where one frontend may use another: `jmapd serve` starts the server, whose HTTP app runs push
+# and serves the draft dialect's endpoint (naming it in the Session); IMAP IDLE listens to push;
+# the test double wraps the server as `jmapd serve --ephemeral` runs it.
+FRONTEND_USES = {("jmapd.http", "jmapd.push"), ("jmapd.cli", "jmapd.server"), ("jmapd.imap", "jmapd.push"),
+                 ("jmapd.http", "jmapd.draft"), ("jmapd.cli", "jmapd.testdouble"), ("jmapd.testdouble", "jmapd.server")}
 
 
 def unit(module: str) -> str | None:

@@ -10,7 +10,7 @@ PROPERTIES = {"id", "name", "parentId", "role", "sortOrder", "totalEmails", "unr
 COUNTS = ("totalEmails", "unreadEmails", "totalThreads", "unreadThreads")
 RIGHTS = {"mayReadItems", "mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords", "mayCreateChild",
           "mayRename", "mayDelete", "maySubmit"}
-DEFAULT_ROLES = {"inbox", "drafts", "sent", "archive", "junk", "trash"}
+DEFAULT_ROLES = {"inbox", "drafts", "sent", "archive", "junk", "trash", "outbox"}
 
 
 def get(client, **args):
@@ -34,7 +34,7 @@ def test_null_ids_returns_every_mailbox(client):
     assert isinstance(result["state"], str) and result["state"]
     assert result["notFound"] == []
     assert {m["role"] for m in result["list"]} == DEFAULT_ROLES
-    assert len({m["id"] for m in result["list"]}) == len(result["list"]) == 6
+    assert len({m["id"] for m in result["list"]}) == len(result["list"]) == 7
 
 
 def test_omitted_ids_is_null(client):

@@ -6,7 +6,7 @@ import pytest
 
 from jmapd.protocol.capabilities import CORE
 
-# A small tree beside the six mailboxes every account starts with (all top-level, all with a role):
+# A small tree beside the seven mailboxes every account starts with (all top-level, all with a role):
 #
 #   Alpha (20)            Zeta (10, unsubscribed)
 #   ├── beta (5)          └── eta (0)
@@ -99,7 +99,7 @@ def test_filter_role(client, tree):
 def test_filter_has_any_role(client, tree):
     """RFC 8621 §2.3: hasAnyRole true matches mailboxes with a non-null role; false the others."""
     assert set(names(client, tree, filter={"hasAnyRole": True})) == {
-        "inbox", "drafts", "sent", "archive", "junk", "trash"}
+        "inbox", "drafts", "sent", "archive", "junk", "trash", "outbox"}
     assert set(names(client, tree, filter={"hasAnyRole": False})) == set(TREE)
 
 
@@ -209,7 +209,7 @@ def test_unknown_collation(client, tree):
 def test_every_advertised_collation_is_accepted(client, tree):
     """RFC 8620 §2: collationAlgorithms lists the collations the server supports for sorting."""
     for collation in collations(client):
-        assert len(query(client, sort=[{"property": "name", "collation": collation}])["ids"]) == 12
+        assert len(query(client, sort=[{"property": "name", "collation": collation}])["ids"]) == 13
 
 
 def _sorted_names(client, collation, mailbox_names):
@@ -382,7 +382,7 @@ def test_calculate_total(client, tree):
     assert "total" not in query(client, filter=OURS)
     assert "total" not in query(client, filter=OURS, calculateTotal=False)
     assert query(client, filter=OURS, limit=1, calculateTotal=True)["total"] == 6
-    assert query(client, calculateTotal=True)["total"] == 12
+    assert query(client, calculateTotal=True)["total"] == 13
     assert query(client, filter={"isSubscribed": False}, calculateTotal=True)["total"] == 2
 
 

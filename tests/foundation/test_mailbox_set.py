@@ -382,13 +382,17 @@ def test_duplicate_role(client):
 
 
 def test_sibling_name_clash(client):
-    """RFC 8621 §2: there MUST NOT be two sibling Mailboxes with the same parent and the same name."""
-    assert invalid(not_created(client, {"name": "Inbox"})) == {"name"}
+    """RFC 8621 §2: there MUST NOT be two sibling Mailboxes with the same parent and the same name;
+    a create that only duplicates one is alreadyExists with its existingId (RFC 8620 §5.4)."""
+    inbox = client.mailboxes()["inbox"]["id"]
+    assert not_created(client, {"name": "Inbox"})["type"] == "alreadyExists"
+    assert not_created(client, {"name": "Inbox"})["existingId"] == inbox
     target = create(client, "Target")
     assert invalid(not_updated(client, target, {"name": "Sent"})) == {"name"}
     parent = create(client, "Parent")
-    create(client, "Child", parentId=parent)
-    assert invalid(not_created(client, {"name": "Child", "parentId": parent})) == {"name"}
+    child = create(client, "Child", parentId=parent)
+    error = not_created(client, {"name": "Child", "parentId": parent})
+    assert (error["type"], error["existingId"]) == ("alreadyExists", child)
 
 
 def test_move_into_parent_with_same_named_child(client):

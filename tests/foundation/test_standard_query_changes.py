@@ -126,7 +126,7 @@ def test_total_only_when_asked(client):
     before = query(client, None, None)
     client.create_mailbox("New")
     assert "total" not in query_changes(client, None, None, before["queryState"])
-    assert query_changes(client, None, None, before["queryState"], calculateTotal=True)["total"] == 7
+    assert query_changes(client, None, None, before["queryState"], calculateTotal=True)["total"] == 8
 
 
 def test_too_many_changes(client):

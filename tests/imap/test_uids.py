@@ -97,7 +97,7 @@ def test_layout_2_data_gets_uids_by_migration(tmp_path):
     store.write(as_layout_2)
     store.close()
     store = Store.open(str(tmp_path))
-    assert store.migrations_run == ["v2 -> v3: IMAP UIDs for every mailbox's messages"]
+    assert store.migrations_run[0] == "v2 -> v3: IMAP UIDs for every mailbox's messages"
     with store.read() as txn:
         entries = list(uid_index.entries(txn, user.account_id, inbox))
         assert [e.uid for e in entries] == [1, 2, 3, 4]

@@ -22,8 +22,12 @@ import msgspec
 
 from store import ReadTxn
 
-# Entries kept across all accounts; past this, everything is dropped and rebuilt as asked for.
+# Entries kept across all accounts, and their JSON's bytes; past either, everything is dropped and
+# rebuilt as asked for. Bytes bound it too: one Email's subject or address list may be megabytes.
 MAX_ENTRIES = 20_000
+MAX_BYTES = 32 * 1024 * 1024
+# An entry larger than this is answered but not kept.
+MAX_ENTRY_BYTES = 64 * 1024
 # More changes than this since the held state: dropping everything is cheaper than reading them.
 MAX_CHANGES = 2_000
 
@@ -43,12 +47,14 @@ class _Held:
 
 
 class RenderedRecords:
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_changes: int = MAX_CHANGES):
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_changes: int = MAX_CHANGES, max_bytes: int = MAX_BYTES):
         self.max_entries = max_entries
         self.max_changes = max_changes
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._held: dict[tuple[str, str], _Held] = {}
         self._size = 0
+        self._bytes = 0
 
     def answers(self, txn: ReadTxn, account_id: str, kind: str, properties: tuple[str, ...], state: int,
                 record_ids: list[str | None], load: Callable[[str], Any | None],
@@ -100,11 +106,14 @@ class RenderedRecords:
             else:
                 for entries in held.views.values():
                     for record_id in changed:
-                        if entries.pop(record_id, None) is not None:
+                        dropped = entries.pop(record_id, None)
+                        if dropped is not None:
                             self._size -= 1
+                            self._bytes -= len(dropped)
                 held.state = state
                 return
         self._size -= sum(len(entries) for entries in held.views.values())
+        self._bytes -= sum(len(raw) for entries in held.views.values() for raw in entries.values())
         held.views = {}
         held.state = state
 
@@ -114,15 +123,23 @@ class RenderedRecords:
             # Kept only while the entries are still the live ones at the state it was rendered at.
             if self._held.get(key) is not held or held.state != state or held.views.get(properties) is not entries:
                 return
-            if self._size >= self.max_entries:
+            if len(encoded) > MAX_ENTRY_BYTES:
+                return
+            if self._size >= self.max_entries or self._bytes + len(encoded) > self.max_bytes:
                 self._held.clear()
                 self._size = 0
+                self._bytes = 0
                 return
-            if record_id not in entries:
+            replaced = entries.get(record_id)
+            if replaced is None:
                 self._size += 1
+            else:
+                self._bytes -= len(replaced)
             entries[record_id] = encoded
+            self._bytes += len(encoded)
 
     def clear(self) -> None:
         with self._lock:
             self._held.clear()
             self._size = 0
+            self._bytes = 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ...protocol.capabilities import MAIL
 from ...protocol.engine import Registry
 from ..standard import register as register_standard
+from ..cost import email_get_may_block, email_query_may_block
+from ..standard.get import get
 from ..standard.query_changes import query_changes
-from .conditions import has_text_condition
 from .copy import copy_emails
 from .datatype import EmailType
 from .import_ import import_emails
@@ -17,10 +18,11 @@ EMAIL = EmailType()
 
 
 def register(registry: Registry) -> None:
-    register_standard(registry, EMAIL, "get", "changes", "set")
-    registry.add("Email/queryChanges", MAIL, lambda call, args: query_changes(EMAIL, call, args),
-                 blocking=lambda args: has_text_condition(args.get("filter")))
+    register_standard(registry, EMAIL, "changes", "set")
+    # Where each call runs: jmapd.methods.cost.
+    registry.add("Email/get", MAIL, lambda call, args: get(EMAIL, call, args), blocking=email_get_may_block)
+    registry.add("Email/queryChanges", MAIL, lambda call, args: query_changes(EMAIL, call, args), blocking=True)
     registry.add("Email/copy", MAIL, copy_emails, blocking=True)
     registry.add("Email/import", MAIL, import_emails, blocking=True)
-    registry.add("Email/parse", MAIL, parse_emails)
-    registry.add("Email/query", MAIL, email_query, blocking=lambda args: has_text_condition(args.get("filter")))
+    registry.add("Email/parse", MAIL, parse_emails, blocking=True)
+    registry.add("Email/query", MAIL, email_query, blocking=email_query_may_block)

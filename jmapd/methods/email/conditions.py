@@ -15,6 +15,7 @@ from store import ReadTxn
 from ...mail.keywords import valid_keyword
 from ...mail.messages import stored_message
 from ...mail.records import EmailRecord, ThreadRecord
+from ...protocol.budget import check_budget
 from ...protocol.errors import MethodError, invalid_arguments
 from ..dates import parse_utc_date
 from ..filtering import Predicate
@@ -25,15 +26,6 @@ THREAD_CONDITIONS = ("allInThreadHaveKeyword", "someInThreadHaveKeyword", "noneI
 KNOWN_CONDITIONS = frozenset(("inMailbox", "inMailboxOtherThan", "before", "after", "minSize", "maxSize",
                               "hasKeyword", "notKeyword", "hasAttachment", "header", *TEXT_CONDITIONS,
                               *THREAD_CONDITIONS))
-
-
-def has_text_condition(node: Any) -> bool:
-    """Whether a filter needs the full-text index (and so may wait for it to catch up)."""
-    if not isinstance(node, dict):
-        return False
-    if "operator" in node:
-        return any(has_text_condition(c) for c in node.get("conditions") or [] if isinstance(c, dict))
-    return any(k in TEXT_CONDITIONS for k in node)
 
 
 class TextSearch(Protocol):
@@ -154,6 +146,7 @@ def _header_test(value: Any, txn: ReadTxn, account_id: str) -> Predicate:
     needle = value[1].casefold() if len(value) == 2 else None
 
     def test(email_id: str, record: EmailRecord) -> bool:
+        check_budget()  # a parse per message
         message = stored_message(txn, account_id, record.blob_id)
         texts = message.header(name, "Text", all=True) or []
         if needle is None:

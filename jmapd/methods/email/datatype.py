@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
+from datetime import datetime, timezone
 from typing import Any
 
 from store import WriteTxn
 from store.blobs import blob_id_for
 
+from ...mail import clock
 from ...mail.messages import read_blob_any
 from ...mail.parsing import parse_for_import
 from ...mail.records import EmailRecord, ThreadRecord
@@ -97,7 +98,7 @@ class EmailType(DataType):
     def create(self, ctx, txn: WriteTxn, account_id: str, obj: dict[str, Any], args: SetArgs):
         mailboxes = placement.mailbox_ids(ctx, txn, account_id, obj.get("mailboxIds"))
         keywords = placement.keywords(obj.get("keywords"))
-        received_at = int(time.time())
+        received_at = clock.now()
         if "receivedAt" in obj:
             received_at = parse_utc_date(obj["receivedAt"])
             if received_at is None:
@@ -105,7 +106,9 @@ class EmailType(DataType):
         content = {k: v for k, v in obj.items() if k not in METADATA_ON_CREATE}
         try:
             raw = compose_email(content, lambda blob_id: read_blob_any(txn, account_id, blob_id),
-                                hostname=ctx.server.hostname)
+                                hostname=ctx.server.hostname,
+                                now=datetime.fromtimestamp(clock.now(), timezone.utc),
+                                message_id=clock.current().message_id(ctx.server.hostname))
         except ComposeError as exc:
             raise invalid_properties(exc.properties, exc.description) from None
         except BlobNotFound as exc:

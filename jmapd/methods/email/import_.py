@@ -6,15 +6,15 @@ store's single writer is held only for the cheap part; a batch of imports commit
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from store import WriteTxn
 
+from ...mail import clock
 from ...mail.messages import read_blob_any
 from ...mail.parsing import parse_for_import
 from ...mail.writer import store_message
-from ...mime import EmailSummary
+from ...mime import EmailSummary, has_header_section
 from ...protocol.errors import MethodError, SetError, invalid_properties
 from ...workers.memory import give_back
 from ...workers.parsing import MIN_POOLED_BATCH
@@ -49,6 +49,9 @@ def read_item(ctx: Context, account_id: str, item: Any) -> tuple[bytes, str, int
         raw = read_blob_any(txn, account_id, blob_id)
     if raw is None:
         raise invalid_properties(["blobId"], f"no blob {blob_id}")
+    if not has_header_section(raw):
+        # Not a message at all (RFC 8621 §4.8 invalidEmail); a malformed one is stored as it parses.
+        raise SetError("invalidEmail", f"blob {blob_id} has no header section: it is not an email (RFC 5322)")
     return raw, blob_id, received_at
 
 
@@ -67,7 +70,7 @@ def prepare(ctx: Context, account_id: str, emails: dict[str, Any]) -> dict[str, 
     pool = ctx.server.extras.get("parser")
     messages = [(raw, blob_id) for _, (raw, blob_id, _) in todo]
     parsed = pool.parse_many(messages) if pool is not None else [parse_for_import(*m) for m in messages]
-    now = int(time.time())
+    now = clock.now()
     for (creation_id, (raw, blob_id, received_at)), facts in zip(todo, parsed):
         when = received_at if received_at is not None else facts.received_at or now
         read[creation_id] = (emails[creation_id], (raw, blob_id, facts, when))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...mail.messages import read_blob_any
-from ...mime import parse_message
+from ...mime import has_header_section, parse_message
 from ...protocol.errors import MethodError
 from ..args import Args, UnsignedInt, parse
 from ..context import Context
 from .properties import check_body_properties, check_properties
+from .render import RenderLimits, body_value_ids
 
 # §4.9: metadata properties have no value for a parsed blob; these are returned when none are named.
 DEFAULT = ("messageId", "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo", "subject",
@@ -38,6 +39,7 @@ def parse_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
     limit = ctx.server.core_limits.max_objects_in_get
     if len(args.blobIds) > limit:
         raise MethodError("requestTooLarge", f"at most {limit} blobs in one Email/parse")
+    limits = RenderLimits("Email/parse")
     parsed: dict[str, Any] = {}
     not_parsable: list[str] = []
     not_found: list[str] = []
@@ -46,6 +48,9 @@ def parse_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             raw = read_blob_any(txn, account_id, blob_id)
         if raw is None:
             not_found.append(blob_id)
+            continue
+        if not has_header_section(raw):  # not an email at all; a malformed one is parsed as it can be
+            not_parsable.append(blob_id)
             continue
         message = parse_message(raw, blob_id)
         email: dict[str, Any] = {}
@@ -57,11 +62,8 @@ def parse_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             elif prop == "size":
                 email[prop] = len(raw)
         # The parser answers every content property and skips the metadata handled above.
-        email.update(message.properties([p for p in properties if p != "bodyValues"], body_properties))
-        if "bodyValues" in properties:
-            part_ids = message.body_value_part_ids(args.fetchTextBodyValues, args.fetchHTMLBodyValues,
-                                                   args.fetchAllBodyValues)
-            email["bodyValues"] = message.body_values(part_ids, args.maxBodyValueBytes or None)
+        values = body_value_ids(message, args) if "bodyValues" in properties else None
+        email.update(limits.render(message, properties, body_properties, values, args.maxBodyValueBytes or None))
         parsed[blob_id] = email
     return {"accountId": account_id, "parsed": parsed or None, "notParsable": not_parsable or None,
             "notFound": not_found or None}

@@ -20,11 +20,12 @@ from ...mail.counts import read_counts
 from ...mail.received_index import ALL_MAILBOXES, index_entries
 from ...mail.records import EmailRecord
 from ...mail.writer import account_totals
+from ...protocol.budget import check_budget
 from ...protocol.capabilities import MAIL
 from ...protocol.errors import MethodError
 from ..args import QueryArgs, QueryChangesArgs, parse
 from ..context import Context
-from ..filtering import build_filter, check_collation, sort_rows
+from ..filtering import build_filter, check_collation, check_filter, distinct_comparators, sort_rows
 from ..standard.query import MAX_QUERY_LIMIT, window
 from .conditions import TEXT_CONDITIONS, ThreadKeywords, compile_condition
 from .sorting import sort_key
@@ -142,7 +143,7 @@ class EmailQuery:
         # None: an id no Mailbox can have (RFC 8620 §1.2), so nothing matches. It must never reach the
         # index as "", the key of its every-mailbox list.
         self.mailbox: str | None = ALL_MAILBOXES if mailbox is None else mailbox if _ID.fullmatch(mailbox) else None
-        sort = args.sort or []
+        sort = distinct_comparators(args.sort)
         for comparator in sort:
             check_collation(comparator, ctx.server.core_limits.collation_algorithms)
         self.keys = [(sort_key(c, self.threads), c.isAscending) for c in sort]
@@ -162,6 +163,7 @@ class EmailQuery:
         seen_threads: set[bytes] = set()
         seeds = self.seeds
         for raw_id, thread_id in self._entries(self.descending):
+            check_budget()
             if self.collapse and thread_id in seen_threads:
                 continue
             email_id = raw_id.decode()
@@ -188,11 +190,13 @@ class EmailQuery:
     def _candidates(self) -> Iterator[tuple[str, EmailRecord]]:
         if self._seeded():
             for email_id in self.seeds:
+                check_budget()
                 record = self._load(email_id)
                 if record is not None and (self.mailbox == ALL_MAILBOXES or self.mailbox in record.mailbox_ids):
                     yield email_id, record
             return
         for raw_id, _ in self._entries(True):
+            check_budget()
             email_id = raw_id.decode()
             if self.seeds is not None and email_id not in self.seeds:
                 continue
@@ -295,6 +299,7 @@ def keepable(args: EmailQueryArgs) -> bool:
 def email_query(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     args = parse(raw, EmailQueryArgs)
     account_id = ctx.account(args.accountId, MAIL)
+    check_filter(args.filter)  # before anything walks it
     kept = ctx.server.query_results
     key = msgspec.json.encode(args) if keepable(args) else None
     with ctx.store.read() as txn:

@@ -11,7 +11,7 @@ from ..filtering import SortKey
 from ..mailbox.datatype import collation_key
 from .conditions import ThreadKeywords
 
-SORT_PROPERTIES = ("receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword",
+SORT_PROPERTIES = ("id", "receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword",
                    "allInThreadHaveKeyword", "someInThreadHaveKeyword")
 
 
@@ -69,6 +69,8 @@ def sort_base_subject(subject: str | None) -> str:
 
 def sort_key(comparator: Comparator, threads: ThreadKeywords) -> SortKey:
     prop = comparator.property
+    if prop == "id":  # beyond RFC 8621 §4.4.2, which allows more; the draft dialect's sorts need it
+        return lambda i, r: i
     if prop == "receivedAt":
         return lambda i, r: r.received_at
     if prop == "sentAt":

@@ -25,6 +25,11 @@ from .rights import owner_rights
 ROLES = frozenset({"inbox", "all", "archive", "drafts", "flagged", "important", "junk", "sent", "trash",
                    "snoozed", "scheduled", "memos"})
 MAX_SORT_ORDER = 2**31
+_SIBLING_NAME = "a sibling mailbox has this name"
+
+# The draft JMAP-for-Mail dialect's sending mailbox: to RFC 8621 clients a role like any they do not
+# know (§2: "New roles may be established"), which only the draft dialect acts on.
+DRAFT_ROLES = frozenset({"outbox"})
 
 
 class MailboxSetArgs(SetArgs):
@@ -60,7 +65,7 @@ class MailboxType(DataType):
             "parentId": record.parent_id,
             "role": record.role,
             "sortOrder": record.sort_order,
-            "myRights": owner_rights(record.role),
+            "myRights": owner_rights(record.role, "submission" in ctx.server.extras),
             "isSubscribed": record.is_subscribed,
         }
         if not properties.isdisjoint(COUNT_PROPERTIES):
@@ -87,6 +92,8 @@ class MailboxType(DataType):
             raise SetError("forbidden", "this mailbox cannot be renamed or moved")
         if record.role == "inbox" and "role" in changes:
             raise SetError("forbidden", "the inbox keeps its role: delivery depends on it")
+        if record.role in DRAFT_ROLES and "role" in changes:
+            raise SetError("forbidden", "the outbox keeps its role: the draft dialect sends through it")
         self._apply(ctx, txn, account_id, record_id, record, changes)
         txn.update(account_id, self.name, record_id, record)
         # A property the server stored differently from the patch is reported back (RFC 8620 §5.3).
@@ -148,43 +155,51 @@ class MailboxType(DataType):
                 bad.append(("isSubscribed", "isSubscribed must be a boolean"))
             else:
                 record.is_subscribed = subscribed
-        bad.extend(self._tree_problems(ctx, txn, account_id, record_id, record, {p for p, _ in bad}))
+        tree_problems, namesake = self._tree_problems(ctx, txn, account_id, record_id, record, {p for p, _ in bad})
+        bad.extend(tree_problems)
+        if namesake is not None and record_id is None and bad == [("name", _SIBLING_NAME)]:
+            # A new mailbox that only duplicates a sibling: say which one (RFC 8620 §5.4 alreadyExists,
+            # with existingId). A rename or move onto a sibling's name stays invalidProperties.
+            raise SetError("alreadyExists", "a sibling mailbox has this name", existingId=namesake)
         if bad:
             raise invalid_properties([p for p, _ in bad], "; ".join(reason for _, reason in bad))
 
     def _tree_problems(self, ctx: Context, txn: WriteTxn, account_id: str, record_id: str | None,
-                       record: Mailbox, already_bad: set[str]) -> list[tuple[str, str]]:
-        """Unique names among siblings, one mailbox per role, no loops, bounded depth (RFC 8621 §2).
+                       record: Mailbox, already_bad: set[str]) -> tuple[list[tuple[str, str]], str | None]:
+        """Unique names among siblings, one mailbox per role, no loops, bounded depth (RFC 8621 §2):
+        the problems, and the sibling of the same name if there is one.
 
         Checks that depend on a property already found invalid are skipped: it was not applied.
         """
         problems: list[tuple[str, str]] = []
-        siblings_clash = False
+        siblings_clash = None
         role_clash = False
         by_id = dict(txn.scan(account_id, self.name, Mailbox))
         for other_id, other in by_id.items():
             if other_id == record_id:
                 continue
             if other.parent_id == record.parent_id and other.name == record.name:
-                siblings_clash = True
+                siblings_clash = other_id
             if record.role is not None and other.role == record.role:
                 role_clash = True
-        if siblings_clash and not already_bad & {"name", "parentId"}:
-            problems.append(("name", "a sibling mailbox has this name"))
+        namesake = None
+        if siblings_clash is not None and not already_bad & {"name", "parentId"}:
+            problems.append(("name", _SIBLING_NAME))
+            namesake = siblings_clash
         if role_clash and "role" not in already_bad:
             problems.append(("role", f"another mailbox has the role {record.role}"))
         if "parentId" in already_bad:
-            return problems
+            return problems, namesake
         depth, parent = 1, record.parent_id
         while parent is not None:
             if parent == record_id:
-                return [*problems, ("parentId", "a mailbox cannot be its own ancestor")]
+                return [*problems, ("parentId", "a mailbox cannot be its own ancestor")], namesake
             depth += 1
             parent = by_id[parent].parent_id if parent in by_id else None
         max_depth = ctx.server.mail_limits.max_mailbox_depth
         if max_depth is not None and depth > max_depth:
             problems.append(("parentId", f"mailboxes nest at most {max_depth} deep"))
-        return problems
+        return problems, namesake
 
     def destroy(self, ctx, txn, account_id, record_id, record: Mailbox, args: MailboxSetArgs) -> None:
         if not owner_rights(record.role)["mayDelete"]:

@@ -11,12 +11,13 @@ from typing import Any
 from ...mail.messages import stored_message
 from ...mail.records import EmailRecord
 from ...mime.summary import body_text
+from ...protocol.budget import check_budget
 from ...protocol.capabilities import MAIL
 from ...protocol.engine import Registry
 from ...protocol.errors import MethodError, invalid_arguments
 from ..args import Args, parse
 from ..context import Context
-from ..email.conditions import KNOWN_CONDITIONS, ThreadKeywords, compile_condition, has_text_condition
+from ..email.conditions import KNOWN_CONDITIONS, ThreadKeywords, compile_condition
 from ..filtering import build_filter
 
 
@@ -77,6 +78,7 @@ def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
         subject_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "subject"))))
         body_terms = SearchIndex.query_terms(" ".join(filter_texts(args.filter or {}, ("text", "body"))))
         for email_id in dict.fromkeys(args.emailIds):
+            check_budget()
             record = txn.get(account_id, "Email", email_id, EmailRecord)
             if record is None:
                 not_found.append(email_id)
@@ -95,4 +97,5 @@ def get_snippets(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(registry: Registry) -> None:
-    registry.add("SearchSnippet/get", MAIL, get_snippets, blocking=lambda args: has_text_condition(args.get("filter")))
+    # Each snippet parses its message: never on the event loop.
+    registry.add("SearchSnippet/get", MAIL, get_snippets, blocking=True)

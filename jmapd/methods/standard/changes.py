@@ -6,6 +6,7 @@ from typing import Any
 
 from store.records import CREATED, DESTROYED
 
+from ...protocol.budget import check_budget
 from ...protocol.errors import MethodError
 from ..args import parse, unsigned
 from ..context import Context
@@ -33,6 +34,7 @@ def changes(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
         new_state = since
         more = False
         for modseq, entry in txn.changes_since(account_id, dt.name, since):
+            check_budget()
             if entry.id not in seen and len(seen) >= max_changes:
                 more = True
                 break

@@ -7,6 +7,7 @@ from typing import Any
 from ...protocol.errors import MethodError
 from ..args import QueryArgs, parse, unsigned
 from ..context import Context
+from ..filtering import check_filter
 from ..datatype import DataType
 
 # The most ids one /query returns; a larger or absent limit is clamped and reported (§5.5 limit).
@@ -54,6 +55,7 @@ def query_response(dt: DataType, account_id: str, args: QueryArgs, state: str, i
 def query(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     args = parse(raw, dt.query_args)
     account_id = ctx.account(args.accountId, dt.capability)
+    check_filter(args.filter)  # before anything walks it
     unsigned(args.limit, "limit")
     with ctx.store.read() as txn:
         state = dt.query_state(txn, account_id)

@@ -13,6 +13,7 @@ from typing import Any
 from ...protocol.errors import MethodError
 from ..args import parse, unsigned
 from ..context import Context
+from ..filtering import check_filter
 from ..datatype import DataType
 from .changes import parse_state
 
@@ -20,6 +21,7 @@ from .changes import parse_state
 def query_changes(dt: DataType, ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     args = parse(raw, dt.query_changes_args)
     account_id = ctx.account(args.accountId, dt.capability)
+    check_filter(args.filter)  # before anything walks it
     unsigned(args.maxChanges, "maxChanges", positive=True)
     if not dt.can_calculate_changes(args):
         raise MethodError("cannotCalculateChanges", "changes cannot be calculated for this filter or sort")

@@ -1,0 +1,408 @@
+"""Hostile requests against one jmapd, with an honest user's latency and the server's memory beside.
+
+    .venv/bin/python bench/hostile.py [--seconds 8] [--only NAME ...] [--messages 4000]
+
+One `jmapd serve` process is started on a fresh data folder and loaded with generated mail
+(`jmapd seed`'s dataset). Each scenario then runs its hostile work (one request at a time, over and
+over, for --seconds) while an honest user of another account sends Core/echo in a closed loop; the
+table reports the honest user's p50/p99, how the hostile requests were answered and how long each
+took, and the server's memory (VmRSS: the whole resident set, including the search index's mapped
+files; RssAnon: the heap) sampled every 100 ms.
+
+Each finding is its own scenario function, registered in SCENARIOS; a new kind of hostile client
+is a new function there. The goals are printed beside the figures (bench/RESULTS.md records them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from mailbox_setup import USING, JmapSession, ensure_folders, import_all, upload_all
+from servers import JMAPD, jmapd_server, wait_index_settled
+
+from jmapd.seed import SeedOptions, iter_messages
+
+HONEST_USER, HONEST_PASSWORD = "honest", "honest-pw"
+
+
+@dataclass
+class Target:
+    """The server under attack and what the scenarios share."""
+
+    base_url: str
+    data: str
+    pid: int
+    jmap: JmapSession
+    seconds: float
+    mailbox_ids: dict[str, str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def account_id(self) -> str:
+        return self.jmap.account_id
+
+    def post(self, calls: list[list[Any]], timeout: float = 120.0) -> httpx.Response:
+        """One JMAP request as the hostile user; the raw response, whatever its status."""
+        return self.jmap.http.post(self.jmap.api_url, json={"using": USING, "methodCalls": calls}, timeout=timeout)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def process_tree_memory(pid: int) -> tuple[float, float]:
+    """(VmRSS, RssAnon) in MB of a process and its children (the index's worker processes)."""
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    rss = anon = 0.0
+    for p in pids:
+        try:
+            text = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, _, rest = line.partition(":")
+            if key == "VmRSS":
+                rss += int(rest.split()[0]) / 1024
+            elif key == "RssAnon":
+                anon += int(rest.split()[0]) / 1024
+    return rss, anon
+
+
+class Honest:
+    """Another user's Core/echo in a closed loop, and the server's memory, while a scenario runs."""
+
+    def __init__(self, base_url: str, pid: int):
+        self.pid = pid
+        self.http = httpx.Client(auth=(HONEST_USER, HONEST_PASSWORD), timeout=120, follow_redirects=True)
+        session = self.http.get(base_url + "/.well-known/jmap").raise_for_status().json()
+        self.api_url = session["apiUrl"]
+        self.body = json.dumps({"using": USING, "methodCalls": [["Core/echo", {"hello": "world"}, "e"]]})
+        self._stop = threading.Event()
+        self.latencies: list[float] = []
+        self.failures = 0
+        self.rss: list[tuple[float, float]] = []
+
+    def _echo(self) -> None:
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                r = self.http.post(self.api_url, content=self.body, headers={"content-type": "application/json"})
+                ok = r.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            self.failures += not ok
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.rss.append(process_tree_memory(self.pid))
+
+    def measure(self, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        self.latencies, self.failures, self.rss = [], 0, []
+        self._stop.clear()
+        threads = [threading.Thread(target=self._echo, daemon=True), threading.Thread(target=self._sample, daemon=True)]
+        for t in threads:
+            t.start()
+        try:
+            details = work()
+        finally:
+            self._stop.set()
+            for t in threads:
+                t.join()
+        return {
+            **details,
+            "echo_requests": len(self.latencies),
+            "echo_failures": self.failures,
+            "echo_p50_ms": round(percentile(self.latencies, 50), 2),
+            "echo_p99_ms": round(percentile(self.latencies, 99), 2),
+            "echo_max_ms": round(max(self.latencies, default=float("nan")), 2),
+            "rss_max_mb": round(max((r for r, _ in self.rss), default=0.0), 1),
+            "anon_max_mb": round(max((a for _, a in self.rss), default=0.0), 1),
+        }
+
+
+def repeat(target: Target, calls: Callable[[int], list[list[Any]]], *, at_least: int = 1) -> dict[str, Any]:
+    """Send one hostile request after another for the scenario's seconds (at least `at_least`
+    times); how they were answered and how long each took. `calls(n)` builds the n-th request:
+    each differs a little from the last (its position, a word), so that no answer the server keeps
+    between requests is reused and every one is worked out in full."""
+    answers: dict[str, int] = {}
+    took: list[float] = []
+    deadline = time.monotonic() + target.seconds
+    while len(took) < at_least or time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            r = target.post(calls(len(took)))
+            if r.status_code != 200:
+                kind = f"HTTP {r.status_code}"
+            else:
+                kinds = [resp[1].get("type", "") if resp[0] == "error" else "ok"
+                         for resp in r.json()["methodResponses"]]
+                kind = kinds[-1] if kinds else "empty"
+        except httpx.HTTPError as exc:
+            kind = type(exc).__name__
+        took.append(time.perf_counter() - started)
+        answers[kind] = answers.get(kind, 0) + 1
+    return {"hostile_requests": len(took), "answers": answers,
+            "hostile_p50_s": round(statistics.median(took), 3), "hostile_max_s": round(max(took), 3)}
+
+
+# ------------------------------------------------------------------------------------------ finding 1
+
+def idle(target: Target) -> dict[str, Any]:
+    """Nothing hostile: the honest user's baseline in this run, on this machine, now."""
+    time.sleep(target.seconds)
+    return {"hostile_requests": 0, "answers": {}}
+
+
+def _comparators(target: Target, count: int) -> Callable[[int], list[list[Any]]]:
+    sort = [{"property": "subject"}] * count
+    return lambda n: [["Email/query", {"accountId": target.account_id, "sort": sort, "position": n % 100}, "q"]]
+
+
+def sort_20k_comparators(target: Target) -> dict[str, Any]:
+    """Email/query with 20,000 `subject` comparators (488 KB): 25 s on the loop before the bound."""
+    return repeat(target, _comparators(target, 20_000))
+
+
+def sort_100k_comparators(target: Target) -> dict[str, Any]:
+    """100,000 comparators: did not finish in 60 s before the bound."""
+    return repeat(target, _comparators(target, 100_000))
+
+
+def header_filter(target: Target) -> dict[str, Any]:
+    """A `header` condition parses every message of the account."""
+    return repeat(target, lambda n: [["Email/query", {"accountId": target.account_id, "calculateTotal": True,
+                                                     "filter": {"header": ["X-Nothing-Has-This", f"x{n}"]}}, "q"]])
+
+
+def wide_filter(target: Target) -> dict[str, Any]:
+    """An OR of 20,000 conditions over every message: 20,000 predicate calls per message."""
+    conditions = [{"hasKeyword": f"k{i}"} for i in range(20_000)]
+    return repeat(target, lambda n: [["Email/query", {"accountId": target.account_id, "calculateTotal": True,
+                                                     "position": n % 100,
+                                                     "filter": {"operator": "OR", "conditions": conditions}}, "q"]])
+
+
+def many_parts_get(target: Target) -> dict[str, Any]:
+    """Email/get of every body property of one 4 MB message of 100,000 parts (12 s and 73 MB before)."""
+    email_id = target.extra["many_parts_id"]
+    return repeat(target, lambda n: [["Email/get", {
+        "accountId": target.account_id, "ids": [email_id],
+        "properties": ["bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues", "headers"],
+        "fetchAllBodyValues": True}, "g"]])
+
+
+def text_filter_by_reference(target: Target) -> dict[str, Any]:
+    """A text filter given as a `#filter` result reference, sorted by subject: the decision to
+    leave the event loop must see the resolved filter."""
+    words = ["the", "meeting", "report", "project", "update", "thanks", "week", "please"]
+
+    def calls(n: int) -> list[list[Any]]:
+        word = words[n % len(words)]
+        return [["Core/echo", {"filter": {"text": word}}, "f"],
+                ["Email/query", {"accountId": target.account_id, "calculateTotal": True, "position": n % 97,
+                                 "sort": [{"property": "subject"}, {"property": "from"}],
+                                 "#filter": {"resultOf": "f", "name": "Core/echo", "path": "/filter"}}, "q"]]
+    return repeat(target, calls)
+
+
+def get_full_bodies(target: Target) -> dict[str, Any]:
+    """Email/get of every body property, with every body value, of as many emails as maxObjectsInGet."""
+    ids = target.extra["email_ids"][:1000]
+    return repeat(target, lambda n: [["Email/get", {
+        "accountId": target.account_id, "ids": ids[n % 2:], "fetchAllBodyValues": True,
+        "properties": ["bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues", "headers"]}, "g"]])
+
+
+def snippets_for_many(target: Target) -> dict[str, Any]:
+    """SearchSnippet/get for as many emails as allowed: each body is parsed and scanned."""
+    ids = target.extra["email_ids"][:1000]
+    words = ["the meeting", "report", "project update", "thanks"]
+    return repeat(target, lambda n: [["SearchSnippet/get", {
+        "accountId": target.account_id, "emailIds": ids, "filter": {"body": words[n % len(words)]}}, "s"]])
+
+
+# ------------------------------------------------------------------------------------------ finding 3
+
+def searches_during_merges(target: Target) -> dict[str, Any]:
+    """10,000 text searches (four clients) while imports keep making segments and merges keep
+    replacing them. Imports pause now and then, long enough for an idle-time merge to start."""
+    total = target.extra.get("searches", 10_000)
+    words = ["the", "meeting", "report", "project", "update", "thanks", "week", "please", "time", "hello"]
+    stop = threading.Event()
+    merges = 0
+    imported = 0
+    raws = target.extra["spare_raws"]
+    inbox = target.mailbox_ids["Inbox"]
+
+    def importer() -> None:
+        nonlocal imported
+        batch = 0
+        while not stop.is_set():
+            chunk = raws[(batch * 10) % len(raws):][:10]
+            blob_ids, _ = upload_all(target.jmap, chunk, concurrency=2)
+            import_all(target.jmap, [{"blobId": b, "mailboxIds": {inbox: True}} for b in blob_ids], batch=10)
+            imported += len(chunk)
+            batch += 1
+            if batch % 8 == 0:
+                stop.wait(1.3)  # idle long enough for a background merge to start
+
+    def watch_merges() -> None:
+        nonlocal merges
+        work = Path(target.data) / "index" / "work"
+        seen: set[str] = set()
+        while not stop.wait(0.05):
+            if work.is_dir():
+                for entry in work.iterdir():
+                    if entry.name.startswith("merge-") and entry.name not in seen:
+                        seen.add(entry.name)
+                        merges += 1
+
+    failures: dict[str, int] = {}
+    done = 0
+    lock = threading.Lock()
+
+    def searcher(n: int) -> None:
+        nonlocal done
+        http = httpx.Client(auth=target.jmap.auth, timeout=120)
+        i = n
+        while True:
+            with lock:
+                if done >= total:
+                    break
+                done += 1
+            word = words[i % len(words)] + ("" if i % 3 else " " + words[(i * 7) % len(words)])
+            i += 4
+            r = http.post(target.jmap.api_url, json={"using": USING, "methodCalls": [
+                ["Email/query", {"accountId": target.account_id, "filter": {"text": word}, "limit": 10,
+                                 "calculateTotal": True}, "q"]]})
+            if r.status_code != 200:
+                kind = f"HTTP {r.status_code}"
+            else:
+                name, args, _ = r.json()["methodResponses"][0]
+                kind = None if name == "Email/query" else f"{args.get('type')}: {args.get('description')}"
+            if kind:
+                with lock:
+                    failures[kind] = failures.get(kind, 0) + 1
+        http.close()
+
+    helpers = [threading.Thread(target=importer, daemon=True), threading.Thread(target=watch_merges, daemon=True)]
+    for t in helpers:
+        t.start()
+    started = time.perf_counter()
+    clients = [threading.Thread(target=searcher, args=(n,)) for n in range(4)]
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join()
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for t in helpers:
+        t.join()
+    return {"hostile_requests": total, "answers": {"failed": sum(failures.values()), **failures},
+            "merges_started": merges, "imported_meanwhile": imported, "seconds": round(elapsed, 1)}
+
+
+# ------------------------------------------------------------------------------------------ the run
+
+#: name -> (scenario, goal). Scenarios run in this order; --only picks some.
+SCENARIOS: dict[str, tuple[Callable[[Target], dict[str, Any]], str]] = {
+    "idle": (idle, "baseline"),
+    "sort-20k-comparators": (sort_20k_comparators, "echo p99 < 50 ms"),
+    "sort-100k-comparators": (sort_100k_comparators, "echo p99 < 50 ms"),
+    "header-filter": (header_filter, "echo p99 < 50 ms"),
+    "wide-filter": (wide_filter, "echo p99 < 50 ms"),
+    "many-parts-get": (many_parts_get, "echo p99 < 50 ms"),
+    "text-filter-by-reference": (text_filter_by_reference, "echo p99 < 50 ms"),
+    "get-full-bodies": (get_full_bodies, "echo p99 < 50 ms"),
+    "snippets-for-many": (snippets_for_many, "echo p99 < 50 ms"),
+    "searches-during-merges": (searches_during_merges, "0 failures in 10,000 searches"),
+}
+
+
+def many_parts_message(parts: int = 100_000) -> bytes:
+    """A 4 MB multipart/mixed message of `parts` tiny text parts."""
+    head = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: many parts\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n")
+    part = b"--b\r\nContent-Type: text/plain\r\n\r\npart body\r\n"
+    return head + part * parts + b"--b--\r\n"
+
+
+def load(target: Target, count: int) -> None:
+    messages = list(iter_messages(7, count + 200, SeedOptions(max_attachment_bytes=4000)))
+    spare, messages = messages[count:], messages[:count]
+    target.mailbox_ids.update(ensure_folders(target.jmap, {m.folder for m in messages}))
+    blob_ids, _ = upload_all(target.jmap, [m.raw for m in messages], concurrency=4)
+    items = [{"blobId": b, "mailboxIds": {target.mailbox_ids[m.folder]: True},
+              "keywords": dict.fromkeys(m.keywords, True), "receivedAt": m.received_at}
+             for b, m in zip(blob_ids, messages)]
+    ids, seconds, errors = import_all(target.jmap, items)
+    assert not errors, errors[:3]
+    print(f"loaded {len(ids)} messages in {seconds:.1f} s", flush=True)
+    target.extra["email_ids"] = ids
+    target.extra["spare_raws"] = [m.raw for m in spare]
+    (blob,), _ = upload_all(target.jmap, [many_parts_message()], concurrency=1)
+    (created,), _, errors = import_all(target.jmap, [{"blobId": blob, "mailboxIds": {target.mailbox_ids["Inbox"]: True}}])
+    assert not errors, errors
+    target.extra["many_parts_id"] = created
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="how long each scenario repeats its request")
+    parser.add_argument("--messages", type=int, default=4000, help="messages loaded into the hostile account")
+    parser.add_argument("--searches", type=int, default=10_000)
+    parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="run only these scenarios")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    chosen = [name for name in SCENARIOS if not args.only or name in args.only or name == "idle"]
+    results = []
+    with jmapd_server() as (base, data, pid):
+        subprocess.run([JMAPD, "user", "add", HONEST_USER, "--password", HONEST_PASSWORD, "--data", data],
+                       capture_output=True, check=True)
+        jmap = JmapSession(base + "/.well-known/jmap", "bench", "bench")
+        target = Target(base, data, pid, jmap, args.seconds, {}, {"searches": args.searches})
+        load(target, args.messages)
+        print(f"index settled after {wait_index_settled(data):.1f} s", flush=True)
+        honest = Honest(base, pid)
+        for name in chosen:
+            scenario, goal = SCENARIOS[name]
+            row = {"scenario": name, "goal": goal, **honest.measure(lambda: scenario(target))}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+    print()
+    print("| scenario | hostile requests | answered | hostile p50 / max s | echo p50 / p99 / max ms | "
+          "VmRSS / RssAnon max MB | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in results:
+        answers = ", ".join(f"{k} {v}" for k, v in row["answers"].items()) or "-"
+        print(f"| {row['scenario']} | {row['hostile_requests']} | {answers} | "
+              f"{row.get('hostile_p50_s', '-')} / {row.get('hostile_max_s', '-')} | "
+              f"{row['echo_p50_ms']} / {row['echo_p99_ms']} / {row['echo_max_ms']} | "
+              f"{row['rss_max_mb']} / {row['anon_max_mb']} | {row['goal']} |")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Import throughput of `jmapd import mbox|maildir|imap`, with the importer's peak memory.
+
+    .venv/bin/python bench/import_tools_bench.py [--count 100000] [--seed 1] [--max-attachment-bytes 200000]
+                                                 [--skip-imap]
+
+Dataset: `jmapd seed`'s deterministic mailbox (threads, median ~10 KB, attachments capped as
+given, several folders, keywords), written once as a Maildir++ tree (flags in file names, mtimes
+as receivedAt) and once as mbox files (jmapd's export layout). Each import runs the real `jmapd`
+command into a fresh data folder and is timed from start to exit. The IMAP source is Dovecot
+(Debian's dovecot-imapd, installed with apt-get when missing) on loopback, serving the same
+Maildir tree, its index built before the clock starts. Peak memory is the largest resident set
+of the importer and its parse workers, sampled every 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "importers"))
+
+from jmapd.importers import flags, maildir, mbox  # noqa: E402
+from jmapd.importers.export import mbox_file  # noqa: E402
+from jmapd.importers.imap_wire import parse_list, quote  # noqa: E402
+from jmapd.seed import SeedOptions, iter_messages  # noqa: E402
+
+JMAPD = str(Path(sys.executable).with_name("jmapd"))
+
+
+def epoch(utc: str) -> int:
+    return calendar.timegm(time.strptime(utc, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def write_dataset(root: Path, count: int, seed: int, max_attachment: int | None) -> tuple[int, int]:
+    """The seed mailbox as a Maildir++ tree and as mbox files; returns (messages, bytes)."""
+    md_root, mb_root = root / "maildir", root / "mbox"
+    total = n = 0
+    mbox_files: dict[str, object] = {}
+    for n, message in enumerate(iter_messages(seed, count, SeedOptions(max_attachment_bytes=max_attachment)), 1):
+        path = [] if message.folder == "INBOX" else message.folder.split("/")
+        when = epoch(message.received_at)
+        directory = maildir.folder_directory(str(md_root), path)
+        if not os.path.isdir(os.path.join(directory, "cur")):
+            maildir.make_folder(directory)
+        maildir.write_message(directory, f"{when}.s{n}.bench", message.raw, when, flags.to_maildir(message.keywords, {}))
+        name = mbox_file(str(mb_root), path or ["INBOX"])
+        if name not in mbox_files:
+            os.makedirs(os.path.dirname(name), exist_ok=True)
+            mbox_files[name] = open(name, "wb", buffering=1 << 20)
+        mbox.write_message(mbox_files[name], message.raw, when, message.keywords)
+        total += len(message.raw)
+    for f in mbox_files.values():
+        f.close()
+    return n, total
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in kB."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                total += sum(rss_kb(int(child)) for child in f.read().split())
+    except (OSError, StopIteration):
+        pass
+    return total
+
+
+def timed(args: list[str], env: dict | None = None) -> tuple[float, int, str]:
+    """(seconds, peak kB, stdout) of a jmapd command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([JMAPD, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})}, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, rss_kb(proc.pid))
+        time.sleep(0.2)
+    out = proc.stdout.read()
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:2])} failed ({proc.returncode}):\n{out}")
+    return elapsed, peak, out
+
+
+def fresh_account(work: Path, name: str) -> Path:
+    data = work / f"data-{name}"
+    subprocess.run([JMAPD, "user", "add", "bench", "--password", "bench", "--data", str(data)],
+                   check=True, capture_output=True)
+    return data
+
+
+def report(what: str, messages: int, total: int, seconds: float, peak_kb: int) -> None:
+    print(f"{what}: {messages / seconds:.0f} messages/s, {total / 1e6 / seconds:.1f} MB/s "
+          f"({messages} messages in {seconds:.1f} s), peak memory {peak_kb / 1024:.0f} MB", flush=True)
+
+
+def ensure_dovecot() -> None:
+    if shutil.which("dovecot") or os.path.exists("/usr/sbin/dovecot"):
+        return
+    subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "dovecot-imapd"], check=True, capture_output=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def imap_run(work: Path, messages: int, total: int) -> None:
+    ensure_dovecot()
+    import conftest  # the test suite's Dovecot on loopback
+
+    conftest.DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    root = conftest.dovecot_folder()
+    server = conftest.Dovecot(root)
+    try:
+        user, password = server.add_user()
+        shutil.copytree(work / "maildir", server.maildir(user))
+        for path in [server.maildir(user).parent, *server.maildir(user).parent.rglob("*")]:
+            os.chown(path, server.uid, server.gid)
+        conn = server.imap(user, password)  # Dovecot builds its index now, not on the clock
+        for folder in parse_list(conn.list()[1]):
+            if "\\Noselect" in folder.attributes:
+                continue
+            typ, data = conn.select(quote(folder.raw_name), readonly=True)
+            assert typ == "OK", (folder, data)
+            conn.uid("FETCH", "1:*", "(UID RFC822.SIZE FLAGS INTERNALDATE)")
+        conn.logout()
+        data = fresh_account(work, "imap")
+        seconds, peak, _ = timed(["import", "imap", "--host", "127.0.0.1", "--port", str(server.port), "--plain",
+                                  "--user", user, "--into", "bench", "--quiet", "--data", str(data)],
+                                 env={"JMAPD_IMPORT_PASSWORD": password})
+        report("IMAP from Dovecot", messages, total, seconds, peak)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-attachment-bytes", type=int, default=200_000)
+    parser.add_argument("--skip-imap", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="jmapd-import-bench-"))
+    try:
+        started = time.perf_counter()
+        messages, total = write_dataset(work, args.count, args.seed, args.max_attachment_bytes)
+        print(f"dataset: {messages} messages, {total / 1e6:.0f} MB (written in {time.perf_counter() - started:.0f} s)",
+              flush=True)
+        for kind, source in (("mbox", work / "mbox"), ("maildir", work / "maildir")):
+            data = fresh_account(work, kind)
+            seconds, peak, out = timed(["import", kind, str(source), "--user", "bench", "--quiet", "--data", str(data)])
+            assert f"total: {messages} imported" in out, out
+            report(f"{kind} import", messages, total, seconds, peak)
+            shutil.rmtree(data)
+        if not args.skip_imap:
+            imap_run(work, messages, total)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+"""Delivery: the one way a message that arrived for a local address becomes mail in an account.
+
+LMTP, SMTP as the MX and the copies submission keeps all end in `deliver()`, and the vacation
+reply to a delivered message is decided inside it (a `DeliveryHook`, in the same transaction).
+It adds the trace fields a final delivery adds (RFC 5321 §4.4: Return-Path and Received;
+Delivered-To, with the `+tag` the sender used), asks the delivery filters where each copy goes
+(the Inbox, the Junk mailbox, or nowhere: refused), and stores every accepted copy in one write
+transaction of the store, so one durable commit (shared with other writers by the group commit)
+covers all recipients of a message. When it returns, what it reports stored survives a crash: a
+frontend may acknowledge then, and not before.
+
+A message stored for a recipient is remembered by a digest of what was delivered (sender,
+recipient, octets) for a while: an MTA that resends after losing our acknowledgement (a crash
+between commit and reply, a dropped connection) gets its acknowledgement without a second copy.
+
+Filters are modelled on aiosmtpd's handlers: an object with a `handle_delivery` method that
+returns a `Decision`, or None to leave the decision to the next one. The first refusal wins, Junk
+wins over Inbox. The DMARC rule (RFC 7489 §6.3: reject or quarantine what fails a domain's
+policy) is shipped as one. Nothing here speaks a protocol: a refusal is a reason in words, which
+each frontend turns into its own reply.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from typing import Protocol
+
+import msgspec
+
+from store import WriteTxn
+from store.blobs import blob_id_for
+
+from .errors import MailError, NoMailbox
+from .mailboxes import mailbox_by_role
+from .operations import Mail, Stored
+from .parsing import ParsedMessage, parse_for_import
+from .placement import check_keywords
+from .vacation import vacation_reply
+from .writer import store_message
+
+#: How long a delivered message is remembered, to answer a resend without storing it again:
+#: longer than an MTA retries a message whose acknowledgement it did not get (days, RFC 5321 §4.5.4.1).
+DUPLICATE_WINDOW = 7 * 24 * 3600
+DELIVERED = "Delivered"
+log = logging.getLogger("jmapd.delivery")
+
+
+class Verdict(enum.Enum):
+    INBOX = "inbox"
+    JUNK = "junk"
+    REJECT = "reject"
+
+
+class Decision(msgspec.Struct, frozen=True):
+    """Where a filter sends a copy; `reason` is told to the sender on a refusal."""
+
+    verdict: Verdict
+    reason: str = ""
+
+
+class SenderAuthentication(msgspec.Struct, frozen=True, kw_only=True):
+    """What was proven about who sent a message (RFC 8601 result words: pass, fail, none, ...).
+    `dmarc_policy` is the policy the From domain publishes (none, quarantine, reject), when any."""
+
+    spf: str = "none"
+    dkim: str = "none"
+    dmarc: str = "none"
+    dmarc_policy: str | None = None
+    from_domain: str | None = None
+
+
+class Incoming(msgspec.Struct, kw_only=True):
+    """A message as it arrived, with what its transport knows about it."""
+
+    raw: bytes
+    mail_from: str  # the reverse path; "" for the null sender of bounces
+    received_by: str  # this server's host name, for Received
+    protocol: str  # the Received `with` word (RFC 3848): LMTP, ESMTP, ESMTPS, ESMTPSA, LOCAL
+    client_name: str | None = None  # what the client called itself (HELO/EHLO/LHLO)
+    client_ip: str | None = None
+    tls: str | None = None  # the TLS version and cipher, when the client used TLS
+    authentication: SenderAuthentication | None = None
+    # Header fields worked out by the frontend (Authentication-Results), added above Received.
+    header_fields: list[str] = []
+    # False for a sender's own copy (submission's Sent copy): stored as written, no trace fields.
+    trace: bool = True
+    trace_id: str = msgspec.field(default_factory=lambda: secrets.token_hex(6))
+    received_at: int | None = None
+
+
+class Destination(msgspec.Struct, frozen=True, kw_only=True):
+    """One copy to store: whose account, the address the sender used (for Delivered-To; None for a
+    sender's own copy), and the mailbox it goes to unless a filter says otherwise."""
+
+    account_id: str
+    delivered_to: str | None
+    mailbox_role: str = "inbox"
+    keywords: tuple[str, ...] = ()
+
+
+class Outcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of one destination. `refused` is the reason when nothing was stored; a refusal
+    is permanent unless `temporary`. `duplicate` marks a resend already stored earlier."""
+
+    destination: Destination
+    stored: Stored | None = None
+    refused: str | None = None
+    temporary: bool = False
+    duplicate: bool = False
+    junk: bool = False
+
+
+class DeliveryFilter(Protocol):
+    """Decides where a copy goes; None leaves it to the next filter (and, last, the Inbox)."""
+
+    def handle_delivery(self, incoming: Incoming, destination: Destination) -> Decision | None: ...
+
+
+class DeliveryHook(Protocol):
+    """Told of each copy stored in the Inbox, inside the delivery's transaction, so that what it
+    writes (a vacation reply queued for sending) commits with the message or not at all. What it
+    raises is logged and undone on its own: it never fails the delivery."""
+
+    def delivered(self, txn: WriteTxn, incoming: Incoming, destination: Destination, stored: Stored,
+                  raw: bytes) -> None: ...
+
+
+class VacationReplies:
+    """The account's VacationResponse (RFC 8621 §8) answers mail delivered to its Inbox, when the
+    rule of RFC 3834 says so (jmapd.mail.vacation)."""
+
+    def delivered(self, txn: WriteTxn, incoming: Incoming, destination: Destination, stored: Stored,
+                  raw: bytes) -> None:
+        if incoming.mail_from:
+            vacation_reply(txn, destination.account_id, raw, incoming.mail_from, incoming.received_by,
+                           now=stored.received_at)
+
+
+class DmarcRule:
+    """A message failing DMARC for a From domain that asks for it is refused (p=reject) or goes to
+    Junk (p=quarantine), RFC 7489 §6.3 and §6.6.2."""
+
+    def handle_delivery(self, incoming: Incoming, destination: Destination) -> Decision | None:
+        auth = incoming.authentication
+        if auth is None or auth.dmarc != "fail":
+            return None
+        if auth.dmarc_policy == "reject":
+            return Decision(Verdict.REJECT, f"DMARC policy of {auth.from_domain} rejects this message")
+        if auth.dmarc_policy == "quarantine":
+            return Decision(Verdict.JUNK, f"DMARC policy of {auth.from_domain} quarantines this message")
+        return None
+
+
+DEFAULT_FILTERS: tuple[DeliveryFilter, ...] = (DmarcRule(),)
+DEFAULT_HOOKS: tuple[DeliveryHook, ...] = (VacationReplies(),)
+
+
+def decide(incoming: Incoming, destination: Destination, filters: Iterable[DeliveryFilter]) -> Decision:
+    """The filters' combined decision: the first refusal, else Junk if any says so, else the default."""
+    junk: Decision | None = None
+    for rule in filters:
+        decision = rule.handle_delivery(incoming, destination)
+        if decision is None:
+            continue
+        if decision.verdict is Verdict.REJECT:
+            return decision
+        if decision.verdict is Verdict.JUNK and junk is None:
+            junk = decision
+    return junk or Decision(Verdict.INBOX)
+
+
+def trace_fields(incoming: Incoming, destination: Destination, when: int) -> list[str]:
+    """The header fields a final delivery adds, topmost first (RFC 5321 §4.4)."""
+    fields = [f"Return-Path: <{incoming.mail_from}>"]
+    if destination.delivered_to:
+        fields.append(f"Delivered-To: {destination.delivered_to}")
+    fields.extend(incoming.header_fields)
+    fields.append(received_field(incoming, destination, when))
+    return fields
+
+
+def received_field(incoming: Incoming, destination: Destination, when: int) -> str:
+    """`Received: from NAME ([IP]) by HOST (jmapd) with PROTO id ID for <RCPT>; DATE`, folded."""
+    parts = []
+    if incoming.client_name or incoming.client_ip:
+        peer = f" ([{incoming.client_ip}])" if incoming.client_ip else ""
+        parts.append(f"from {_clean(incoming.client_name or 'unknown')}{peer}")
+    tls = f" ({incoming.tls})" if incoming.tls else ""
+    parts.append(f"by {incoming.received_by} (jmapd) with {incoming.protocol}{tls} id {incoming.trace_id}")
+    if destination.delivered_to:
+        parts.append(f"for <{destination.delivered_to}>")
+    date = format_datetime(datetime.fromtimestamp(when, timezone.utc))
+    return "Received: " + "\r\n\t".join(parts) + f"; {date}"
+
+
+def _clean(text: str) -> str:
+    """A client-supplied word, kept to printable ASCII without parentheses (it goes in a header)."""
+    cleaned = "".join(c for c in text if 0x21 <= ord(c) < 0x7F and c not in "()\\")
+    return cleaned[:255] or "unknown"
+
+
+def with_fields(raw: bytes, fields: Sequence[str]) -> bytes:
+    """The message with header fields added at the top (the way trace fields are added)."""
+    head = "".join(f + "\r\n" for f in fields).encode("utf-8", "surrogateescape")
+    return head + raw
+
+
+def delivery_digest(incoming: Incoming, destination: Destination) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in (destination.account_id, incoming.mail_from, destination.delivered_to or "", destination.mailbox_role):
+        h.update(part.encode("utf-8", "surrogateescape") + b"\x00")
+    h.update(incoming.raw)
+    return h.hexdigest()
+
+
+class DeliveredMark(msgspec.Struct, array_like=True):
+    email_id: str
+    at: int
+
+
+class _Copy(msgspec.Struct):
+    destination: Destination
+    raw: bytes
+    parsed: ParsedMessage
+    digest: str
+    junk: bool
+
+
+def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
+            filters: Iterable[DeliveryFilter] = DEFAULT_FILTERS,
+            hooks: Iterable[DeliveryHook] = DEFAULT_HOOKS,
+            within: Callable[[WriteTxn, list[Outcome]], None] | None = None) -> list[Outcome]:
+    """Store `incoming` once for each destination the filters accept, all in one transaction.
+    Blocking: call it from a thread in async code. Returns one outcome per destination, in order;
+    a store failure (disk full, ...) raises, and then nothing was stored. `within` is run in the
+    same transaction after the copies are stored (submission queues the message there); what it
+    raises undoes the whole delivery and is raised here."""
+    filters, hooks = list(filters), list(hooks)
+    when = int(mail.clock()) if incoming.received_at is None else incoming.received_at
+    outcomes: list[Outcome | None] = [None] * len(destinations)
+    copies: list[tuple[int, _Copy]] = []
+    for i, destination in enumerate(destinations):
+        decision = decide(incoming, destination, filters)
+        if decision.verdict is Verdict.REJECT:
+            outcomes[i] = Outcome(destination=destination, refused=decision.reason)
+            continue
+        raw = with_fields(incoming.raw, trace_fields(incoming, destination, when)) if incoming.trace else incoming.raw
+        parsed = parse_for_import(raw, blob_id_for(raw))
+        copies.append((i, _Copy(destination, raw, parsed, delivery_digest(incoming, destination),
+                                decision.verdict is Verdict.JUNK)))
+
+    def work(txn: WriteTxn) -> list[tuple[int, Outcome]]:
+        done = []
+        for i, copy in copies:
+            try:
+                with txn.savepoint():
+                    outcome = _store_copy(txn, mail, copy, when)
+            except MailError as exc:
+                outcome = Outcome(destination=copy.destination, refused=str(exc), temporary=True)
+            done.append((i, outcome))
+            if outcome.stored and not outcome.duplicate and not outcome.junk and copy.destination.mailbox_role == "inbox":
+                _run_hooks(txn, hooks, incoming, copy, outcome.stored)
+        if within is not None:
+            placed = dict(done)
+            within(txn, [placed.get(i) or outcomes[i] for i in range(len(destinations))])
+        return done
+
+    stored = mail.store.write(work) if copies or within is not None else []
+    for i, outcome in stored:
+        outcomes[i] = outcome
+    fresh = [(copy, outcomes[i]) for i, copy in copies if outcomes[i].stored and not outcomes[i].duplicate]
+    if mail.hand_over is not None and fresh:
+        mail.hand_over({(c.destination.account_id, o.stored.email_id): c.parsed.summary for c, o in fresh})
+    return [o for o in outcomes if o is not None]
+
+
+def _run_hooks(txn: WriteTxn, hooks: list[DeliveryHook], incoming: Incoming, copy: _Copy, stored: Stored) -> None:
+    for hook in hooks:
+        try:
+            with txn.savepoint():
+                hook.delivered(txn, incoming, copy.destination, stored, copy.raw)
+        except Exception:  # a reply that cannot be made must not undo a delivery
+            log.exception("delivery hook %s failed", type(hook).__name__)
+
+
+def _store_copy(txn: WriteTxn, mail: Mail, copy: _Copy, when: int) -> Outcome:
+    destination = copy.destination
+    account_id = destination.account_id
+    seen = txn.get(account_id, DELIVERED, copy.digest, DeliveredMark)
+    if seen is not None and when - seen.at < DUPLICATE_WINDOW:
+        return Outcome(destination=destination, duplicate=True, junk=copy.junk,
+                       stored=Stored(seen.email_id, "", "", len(copy.raw), seen.at))
+    role = "junk" if copy.junk else destination.mailbox_role
+    mailbox_id = mailbox_by_role(txn, account_id, role) or mailbox_by_role(txn, account_id, "inbox")
+    if mailbox_id is None:
+        raise NoMailbox()
+    email_id, record = store_message(txn, account_id, copy.raw, copy.parsed, mailbox_ids=[mailbox_id],
+                                     keywords=check_keywords(destination.keywords), received_at=when)
+    txn.put_unlogged(account_id, DELIVERED, copy.digest, DeliveredMark(email_id, when))
+    return Outcome(destination=destination, junk=copy.junk,
+                   stored=Stored(email_id, record.thread_id, record.blob_id, record.size, record.received_at))

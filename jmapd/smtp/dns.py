@@ -1,0 +1,69 @@
+"""DNS for sender authentication: the one resolver every check asks (dnspython's asyncio resolver).
+
+SPF, DKIM and DMARC each look names up; they all go through one `Resolver`, so that a deployment
+points it at its own name servers and tests at a name server of their own on loopback. A name
+that does not exist and a name without records of the type asked are both an empty answer (what
+SPF counts as a void lookup, RFC 7208 §4.6.4); a server that fails or does not answer in time is a
+`DnsTemporaryError` (SPF and DMARC `temperror`).
+"""
+
+from __future__ import annotations
+
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.rdatatype
+import dns.resolver
+
+#: Seconds one lookup may take, all retries included.
+LOOKUP_LIFETIME = 5.0
+
+
+class DnsTemporaryError(Exception):
+    """The answer could not be had now; asking again later may work."""
+
+
+class Resolver:
+    def __init__(self, nameservers: list[str] | None = None, port: int = 53, lifetime: float = LOOKUP_LIFETIME):
+        if nameservers:
+            self._resolver = dns.asyncresolver.Resolver(configure=False)
+            self._resolver.nameservers = list(nameservers)
+            self._resolver.port = port
+        else:
+            try:
+                self._resolver = dns.asyncresolver.Resolver()
+            except dns.resolver.NoResolverConfiguration:
+                self._resolver = dns.asyncresolver.Resolver(configure=False)
+                self._resolver.nameservers = ["127.0.0.1"]
+        self._resolver.lifetime = lifetime
+        self._resolver.timeout = lifetime
+
+    async def _query(self, name: str, rdtype: str):
+        try:
+            return await self._resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return None
+        except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.LifetimeTimeout) as exc:
+            raise DnsTemporaryError(f"{name} {rdtype}: {exc}") from None
+        except (dns.name.EmptyLabel, dns.name.LabelTooLong, dns.name.NameTooLong, UnicodeError, ValueError):
+            return None
+
+    async def txt(self, name: str) -> list[str]:
+        """Each TXT record as one string (its character-strings joined, RFC 7208 §3.3)."""
+        answer = await self._query(name, "TXT")
+        if answer is None or answer.rrset is None:
+            return []
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
+
+    async def addresses(self, name: str, ipv6: bool = False) -> list[str]:
+        answer = await self._query(name, "AAAA" if ipv6 else "A")
+        if answer is None or answer.rrset is None:
+            return []
+        return [r.address for r in answer]
+
+    async def mx(self, name: str) -> list[tuple[int, str]]:
+        """(preference, exchange) pairs, most preferred first."""
+        answer = await self._query(name, "MX")
+        if answer is None or answer.rrset is None:
+            return []
+        return sorted((r.preference, r.exchange.to_text(omit_final_dot=True)) for r in answer)

@@ -1,0 +1,74 @@
+"""`jmapd sync`: a remote IMAP account kept mirrored, one way, by `jmapd serve` in the background."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from jmapd.testing import LiveServer
+
+from .test_imap_dovecot import append, message
+
+
+def test_sync_add_run_list_remove_and_the_password_at_rest(jmapd, dovecot, view):
+    """The remote password is checked, then stored only encrypted, under a key file (0600) outside
+    the store; `sync run` imports, `sync list` reports, `sync remove` stops; a wrong password is
+    refused at `add` with one line."""
+    remote = dovecot.add_user()
+    conn = dovecot.imap(*remote)
+    append(conn, "INBOX", message("synced one"))
+    conn.logout()
+    local = jmapd.add_user()
+    base = ("sync", "add", "--host", "127.0.0.1", "--port", str(dovecot.port), "--plain", "--user", remote[0],
+            "--into", local, "--interval", "60")
+    wrong = jmapd(*base, env={"JMAPD_IMPORT_PASSWORD": "not-it"})
+    assert wrong.returncode == 1 and "refused the login" in wrong.stderr.splitlines()[-1]
+    added = jmapd(*base, env={"JMAPD_IMPORT_PASSWORD": remote[1]}, check=True)
+    source_id = added.stdout.split("\t")[0]
+    key_file = jmapd.data / "sync.key"
+    assert oct(os.stat(key_file).st_mode & 0o777) == "0o600"
+    store_bytes = b"".join(p.read_bytes() for p in (jmapd.data / "store").iterdir())
+    assert remote[1].encode() not in store_bytes and remote[0].encode() in store_bytes
+
+    ran = jmapd("sync", "run", check=True)
+    assert ran.stdout.strip() == f"{source_id}\tok" and remote[1] not in ran.stdout + ran.stderr
+    assert [e[1] for e in view(jmapd.data, local).emails] == [("Inbox",)]
+    listed = jmapd("sync", "list", check=True).stdout
+    assert source_id in listed and "ok" in listed and "1 imported" in listed and remote[1] not in listed
+    assert jmapd("sync", "remove", source_id, check=True).returncode == 0
+    assert jmapd("sync", "list", check=True).stdout == ""
+    gone = jmapd("sync", "remove", source_id)
+    assert gone.returncode == 2 and f"no sync source {source_id}" in gone.stderr
+
+
+def test_the_server_syncs_in_the_background(tmp_path, jmapd, dovecot, client_type):
+    """RFC 8620 §5.2 /changes: mail arriving at the remote appears in the local account while
+    `jmapd serve` runs, brought by the background sync at the source's interval."""
+    data = tmp_path / "served"
+    jmapd.data = data
+    with LiveServer(data=str(data), sync_check_every=0.2) as server:
+        server.add_user("mirror", "mirror-pw")
+        client = client_type(server.url, "mirror", "mirror-pw")
+        remote = dovecot.add_user()
+        conn = dovecot.imap(*remote)
+        append(conn, "INBOX", message("before add"))
+        jmapd("sync", "add", "--host", "127.0.0.1", "--port", str(dovecot.port), "--plain", "--user", remote[0],
+              "--into", "mirror", "--interval", "1", env={"JMAPD_IMPORT_PASSWORD": remote[1]}, check=True)
+
+        def subjects() -> set[str]:
+            ids = client.ok("Email/query", {})["ids"]
+            return {e["subject"] for e in client.ok("Email/get", {"ids": ids, "properties": ["subject"]})["list"]}
+
+        def wait_for(subject: str) -> None:
+            deadline = time.monotonic() + 20
+            while subject not in subjects():
+                assert time.monotonic() < deadline, f"{subject!r} never arrived"
+                time.sleep(0.2)
+
+        wait_for("before add")
+        state = client.ok("Email/get", {"ids": []})["state"]
+        append(conn, "INBOX", message("after add"))
+        conn.logout()
+        wait_for("after add")
+        assert len(client.ok("Email/changes", {"sinceState": state})["created"]) == 1
+        client.close()

@@ -1,0 +1,51 @@
+"""A JMAP client library from PyPI (jmapc), used as its users use it, against the test double:
+connect (RFC 8620 §2 Session over HTTPS), list mailboxes (RFC 8621 §2.1), query and fetch (§4.4,
+§4.2), set a keyword (§4.6)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from jmapd.testing import Server
+
+jmapc = pytest.importorskip("jmapc")
+from jmapc.methods import EmailGet, EmailQuery, EmailSet, MailboxGet  # noqa: E402
+from jmapc.ref import Ref  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def https_server(tmp_path_factory):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    with Server(users=["alice"], seed="demo", tls_cert=str(cert), tls_key=str(key)) as server:
+        yield server, str(cert)
+
+
+def test_jmapc_session(https_server, monkeypatch):
+    server, cert = https_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)  # jmapc speaks https only, through requests
+    client = jmapc.Client.create_with_password(f"127.0.0.1:{server.port}", "alice", "alice")
+    assert client.account_id == server.account_id("alice")
+    boxes = client.request(MailboxGet(ids=None))
+    inbox = next(m for m in boxes.data if m.role == "inbox")
+    assert inbox.total_emails > 0
+    results = client.request([
+        EmailQuery(filter=jmapc.EmailQueryFilterCondition(in_mailbox=inbox.id), limit=5,
+                   sort=[jmapc.Comparator(property="receivedAt", is_ascending=False)]),
+        EmailGet(ids=Ref("/ids"), properties=["id", "subject", "keywords", "from"]),
+    ])
+    emails = results[1].response.data
+    assert len(emails) == 5 and all(e.subject is not None for e in emails)
+    target = emails[0].id
+    flagged = client.request(EmailSet(update={target: {"keywords/$flagged": True}}))
+    assert target in flagged.updated
+    again = client.request(EmailGet(ids=[target], properties=["keywords"]))
+    assert again.data[0].keywords.get("$flagged") is True
