@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+from store.users import normalize
+
 from ..push.broadcaster import Subscriber
 from .errors import Bad
 from .parser import Parser
@@ -17,10 +19,10 @@ from .session import Session
 IDLE_LIMIT = 31 * 60.0  # a client must re-IDLE within 29 minutes; after 31 the connection is idle
 
 
-async def idle(session: Session, tag: str, p: Parser) -> str:
+async def idle(session: Session, tag: str, p: Parser) -> str | None:
     p.end()
     broadcaster = session.service.broadcaster
-    sub = Subscriber(accounts=frozenset({session.account_id}), types=frozenset({"Email", "Mailbox"}))
+    sub = Subscriber(normalize(session.user.name), frozenset({session.account_id}), frozenset({"Email", "Mailbox"}))
     broadcaster.subscribe(sub)
     try:
         await asyncio.to_thread(session.catch_up)
@@ -33,12 +35,20 @@ async def idle(session: Session, tag: str, p: Parser) -> str:
                 done, _ = await asyncio.wait({reading, waiting}, return_when=asyncio.FIRST_COMPLETED)
                 if reading in done:
                     waiting.cancel()
-                    line = reading.result()
+                    try:
+                        line = reading.result()
+                    except (asyncio.TimeoutError, TimeoutError):
+                        session.write(b"* BYE autologout: idle for too long\r\n")
+                        session.logged_out = True
+                        return None
                     if line.strip().upper() != b"DONE":
                         raise Bad("expected DONE")
                     return "IDLE terminated"
                 while not sub.queue.empty():
                     sub.queue.get_nowait()
+                # Events only say when to look (the changes are read from the store), so a burst
+                # that overflowed the buffer loses nothing: listen on.
+                sub.dropped = False
                 await asyncio.to_thread(session.catch_up)
                 await session.out.flush()
         finally:

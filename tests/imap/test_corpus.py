@@ -109,17 +109,22 @@ def test_corpus_round_trips_between_imap_and_jmap(account, client_type, corpus):
             compared += 1
     assert compared > 300
     # And the other way: imported over JMAP (from the blobs the account holds), fetched over IMAP.
+    # JMAP refuses a blob with no header section at all (RFC 8621 §4.8 invalidEmail); IMAP took it.
     archive = jmap.mailboxes()["archive"]["id"]
+    imported: list[bytes] = []
     for start in range(0, len(raws), BATCH):
         emails = {}
         for n, email_id in enumerate(email_ids[start:start + BATCH]):
             emails[str(n)] = {"blobId": blob_ids[email_id], "mailboxIds": {archive: True},
                               "receivedAt": "2024-01-01T00:00:00Z"}
-        created = jmap.ok("Email/import", {"emails": emails})["created"]
-        assert len(created) == len(emails)
+        result = jmap.ok("Email/import", {"emails": emails})
+        refused = result.get("notCreated") or {}
+        assert all(error["type"] == "invalidEmail" for error in refused.values()), refused
+        imported += [raws[start + int(n)] for n in sorted(result["created"], key=int)]
+    assert len(imported) > len(raws) - 5
     imap.select_folder("Archive", readonly=True)
-    bodies = imap.fetch(list(range(1, len(raws) + 1)), ["BODY.PEEK[]"])
-    for path, raw, uid in zip(paths, raws, range(1, len(raws) + 1)):
-        assert bodies[uid][b"BODY[]"] == raw, path
+    bodies = imap.fetch(list(range(1, len(imported) + 1)), ["BODY.PEEK[]"])
+    for raw, uid in zip(imported, range(1, len(imported) + 1)):
+        assert bodies[uid][b"BODY[]"] == raw, uid
     imap.logout()
     jmap.close()
