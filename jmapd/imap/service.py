@@ -17,7 +17,7 @@ import asyncio
 import logging
 import ssl
 
-from ..config import Config
+from ..config import Config, is_loopback_host, listen_address
 from ..limits import Refusal, connection_gate, gate_of
 from ..methods import build_registry
 from ..methods.context import Context
@@ -39,30 +39,15 @@ BASE_CAPABILITIES = (
 )
 
 
-def parse_listen(value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise ValueError(f"{value!r} is not HOST:PORT")
-    return host.strip("[]"), int(port)
 
-
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class ImapService:
     def __init__(self, config: Config, listen: str, implicit_tls: bool = False):
         self.config = config
-        self.host, self.port = parse_listen(listen)
+        self.host, self.port = listen_address(listen, "imap")
         self.implicit_tls = implicit_tls
-        self.loopback = is_loopback(self.host)
+        self.loopback = is_loopback_host(self.host)
         self.tls_context: ssl.SSLContext | None = None
         if config.tls_cert and config.tls_key:
             self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

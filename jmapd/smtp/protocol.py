@@ -30,6 +30,15 @@ log = logging.getLogger("jmapd.smtp")
 _PLAIN_PATH = re.compile(r"\s*<(?P<address>[^\s<>()\[\]\\\",;:@]+@[^\s<>()\[\]\\\",;:@]+)?>(?P<rest>.*)\Z", re.S)
 
 
+def _is_utf8(text: str) -> bool:
+    """False for text that came from invalid UTF-8 (aiosmtpd keeps such bytes as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class MailEnvelope(Envelope):
     """aiosmtpd's envelope, with where each accepted recipient's copy goes."""
 
@@ -136,8 +145,12 @@ class _Guarded:
         (quoted local parts, comments, source routes) goes the long way."""
         plain = _PLAIN_PATH.match(arg)
         if plain is None:
-            return super()._getaddr(arg)
-        return plain.group("address") or "<>", plain.group("rest")
+            address, rest = super()._getaddr(arg)
+        else:
+            address, rest = plain.group("address") or "<>", plain.group("rest")
+        if address and not _is_utf8(address):
+            return None, None  # bytes that are not UTF-8: "553 5.1.3 malformed address"
+        return address, rest
 
     #: Set by a handler whose reply ends the session (421): commands the client has already
     #: pipelined behind it are not answered.
