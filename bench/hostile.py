@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import hostile_connections
+import httpx
 from mailbox_setup import USING, JmapSession, ensure_folders, import_all, upload_all
 from servers import JMAPD, jmapd_server, wait_index_settled
 
@@ -422,7 +422,6 @@ def mixed_load_memory(target: Target) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------ the run
 
-#: name -> (scenario, goal). Scenarios run in this order; --only picks some.
 # ------------------------------------------------------------------------------------ findings 2 and 5
 # The attackers are bench/hostile_connections.py's, run in a process of their own from 127.0.0.2.
 
@@ -453,6 +452,7 @@ def wrong_passwords(target: Target) -> dict[str, Any]:
             "max_retry_after_s": result["max_retry_after_s"]}
 
 
+#: name -> (scenario, goal). Scenarios run in this order; --only picks some.
 SCENARIOS: dict[str, tuple[Callable[[Target], dict[str, Any]], str]] = {
     "idle": (idle, "baseline"),
     "sort-20k-comparators": (sort_20k_comparators, "echo p99 < 50 ms"),

@@ -25,7 +25,7 @@ from ..methods.services import Server
 from ..protocol.capabilities import CORE, MAIL
 from ..protocol.engine import Engine
 from ..push.broadcaster import Broadcaster
-from .auth import FailedLogins, plaintext_allowed
+from .auth import plaintext_allowed
 from .connection import MAX_LINE, serve
 from .session import Output, Session
 
@@ -52,7 +52,6 @@ class ImapService:
         if config.tls_cert and config.tls_key:
             self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             self.tls_context.load_cert_chain(config.tls_cert, config.tls_key)
-        self.failed_logins = FailedLogins()
         self._per_user: dict[str, int] = {}
         self._sessions: set[Session] = set()
         self._tasks: set[asyncio.Task] = set()

@@ -27,8 +27,14 @@ from ..config import Receiving
 from ..mail.addresses import may_send_as
 from ..mail.delivery import Destination, Incoming, deliver, with_fields
 from ..mail.errors import MailError
-from ..mail.identities import (IDENTITY, ForbiddenFrom, IdentityRecord, check_may_send_as,
-                               ensure_default_identities, identity_allows)
+from ..mail.identities import (
+    IDENTITY,
+    ForbiddenFrom,
+    IdentityRecord,
+    check_may_send_as,
+    ensure_default_identities,
+    identity_allows,
+)
 from ..mail.submissions import Address, Envelope, SubmissionLink, SubmissionPolicy, queue_message
 from ..methods.services import Server
 from . import replies
