@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import subprocess
 import threading
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hostile_connections
 import httpx
 from mailbox_setup import USING, JmapSession, ensure_folders, import_all, upload_all
 from servers import JMAPD, jmapd_server, wait_index_settled
@@ -434,6 +436,36 @@ def mixed_load_memory(target: Target) -> dict[str, Any]:
             "rss_after_mb": round(after[0], 1), "anon_after_mb": round(after[1], 1)}
 
 
+# ------------------------------------------------------------------------------------ findings 2 and 5
+# The attackers are bench/hostile_connections.py's, run in a process of their own from 127.0.0.2.
+
+def _attack(target: Target, attacker: Callable[..., None], *args: Any) -> dict[str, Any]:
+    out = multiprocessing.Queue()
+    process = multiprocessing.Process(target=attacker, args=(int(target.base_url.rsplit(":", 1)[1]), *args, out))
+    process.start()
+    try:
+        return out.get(timeout=600)
+    finally:
+        process.join()
+
+
+def trickling_connections(target: Target) -> dict[str, Any]:
+    """2,000 connections trickling their headers a byte a second, reopened a second after the
+    server closes one: with 1,024 descriptors, about 1,000 of them locked out every real client."""
+    stats = _attack(target, hostile_connections.trickle, 2000, target.seconds)
+    return {"hostile_requests": stats.pop("opened"), "answers": {k: v for k, v in stats.items() if v}}
+
+
+def wrong_passwords(target: Target) -> dict[str, Any]:
+    """300 wrong passwords for one real user at 14 a second (all were checked with scrypt before)."""
+    subprocess.run([JMAPD, "user", "add", "victim", "--password", "victim-pw", "--data", target.data],
+                   capture_output=True, check=True)
+    result = _attack(target, hostile_connections.wrong_passwords, 300, 14.0, "victim")
+    return {"hostile_requests": sum(result["statuses"].values()),
+            "answers": {f"HTTP {k}": v for k, v in result["statuses"].items()},
+            "max_retry_after_s": result["max_retry_after_s"]}
+
+
 # ------------------------------------------------------------------------------------------ the run
 
 #: name -> (scenario, goal). Scenarios run in this order; --only picks some.
@@ -449,6 +481,8 @@ SCENARIOS: dict[str, tuple[Callable[[Target], dict[str, Any]], str]] = {
     "snippets-for-many": (snippets_for_many, "echo p99 < 50 ms"),
     "searches-during-merges": (searches_during_merges, "0 failures in 10,000 searches"),
     "mixed-load-memory": (mixed_load_memory, "RSS < 500 MB during, < 300 MB a minute after"),
+    "trickling-connections": (trickling_connections, "echo p99 < 100 ms, served"),
+    "wrong-passwords": (wrong_passwords, "back-off with Retry-After"),
 }
 
 

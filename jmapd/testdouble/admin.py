@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..config import is_loopback_host
 from ..mail.errors import MailError
 from ..protocol.wire import encode_json
 from .faults import Fault
@@ -36,10 +36,7 @@ def refuse(status: int, detail: str) -> Response:
 
 
 def is_loopback(request: Request) -> bool:
-    try:
-        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:
-        return False
+    return request.client is not None and is_loopback_host(request.client.host)
 
 
 class Admin:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import ipaddress
 import os
 import secrets
 import shutil
@@ -28,7 +27,7 @@ import uvicorn
 
 from store import Store
 
-from ..config import Config
+from ..config import Config, is_loopback_host
 from ..http.app import create_app
 from ..mail import Stored, clock
 from ..mail.accounts import create_user
@@ -62,7 +61,7 @@ class Server:
         if seed is not None:
             fields["seed"] = seed
         self.options = Options(**fields)
-        if self.options.open_auth and not _loopback(self.options.host):
+        if self.options.open_auth and not is_loopback_host(self.options.host):
             raise ValueError("--open-auth is only allowed on a loopback address")
         self.admin_token = secrets.token_urlsafe(24)
         self.faults = Faults()
@@ -311,11 +310,3 @@ class Server:
     def _user_of_account(self, account_id: str) -> str | None:
         return next((name for name, account in self._accounts.items() if account == account_id), None)
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
