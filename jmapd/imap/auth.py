@@ -4,56 +4,20 @@ Credentials are checked by `server.logins.verify`, as for every protocol (an API
 the password). Plain-text logins are accepted on a loopback listener or once TLS is on; elsewhere
 the server advertises LOGINDISABLED and answers [PRIVACYREQUIRED].
 
-Failed logins slow down per client address (`FailedLogins`): each failure doubles the wait before
-the next answer, up to a bound, and a burst of failures locks the address out for a while.
+Failed logins back off per user and per client address in `server.logins` (jmapd.auth.backoff),
+shared with every protocol: while blocked, a login is refused with NO [UNAVAILABLE] and the
+seconds to wait, without checking anything.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import time
 
+from ..auth import LoginThrottled
 from .errors import Bad, No
 from .parser import Parser
 from .session import Session
-
-MAX_DELAY = 8.0
-LOCKOUT_AFTER = 10
-LOCKOUT_SECONDS = 300.0
-FORGET_AFTER = 900.0
-
-
-class FailedLogins:
-    """Per-address back-off of failed logins, held in this process."""
-
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def _current(self, address: str) -> int:
-        count, last = self._failures.get(address, (0, 0.0))
-        if count and self.clock() - last > FORGET_AFTER:
-            self._failures.pop(address, None)
-            return 0
-        return count
-
-    def locked_out(self, address: str) -> bool:
-        count = self._current(address)
-        return count >= LOCKOUT_AFTER and self.clock() - self._failures[address][1] < LOCKOUT_SECONDS
-
-    def delay(self, address: str) -> float:
-        count = self._current(address)
-        return 0.0 if count == 0 else min(MAX_DELAY, 0.25 * 2 ** (count - 1))
-
-    def failed(self, address: str) -> None:
-        if len(self._failures) > 100_000:
-            self._failures.clear()
-        self._failures[address] = (self._current(address) + 1, self.clock())
-
-    def succeeded(self, address: str) -> None:
-        self._failures.pop(address, None)
 
 
 def plaintext_allowed(session: Session) -> bool:
@@ -61,15 +25,12 @@ def plaintext_allowed(session: Session) -> bool:
 
 
 async def check_login(session: Session, name: str, password: str) -> str:
-    failures = session.service.failed_logins
-    if failures.locked_out(session.peer):
-        raise No("too many failed logins from this address; try again later", "UNAVAILABLE")
-    user = await session.server.logins.verify(name, password)
+    try:
+        user = await session.server.logins.verify(name, password, peer=session.peer)
+    except LoginThrottled as exc:
+        raise No(str(exc), "UNAVAILABLE") from None
     if user is None:
-        await asyncio.sleep(failures.delay(session.peer))
-        failures.failed(session.peer)
         raise No("wrong user name or password", "AUTHENTICATIONFAILED")
-    failures.succeeded(session.peer)
     if not session.service.admit(user.name):
         raise No("too many connections for this user", "LIMIT")
     session.user = user

@@ -149,6 +149,8 @@ async def run(session: Session, data: bytes) -> None:
         text = await _invoke(command, session, tag, p)
     except ImapError as exc:
         session.write(exc.line(tag))
+    except (ConnectionError, asyncio.IncompleteReadError):
+        raise  # the client went away: nothing to answer
     except Exception:
         log.exception("IMAP %s failed", name)
         session.write(f"{tag} NO [SERVERBUG] {name} failed on the server; see its log\r\n".encode())

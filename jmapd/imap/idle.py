@@ -19,7 +19,7 @@ from .session import Session
 IDLE_LIMIT = 31 * 60.0  # a client must re-IDLE within 29 minutes; after 31 the connection is idle
 
 
-async def idle(session: Session, tag: str, p: Parser) -> str:
+async def idle(session: Session, tag: str, p: Parser) -> str | None:
     p.end()
     broadcaster = session.service.broadcaster
     sub = Subscriber(user=normalize(session.user.name), accounts=frozenset({session.account_id}),
@@ -36,12 +36,20 @@ async def idle(session: Session, tag: str, p: Parser) -> str:
                 done, _ = await asyncio.wait({reading, waiting}, return_when=asyncio.FIRST_COMPLETED)
                 if reading in done:
                     waiting.cancel()
-                    line = reading.result()
+                    try:
+                        line = reading.result()
+                    except (asyncio.TimeoutError, TimeoutError):
+                        session.write(b"* BYE autologout: idle for too long\r\n")
+                        session.logged_out = True
+                        return None
                     if line.strip().upper() != b"DONE":
                         raise Bad("expected DONE")
                     return "IDLE terminated"
                 while not sub.queue.empty():
                     sub.queue.get_nowait()
+                # Events only say when to look (the changes are read from the store), so a burst
+                # that overflowed the buffer loses nothing: listen on.
+                sub.dropped = False
                 await asyncio.to_thread(session.catch_up)
                 await session.out.flush()
         finally:

@@ -72,11 +72,11 @@ def _ids(ids: list[str] | None) -> bytes:
 
 def envelope(summary: EmailSummary, utf8: bool = False) -> bytes:
     """ENVELOPE (RFC 9051 §7.5.2): sender and reply-to default to from, as the RFC requires."""
-    sender = summary.sender or summary.from_
-    reply_to = summary.reply_to or summary.from_
+    from_ = _addresses(summary.from_, utf8)
+    sender = _addresses(summary.sender, utf8) if summary.sender else from_
+    reply_to = _addresses(summary.reply_to, utf8) if summary.reply_to else from_
     return b"(%s %s %s %s %s %s %s %s %s %s)" % (
-        wire.string(_rfc5322_date(summary.sent_at)), _header_text(summary.subject, utf8),
-        _addresses(summary.from_, utf8), _addresses(sender, utf8), _addresses(reply_to, utf8),
+        wire.string(_rfc5322_date(summary.sent_at)), _header_text(summary.subject, utf8), from_, sender, reply_to,
         _addresses(summary.to, utf8), _addresses(summary.cc, utf8), _addresses(summary.bcc, utf8),
         _ids(summary.in_reply_to), _ids(summary.message_id))
 

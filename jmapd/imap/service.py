@@ -18,13 +18,14 @@ import logging
 import ssl
 
 from ..config import Config, is_loopback_host, listen_address
+from ..limits import Refusal, connection_gate, gate_of
 from ..methods import build_registry
 from ..methods.context import Context
 from ..methods.services import Server
 from ..protocol.capabilities import CORE, MAIL
 from ..protocol.engine import Engine
 from ..push.broadcaster import Broadcaster
-from .auth import FailedLogins, plaintext_allowed
+from .auth import plaintext_allowed
 from .connection import MAX_LINE, serve
 from .session import Output, Session
 
@@ -51,7 +52,6 @@ class ImapService:
         if config.tls_cert and config.tls_key:
             self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             self.tls_context.load_cert_chain(config.tls_cert, config.tls_key)
-        self.failed_logins = FailedLogins()
         self._per_user: dict[str, int] = {}
         self._sessions: set[Session] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -92,6 +92,13 @@ class ImapService:
         task = asyncio.current_task()
         self._tasks.add(task)
         peer = writer.get_extra_info("peername") or ("?", 0)
+        try:  # the process's connection gate, which every listener shares (jmapd.limits)
+            ticket = gate_of(self.server.extras).admit(str(peer[0]))
+        except Refusal as refusal:
+            writer.write(b"* BYE [UNAVAILABLE] %s\r\n" % str(refusal).encode())
+            writer.close()
+            self._tasks.discard(task)
+            return
         session = Session(server=self.server, service=self, out=Output(writer, asyncio.get_running_loop()),
                           peer=str(peer[0]), secure=self.implicit_tls, loopback=self.loopback)
         self._sessions.add(session)
@@ -106,6 +113,7 @@ class ImapService:
             self._tasks.discard(task)
             if session.user is not None:
                 self.release(session.user.name)
+            connection_gate().release(ticket)
             writer.close()
 
     def admit(self, user_name: str) -> bool:

@@ -6,9 +6,13 @@ quoted when it is short 7-bit text without quotes' troubles, and sent as a liter
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-_QUOTABLE = frozenset(range(0x20, 0x7F)) - {0x22, 0x5C}
+# Printable ASCII but the quote and the backslash: quoted as it is. Anything but CR, LF and NUL:
+# quoted with escapes (8-bit only where the client enabled UTF-8).
+_QUOTABLE = re.compile(rb"[\x20\x21\x23-\x5B\x5D-\x7E]*\Z")
+_ESCAPABLE = re.compile(rb"[^\r\n\x00]*\Z")
 
 
 def string(value: str | bytes | None, utf8: bool = False) -> bytes:
@@ -16,11 +20,11 @@ def string(value: str | bytes | None, utf8: bool = False) -> bytes:
     if value is None:
         return b"NIL"
     data = value.encode("utf-8") if isinstance(value, str) else value
-    if len(data) < 1024 and all(c in _QUOTABLE for c in data):
-        return b'"' + data + b'"'
-    if len(data) < 1024 and b"\r" not in data and b"\n" not in data and b"\x00" not in data and \
-            (utf8 or data.isascii()):
-        return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    if len(data) < 1024:
+        if _QUOTABLE.match(data):
+            return b'"' + data + b'"'
+        if _ESCAPABLE.match(data) and (utf8 or data.isascii()):
+            return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
     return b"{%d}\r\n" % len(data) + data
 
 

@@ -7,6 +7,8 @@ import socket
 
 import pytest
 
+from jmapd.testing import LiveServer
+
 from .conftest import message
 
 
@@ -161,21 +163,18 @@ def test_disconnect_mid_literal_writes_nothing(account):
     r2.close()
 
 
-def test_failed_logins_slow_down(account):
-    """Security (RFC 9051 §11.2 leaves it to the server): failed LOGINs from one address wait longer
-    each time, and a burst of them locks the address out with NO [UNAVAILABLE]."""
-    from jmapd.imap.auth import LOCKOUT_AFTER, FailedLogins
+def test_failed_logins_back_off():
+    """Security (RFC 9051 §11.2 leaves it to the server): failed LOGINs back off with the shared
+    per-user and per-address limits; once blocked, even the right password is refused with
+    NO [UNAVAILABLE] and the seconds to wait, without being checked."""
+    from jmapd.limits.logins import LoginLimits
 
-    clock = [0.0]
-    failures = FailedLogins(clock=lambda: clock[0])
-    delays = []
-    for _ in range(LOCKOUT_AFTER):
-        delays.append(failures.delay("10.0.0.1"))
-        failures.failed("10.0.0.1")
-    assert delays[0] == 0 and delays[1] < delays[2] < delays[3]
-    assert failures.locked_out("10.0.0.1") and not failures.locked_out("10.0.0.2")
-    clock[0] += 3600
-    assert not failures.locked_out("10.0.0.1")
-    r = Raw(account.port)
-    assert r.command(b"LOGIN %s wrong" % account.name.encode())[-1].startswith(b"t1 NO [AUTHENTICATIONFAILED]")
-    r.close()
+    with LiveServer(imap="127.0.0.1:0", logins=LoginLimits(free_per_user=2, free_per_address=50)) as server:
+        server.add_user("victim", "right-pw")
+        r = Raw(server.server.extras["imap"].port)
+        for n in range(3):
+            assert r.command(b"LOGIN victim wrong%d" % n)[-1].startswith(b"t1 NO [AUTHENTICATIONFAILED]")
+        answer = r.command(b"LOGIN victim right-pw")[-1]
+        assert answer.startswith(b"t1 NO [UNAVAILABLE]") and b"retry in" in answer
+        assert r.command(b"NOOP", b"t2")[-1].startswith(b"t2 OK")
+        r.close()
