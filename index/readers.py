@@ -5,8 +5,9 @@ Searches never take a lock that the writer holds: each search works on a
 the writer publishes after every commit, through segment readers opened for
 that snapshot.
 
-Readers are opened per thread, because Whoosh readers and searchers are not
-documented as safe to share, and cached per (segment, number of deletions):
+Readers are opened in a few sets, each used by one search at a time (Whoosh
+readers and searchers are not documented as safe to share between threads at
+once), and cached per (segment, number of deletions):
 segments are immutable, and a segment that gained deletions must be reopened
 because Whoosh's reader caches the deleted set it saw first (which is also
 why ``Searcher.refresh()`` is not used here).
@@ -28,7 +29,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import weakref
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,37 +114,50 @@ class _ThreadReaders:
 
 
 class ReaderPool:
-    """Per-thread readers over the latest published snapshot.
+    """A few sets of open readers over the latest published snapshot, lent to one search at a time.
 
-    A merged-away segment's files are deleted at once, but their space is
-    only freed when the last reader closes them; :meth:`prune` closes idle
-    threads' readers of such segments so that a thread that stopped
-    searching does not pin them.
+    A set holds a reader of every segment, and a reader costs memory beyond the mapped file (term
+    tables, per-document readers): one set per thread, as it was, made 40 request threads hold 40
+    sets, hundreds of MB under load. Searches compute under the GIL, so more sets than
+    ``max_sets`` would not search faster; a search beyond them waits for one to come back. A set
+    is used by one thread at a time (Whoosh readers are not documented as safe to share between
+    threads at once), under its lock.
+
+    A merged-away segment's files go once no reader holds them; :meth:`prune` closes idle sets'
+    readers of such segments so that a set not lent out does not keep them.
     """
 
-    def __init__(self, storage: FileStorage) -> None:
+    def __init__(self, storage: FileStorage, max_sets: int = 4) -> None:
         self.storage = storage
-        self._local = threading.local()
-        self._all: weakref.WeakSet[_ThreadReaders] = weakref.WeakSet()
-        self._lock = threading.Lock()
+        self.max_sets = max_sets
+        self._all: list[_ThreadReaders] = []
+        self._free: list[_ThreadReaders] = []
+        self._lock = threading.Condition()
 
     @contextmanager
     def leaves(self, snap: Snapshot) -> Iterator[list[Leaf]]:
-        """The calling thread's readers for ``snap``, for one search."""
-        tr = getattr(self._local, "readers", None)
-        if tr is None:
-            tr = _ThreadReaders()
-            self._local.readers = tr
+        """Readers for ``snap``, for one search."""
+        with self._lock:
+            while not self._free and len(self._all) >= self.max_sets:
+                self._lock.wait()
+            if self._free:
+                tr = self._free.pop()
+            else:
+                tr = _ThreadReaders()
+                self._all.append(tr)
+        try:
+            with tr.lock:
+                yield tr.update(self.storage, snap)
+        finally:
             with self._lock:
-                self._all.add(tr)
-        with tr.lock:
-            yield tr.update(self.storage, snap)
+                self._free.append(tr)
+                self._lock.notify()
 
     def prune(self, snap: Snapshot) -> None:
-        """Close readers that only older snapshots need, in idle threads."""
+        """Close readers that only older snapshots need, in sets not lent out."""
         with self._lock:
-            threads = list(self._all)
-        for tr in threads:
+            sets = list(self._all)
+        for tr in sets:
             if tr.lock.acquire(blocking=False):
                 try:
                     tr.prune(snap)
@@ -152,7 +165,7 @@ class ReaderPool:
                     tr.lock.release()
 
     def close(self) -> None:
-        """Close every thread's readers; only once no search is running."""
+        """Close every set's readers; only once no search is running."""
         with self._lock:
             for tr in list(self._all):
                 tr.close()

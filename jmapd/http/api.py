@@ -34,6 +34,10 @@ log = logging.getLogger("jmapd.http")
 _JSON = b"application/json"
 # Bodies up to this size are decoded on the event loop (well under a millisecond); larger ones in a thread.
 DECODE_ON_LOOP_MAX = 64 * 1024
+# How often a thread running Python hands the GIL over (Python's default: every 5 ms). The event
+# loop needs the GIL several times per request; behind a thread computing a large request it waited
+# up to 5 ms each time, which made another user's Core/echo wait tens of milliseconds.
+GIL_SWITCH_INTERVAL = 0.001
 
 
 class ApiEndpoint:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 
@@ -31,7 +32,7 @@ from ..push.webhooks import WebhookSender
 from ..workers.memory import MemoryTrimmer
 from ..workers.parsing import ParsePool
 from ..workers.search import IndexedSearch
-from .api import ApiEndpoint
+from .api import GIL_SWITCH_INTERVAL, ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
 from .draft import DraftEndpoint
@@ -155,6 +156,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # see jmapd.http.api
         state.push.start(asyncio.get_running_loop())
         webhooks = WebhookSender(server.store, state.push, UrlPolicy(server.push), config.data)
         await webhooks.start()

@@ -57,10 +57,11 @@ class MemoryTrimmer:
     """Gives freed heap memory back to the system a little while after it was freed.
 
     After a burst of requests (parses, renderings, large responses) the caches are bounded, but
-    what the burst freed stays in malloc's heaps, spread between blocks still in use: the process
-    kept ~900 MB after a minute of 50 clients. A thread looks every `interval` seconds and trims
-    when the heap shrank or grew by `threshold` since it last did (malloc_trim returns free pages
-    from anywhere in the heap, not only its top). The trim runs outside the GIL.
+    what the burst freed stays in malloc's heaps, spread between blocks still in use. A thread
+    looks every `interval` seconds and trims while the heap grows by `threshold` or more between
+    looks, and once more when it has stopped moving after a change (what a burst frees at its end
+    is returned then); malloc_trim returns free pages from anywhere in the heap, not only its top,
+    and runs outside the GIL.
     """
 
     def __init__(self, interval: float = 5.0, threshold: int = 16 * 1024 * 1024):
@@ -82,11 +83,15 @@ class MemoryTrimmer:
             self._thread.join(timeout=self.interval + 1)
 
     def _run(self) -> None:
-        last = resident_anonymous_bytes() or 0
+        trimmed = previous = resident_anonymous_bytes() or 0
         while not self._stop.wait(self.interval):
             now = resident_anonymous_bytes()
-            if now is None or abs(now - last) < self.threshold:
+            if now is None:
                 continue
-            give_back()
-            self.trims += 1
-            last = resident_anonymous_bytes() or now
+            growing = now - previous >= self.threshold
+            settled = abs(now - previous) < self.threshold // 16 and abs(now - trimmed) >= self.threshold // 16
+            previous = now
+            if growing or settled:
+                give_back()
+                self.trims += 1
+                trimmed = previous = resident_anonymous_bytes() or now
