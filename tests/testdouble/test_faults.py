@@ -118,3 +118,23 @@ def test_eventsource_dropped_after_n_events(jmapd, jmapd_user):
 def test_faults_only_in_test_mode(live, client):
     """A production server has no admin API: /_admin is an unknown resource."""
     assert httpx.get(live.url + "/_admin/faults").status_code in (401, 404)
+
+
+def test_admin_api_refuses_peers_beyond_loopback(jmapd):
+    """The admin API answers loopback peers only: the same request with the right token from
+    another address is refused with 403, and changes nothing."""
+    import asyncio
+
+    from jmapd.testdouble.admin import Admin
+
+    async def ask(peer: str) -> int:
+        transport = httpx.ASGITransport(app=Admin(jmapd).app(), client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.post("/_admin/faults", json={"kind": "http", "status": 503},
+                                         headers={"authorization": f"Bearer {jmapd.admin_token}"})
+            return response.status_code
+
+    assert asyncio.run(ask("192.0.2.10")) == 403
+    assert jmapd.faults.active() == []
+    assert asyncio.run(ask("127.0.0.1")) == 200
+    assert len(jmapd.faults.active()) == 1
