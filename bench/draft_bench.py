@@ -14,8 +14,9 @@ five pages, with the list-view properties of each message, in one request:
             the same 11 properties (keywords become isUnread, isFlagged, isAnswered, isDraft).
 They alternate request by request, so that a drift in the machine's speed falls on both alike; the
 figure compared is the server time of the method calls (the Server-Timing header). Then the same
-after changes: before each pair an Email/set (not timed) toggles $flagged on a random email, so
-that both views query again. Prints one JSON object.
+after changes: before each view an Email/set (not timed) toggles $flagged on a random email of the
+Inbox's first pages, so that every view queries again (neither finds the other's answer kept) and
+renders the changed email again. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -72,12 +73,12 @@ def compare(jmap: JmapSession, draft_url: str, inbox: str, rounds: int, rng: ran
     """Pairs of views, the two dialects in alternating order; medians and the median of the ratios."""
     rfc_server, draft_server, rfc_wall, draft_wall, ratios = [], [], [], [], []
     for i in range(rounds):
-        if before_each is not None:
-            before_each(i)
         position = 50 * rng.randrange(5)
         order = ("rfc", "draft") if i % 2 == 0 else ("draft", "rfc")
         got = {}
         for dialect in order:
+            if before_each is not None:
+                before_each()
             if dialect == "rfc":
                 got[dialect] = timed(jmap.http, jmap.api_url, rfc_view(jmap.account_id, inbox, position))
             else:
@@ -137,15 +138,20 @@ def main() -> dict:
         all_ids = jmap.call([["Email/query", {"accountId": jmap.account_id, "filter": {"inMailbox": inbox},
                                               "limit": 250}, "a"]])[0][1]["ids"]
 
-        def change(i: int) -> None:
+        flagged: set[str] = set()
+
+        def change() -> None:
+            email_id = rng.choice(all_ids)
+            flagged.symmetric_difference_update({email_id})
             jmap.call([["Email/set", {"accountId": jmap.account_id, "update": {
-                rng.choice(all_ids): {"keywords/$flagged": True if i % 2 == 0 else None}}}, "f"]])
+                email_id: {"keywords/$flagged": True if email_id in flagged else None}}}, "f"]])
 
         result["view_after_change"] = compare(jmap, draft_url, inbox, args.rounds_after_change, rng, change)
         print(f"mailbox view after a change: {result['view_after_change']}", flush=True)
-    with open("/proc/loadavg") as f:
-        result["load_average"] = f.read().split()[:3]
-    print(json.dumps(result))
+        with open("/proc/loadavg") as f:
+            result["load_average"] = f.read().split()[:3]
+        # Printed before the server stops: after a large load it may take a while to.
+        print(json.dumps(result), flush=True)
     return result
 
 

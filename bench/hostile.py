@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import subprocess
 import threading
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hostile_connections
 import httpx
 from mailbox_setup import USING, JmapSession, ensure_folders, import_all, upload_all
 from servers import JMAPD, jmapd_server, wait_index_settled
@@ -63,14 +65,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
-def process_tree_memory(pid: int) -> tuple[float, float]:
-    """(VmRSS, RssAnon) in MB of a process and its children (the index's worker processes)."""
+def process_tree_memory(pid: int, *, children: bool = True) -> tuple[float, float]:
+    """(VmRSS, RssAnon) in MB of a process and, unless told not to, its child processes (the index's
+    builder and merge workers, the parse pool), whichever of its threads started them."""
     pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
+    if children:
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                pids += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
     rss = anon = 0.0
     for p in pids:
         try:
@@ -322,7 +326,131 @@ def searches_during_merges(target: Target) -> dict[str, Any]:
             "merges_started": merges, "imported_meanwhile": imported, "seconds": round(elapsed, 1)}
 
 
+# ------------------------------------------------------------------------------------------ finding 7
+
+MIXED_USERS = 7  # 8 requests in flight each (maxConcurrentRequests): room for 50 clients
+
+
+def mixed_load_memory(target: Target) -> dict[str, Any]:
+    """50 clients of one shared account for 60 s (mailbox views, opened threads with bodies,
+    searches with snippets, flag changes, subject sorts and header filters), then 60 s idle; the
+    server's memory during the load and a minute after it stopped."""
+    import asyncio
+    import random
+
+    seconds = target.extra.get("load_seconds", 60.0)
+    users = []
+    for n in range(MIXED_USERS):
+        name = f"mixed{n}"
+        subprocess.run([JMAPD, "user", "add", name, "--password", "mixed-pw", "--data", target.data],
+                       capture_output=True, check=False)
+        subprocess.run([JMAPD, "user", "share", "bench", "--with", name, "--data", target.data],
+                       capture_output=True, check=True)
+        users.append(name)
+    account, inbox, ids = target.account_id, target.mailbox_ids["Inbox"], target.extra["email_ids"]
+    words = ["the", "meeting", "report", "project", "update", "thanks", "week", "please", "time", "hello"]
+    view_props = ["id", "threadId", "mailboxIds", "keywords", "from", "subject", "receivedAt", "size", "preview"]
+
+    def calls(rng: random.Random) -> list[list[Any]]:
+        kind = rng.random()
+        if kind < 0.4:
+            return [["Email/query", {"accountId": account, "filter": {"inMailbox": inbox}, "collapseThreads": True,
+                                     "sort": [{"property": "receivedAt", "isAscending": False}],
+                                     "position": 50 * rng.randrange(20), "limit": 50, "calculateTotal": True}, "q"],
+                    ["Email/get", {"accountId": account, "properties": view_props,
+                                   "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]]
+        if kind < 0.65:
+            return [["Email/get", {"accountId": account, "ids": rng.sample(ids, 5), "fetchHTMLBodyValues": True,
+                                   "properties": ["subject", "from", "to", "htmlBody", "textBody", "attachments",
+                                                  "bodyValues", "headers"]}, "g"]]
+        if kind < 0.8:
+            word = rng.choice(words) + " " + rng.choice(words)
+            return [["Email/query", {"accountId": account, "filter": {"text": word}, "limit": 20}, "q"],
+                    ["SearchSnippet/get", {"accountId": account, "filter": {"text": word},
+                                           "#emailIds": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "s"]]
+        if kind < 0.9:
+            return [["Email/set", {"accountId": account, "update": {
+                rng.choice(ids): {"keywords/$flagged": True if rng.random() < 0.5 else None}}}, "f"]]
+        if kind < 0.95:
+            return [["Email/query", {"accountId": account, "sort": [{"property": "subject"}, {"property": "from"}],
+                                     "position": rng.randrange(1000), "limit": 50}, "q"]]
+        return [["Email/query", {"accountId": account, "limit": 20,
+                                 "filter": {"header": ["Message-ID", str(rng.randrange(10**6))]}}, "q"]]
+
+    done = {"requests": 0, "failed": 0}
+
+    async def client(n: int, until: float) -> None:
+        rng = random.Random(n)
+        auth = (users[n % len(users)], "mixed-pw")
+        async with httpx.AsyncClient(auth=auth, timeout=120) as http:
+            while time.monotonic() < until:
+                r = await http.post(target.jmap.api_url, json={"using": USING, "methodCalls": calls(rng)})
+                done["requests"] += 1
+                if r.status_code != 200 or any(resp[0] == "error" for resp in r.json()["methodResponses"]):
+                    done["failed"] += 1
+
+    samples: list[tuple[float, float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        start = time.monotonic()
+        while not stop.wait(0.5):
+            samples.append((time.monotonic() - start, *process_tree_memory(target.pid)))
+
+    before = process_tree_memory(target.pid)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+
+    async def load() -> None:
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(client(n, until) for n in range(50)))
+
+    asyncio.run(load())
+    during = list(samples)
+    time.sleep(seconds)
+    stop.set()
+    sampler.join()
+    after = process_tree_memory(target.pid)
+    server_alone = process_tree_memory(target.pid, children=False)
+    return {"hostile_requests": done["requests"], "answers": {"failed": done["failed"]},
+            "server_process_after_mb": [round(v, 1) for v in server_alone],
+            "rss_before_mb": round(before[0], 1), "anon_before_mb": round(before[1], 1),
+            "rss_during_max_mb": round(max(r for _, r, _ in during), 1),
+            "anon_during_max_mb": round(max(a for _, _, a in during), 1),
+            "rss_after_mb": round(after[0], 1), "anon_after_mb": round(after[1], 1)}
+
+
 # ------------------------------------------------------------------------------------------ the run
+
+# ------------------------------------------------------------------------------------ findings 2 and 5
+# The attackers are bench/hostile_connections.py's, run in a process of their own from 127.0.0.2.
+
+def _attack(target: Target, attacker: Callable[..., None], *args: Any) -> dict[str, Any]:
+    out = multiprocessing.Queue()
+    process = multiprocessing.Process(target=attacker, args=(int(target.base_url.rsplit(":", 1)[1]), *args, out))
+    process.start()
+    try:
+        return out.get(timeout=600)
+    finally:
+        process.join()
+
+
+def trickling_connections(target: Target) -> dict[str, Any]:
+    """2,000 connections trickling their headers a byte a second, reopened a second after the
+    server closes one: with 1,024 descriptors, about 1,000 of them locked out every real client."""
+    stats = _attack(target, hostile_connections.trickle, 2000, target.seconds)
+    return {"hostile_requests": stats.pop("opened"), "answers": {k: v for k, v in stats.items() if v}}
+
+
+def wrong_passwords(target: Target) -> dict[str, Any]:
+    """300 wrong passwords for one real user at 14 a second (all were checked with scrypt before)."""
+    subprocess.run([JMAPD, "user", "add", "victim", "--password", "victim-pw", "--data", target.data],
+                   capture_output=True, check=True)
+    result = _attack(target, hostile_connections.wrong_passwords, 300, 14.0, "victim")
+    return {"hostile_requests": sum(result["statuses"].values()),
+            "answers": {f"HTTP {k}": v for k, v in result["statuses"].items()},
+            "max_retry_after_s": result["max_retry_after_s"]}
+
 
 #: name -> (scenario, goal). Scenarios run in this order; --only picks some.
 SCENARIOS: dict[str, tuple[Callable[[Target], dict[str, Any]], str]] = {
@@ -336,6 +464,9 @@ SCENARIOS: dict[str, tuple[Callable[[Target], dict[str, Any]], str]] = {
     "get-full-bodies": (get_full_bodies, "echo p99 < 50 ms"),
     "snippets-for-many": (snippets_for_many, "echo p99 < 50 ms"),
     "searches-during-merges": (searches_during_merges, "0 failures in 10,000 searches"),
+    "mixed-load-memory": (mixed_load_memory, "RSS < 500 MB during, < 300 MB a minute after"),
+    "trickling-connections": (trickling_connections, "echo p99 < 100 ms, served"),
+    "wrong-passwords": (wrong_passwords, "back-off with Retry-After"),
 }
 
 
@@ -371,6 +502,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="how long each scenario repeats its request")
     parser.add_argument("--messages", type=int, default=4000, help="messages loaded into the hostile account")
     parser.add_argument("--searches", type=int, default=10_000)
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="mixed-load-memory: seconds of load, then idle")
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="run only these scenarios")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
@@ -380,7 +512,8 @@ def main() -> None:
         subprocess.run([JMAPD, "user", "add", HONEST_USER, "--password", HONEST_PASSWORD, "--data", data],
                        capture_output=True, check=True)
         jmap = JmapSession(base + "/.well-known/jmap", "bench", "bench")
-        target = Target(base, data, pid, jmap, args.seconds, {}, {"searches": args.searches})
+        target = Target(base, data, pid, jmap, args.seconds, {}, {"searches": args.searches,
+                                                                  "load_seconds": args.load_seconds})
         load(target, args.messages)
         print(f"index settled after {wait_index_settled(data):.1f} s", flush=True)
         honest = Honest(base, pid)
@@ -394,6 +527,12 @@ def main() -> None:
           "VmRSS / RssAnon max MB | goal |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for row in results:
+        if "rss_during_max_mb" in row:
+            print(f"| {row['scenario']} | {row['hostile_requests']} | {row['answers']} | VmRSS / RssAnon MB: before "
+                  f"{row['rss_before_mb']} / {row['anon_before_mb']}, during max {row['rss_during_max_mb']} / "
+                  f"{row['anon_during_max_mb']}, a minute after {row['rss_after_mb']} / {row['anon_after_mb']} | "
+                  f"{row['echo_p50_ms']} / {row['echo_p99_ms']} / {row['echo_max_ms']} | - | {row['goal']} |")
+            continue
         answers = ", ".join(f"{k} {v}" for k, v in row["answers"].items()) or "-"
         print(f"| {row['scenario']} | {row['hostile_requests']} | {answers} | "
               f"{row.get('hostile_p50_s', '-')} / {row.get('hostile_max_s', '-')} | "

@@ -15,6 +15,8 @@ connection, then --messages with 4. Each message carries a word of its own in it
 - throughput: messages acknowledged per second of wall time, per phase;
 - end of DATA → 250: from the client's last write of a message's data (the final `.`) to the
   reply, per message; median and p99;
+- server CPU per message: the server process's CPU time over the phase / messages, which the
+  machine's other load does not change (throughput and latency it does);
 - searchable: for one message in 25, from its 250 until Email/query {text: its word} lists it
   (the query itself waits until the index has caught up with the store, as the server promises);
   median, p99 and worst.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -150,8 +153,14 @@ async def searchable_after(http: httpx.AsyncClient, api: str, account: str, toke
         await asyncio.sleep(0.05)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (its threads included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, connections: int, messages: int,
-                first: int) -> dict:
+                first: int, server_pid: int) -> dict:
     rng = random.Random(first)
     # Made before the clock starts: the client's own work is not the server's throughput.
     prepared = {n: synthetic(n, rng, token=f"zqtok{n}") for n in range(first, first + messages)}
@@ -174,14 +183,18 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
                 searches.append(asyncio.create_task(searchable_after(http, api, account, token, acked)))
         await client.close()
 
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds(server_pid)
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(server_pid) - cpu_before
     found = sorted(await asyncio.gather(*searches))
     latencies.sort()
     return {
         "connections": connections, "messages": messages, "refused": refused,
         "messages_per_s": round(messages / elapsed, 1),
+        # The server's own CPU per message (delivery, its share of indexing, the sampled searches):
+        # what the machine's other load does not change.
+        "server_cpu_ms_per_message": round(cpu / messages * 1000, 2),
         "end_of_data_to_250_ms": {"median": round(statistics.median(latencies) * 1000, 2),
                                   "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)},
         "searchable_s": {"samples": len(found), "median": round(statistics.median(found), 3),
@@ -189,13 +202,14 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
     }
 
 
-async def measure(http_port: int, lmtp_port: int, messages: int) -> list[dict]:
+async def measure(http_port: int, lmtp_port: int, messages: int, server_pid: int) -> list[dict]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", auth=(USER, PASSWORD), timeout=60) as http:
         session = (await http.get("/jmap/session")).json()
         account, api = session["primaryAccounts"]["urn:ietf:params:jmap:mail"], session["apiUrl"]
         results = []
         for index, connections in enumerate((1, 4)):
-            results.append(await phase(lmtp_port, http, api, account, connections, messages, 10_000_000 * (index + 1)))
+            first = 10_000_000 * (index + 1) + int(time.time()) % 1_000_000 * 10  # new words on every run
+            results.append(await phase(lmtp_port, http, api, account, connections, messages, first, server_pid))
         return results
 
 
@@ -237,7 +251,9 @@ def main() -> int:
         wait_until_answering(f"http://127.0.0.1:{http_port}/.well-known/jmap", timeout=60)
         report["index_caught_up_s"] = round(wait_caught_up(http_port, args.count), 1)
         report["index_settled_s"] = round(wait_index_settled(data), 1)
-        report["phases"] = asyncio.run(measure(http_port, lmtp_port, args.messages))
+        report["load_average_before"] = os.getloadavg()
+        report["phases"] = asyncio.run(measure(http_port, lmtp_port, args.messages, server.pid))
+        report["load_average_after"] = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -42,6 +42,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -124,6 +130,7 @@ async def measure(args, port: int, pid: int, auth: str, account_id: str) -> dict
     await asyncio.sleep(1.0)
     after_all = rss_kib(pid)
     latencies, missing = [], 0
+    cpu_before = cpu_seconds(pid)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": auth},
                                  timeout=30) as http:
         for n in range(args.changes):
@@ -145,11 +152,12 @@ async def measure(args, port: int, pid: int, auth: str, account_id: str) -> dict
             if times:
                 latencies.append((max(times) - sent) * 1000)
             await asyncio.sleep(args.pause)
+    cpu = cpu_seconds(pid) - cpu_before
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"latencies": latencies, "missing": missing, "rss_before": before, "rss_es": after_es,
-            "rss_all": after_all}
+            "rss_all": after_all, "cpu": cpu}
 
 
 def main() -> int:
@@ -167,7 +175,11 @@ def main() -> int:
     try:
         subprocess.run([JMAPD, "user", "add", "bench", "--password", "bench-pw", "--data", data],
                        check=True, capture_output=True)
-        server = subprocess.Popen([JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", data],
+        # Every listener comes from 127.0.0.1: lift the per-address connection cap above their number.
+        config = os.path.join(data, "jmapd.toml")
+        Path(config).write_text(f"[connections]\nmax_per_address = {needed}\n")
+        server = subprocess.Popen([JMAPD, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", data,
+                                   "--config", config],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             auth = "Basic " + base64.b64encode(b"bench:bench-pw").decode()
@@ -200,6 +212,8 @@ def main() -> int:
     if lat:
         print(f"send->last listener ms: p50 {statistics.median(lat):.1f}  p99 {percentile(lat, 99):.1f}  "
               f"max {max(lat):.1f}")
+    print(f"server CPU per change (the call and its fan-out to every listener): "
+          f"{result['cpu'] / max(1, args.changes) * 1000:.1f} ms")
     es_kib = (result["rss_es"] - result["rss_before"]) / max(1, args.eventsource)
     ws_kib = (result["rss_all"] - result["rss_es"]) / max(1, args.websocket)
     print(f"server RSS: {result['rss_before'] / 1024:.1f} MiB idle, {result['rss_all'] / 1024:.1f} MiB with "

@@ -145,12 +145,7 @@ class Config(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return self.outbox
 
     def is_loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback_host(self.host)
 
     def allowed_origins(self) -> list[str]:
         if self.cors_origins:
@@ -181,6 +176,29 @@ _ENV_FIELDS = {
     "SYNC_CHECK_EVERY": "sync_check_every", "SYNC_KEY_FILE": "sync_key_file",
 }
 _LISTS = {"trusted_proxies", "cors_origins"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a listening address or a peer is this machine only (what may go without TLS)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def listen_address(text: str, flag: str) -> tuple[str, int]:
+    """A listener's `ADDRESS:PORT` (`[v6]:PORT` for IPv6) as a host and a port."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"--{flag} wants ADDRESS:PORT (e.g. 127.0.0.1:{_EXAMPLE_PORTS.get(flag, 2424)}), "
+                          f"not {text!r}")
+    return host, int(port)
+
+
+_EXAMPLE_PORTS = {"imap": 1143, "imaps": 993, "lmtp": 2424, "smtp": 25, "submission": 587, "submissions": 465}
 
 
 class ConfigError(Exception):

@@ -23,7 +23,7 @@ from store import Store
 from .config import Config
 from .hints import jmapd_command
 from .http.app import create_app
-from .limits import configure_process, raise_descriptor_limit
+from .limits import EXTRAS_KEY, configure_process, raise_descriptor_limit
 from .mail.accounts import create_user, generate_password
 from .methods.services import BackgroundService, Server
 from .workers.memory import limit_arenas
@@ -111,8 +111,10 @@ def app_factory():
     """Entry point for worker processes when serving with several workers."""
     limit_arenas()
     config = msgspec.json.decode(os.environ[CONFIG_ENV], type=Config)
-    configure_process(config.connections, raise_descriptor_limit())
-    return create_app(config, open_server(config), background_services(config))
+    gate = configure_process(config.connections, raise_descriptor_limit())
+    server = open_server(config)
+    server.extras[EXTRAS_KEY] = gate
+    return create_app(config, server, background_services(config))
 
 
 def uvicorn_options(config: Config) -> dict:
@@ -194,13 +196,14 @@ def serve(config: Config) -> int:
     check_exposure(config)
     check_tls(config)
     limit_arenas()
-    configure_process(config.connections, raise_descriptor_limit())
+    gate = configure_process(config.connections, raise_descriptor_limit())
     sock = bind(config)
     try:
         server = open_server(config)
     except BaseException:
         sock.close()
         raise
+    server.extras[EXTRAS_KEY] = gate  # every listener's (HTTP's is the process's too)
     config.port = sock.getsockname()[1]
     ensure_first_user(server, config)
     scheme = "https" if config.tls_cert else "http"

@@ -25,7 +25,7 @@ import uvicorn
 from .config import Config
 from .http.app import create_app
 from .http.connections import protocol_with_gate
-from .limits import ConnectionGate
+from .limits import EXTRAS_KEY, ConnectionGate
 from .mail.accounts import create_user
 from .server import background_services, open_server, uvicorn_options
 
@@ -68,6 +68,7 @@ class LiveServer:
         self.config = Config(data=data or self._tmp.name, host="127.0.0.1", port=port, **config)
         self.server = open_server(self.config)
         self.connections = ConnectionGate(self.config.connections)
+        self.server.extras[EXTRAS_KEY] = self.connections  # HTTP's and every other listener's
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = port

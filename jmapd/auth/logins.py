@@ -6,8 +6,8 @@
         ...  # refuse without checking; tell the client to wait exc.retry_after seconds
 
 scrypt makes a password check cost tens of milliseconds on purpose, which no request can pay every
-time. A successful check is remembered under a keyed digest of the credentials, together with the
-user's record as it was stored then: the next login with them costs one lookup of the user's record,
+time. A successful check is remembered for ten minutes under a keyed digest of the credentials,
+together with the user's record as it was stored then: the next login with them costs one lookup of the user's record,
 and any change to it (a new password, the user disabled) sends it back through scrypt. The digest
 key lives only in this process's memory, so the credentials themselves are never kept.
 
@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import secrets
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import store.users as store_users
@@ -38,6 +39,9 @@ from ..limits.connections import address_key
 from .backoff import Backoff, LoginLimits, LoginThrottled
 
 CACHE_LIMIT = 10_000
+# How long a successful check is remembered: long enough that a client's requests skip scrypt, short
+# enough that credentials seen once do not stay checkable in memory for the life of the process.
+CACHE_SECONDS = 600.0
 TOKEN_PREFIX = "jmapd_"
 # scrypt threads: each holds ~16 MB while it runs; two keep one core free for requests on a small machine.
 SCRYPT_THREADS = 2
@@ -49,8 +53,8 @@ class Logins:
     def __init__(self, store: Store, limits: LoginLimits | None = None):
         self.store = store
         self._key = secrets.token_bytes(32)
-        # credentials digest -> (the user's record when the password matched it, that user)
-        self._verified: dict[bytes, tuple[bytes, User]] = {}
+        # credentials digest -> (the user's record when the password matched it, that user, when)
+        self._verified: dict[bytes, tuple[bytes, User, float]] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._waiting = 0
@@ -109,7 +113,7 @@ class Logins:
                                                 password.encode("utf-8", "surrogateescape")),
                                  key=self._key, digest_size=32).digest()
         known = self._verified.get(digest)
-        if known is not None:
+        if known is not None and time.monotonic() - known[2] < CACHE_SECONDS:
             with self.store.read() as txn:
                 stored = user_record(txn, known[1].name)
             if stored == known[0]:
@@ -125,7 +129,7 @@ class Logins:
         with self._lock:
             if len(self._verified) >= CACHE_LIMIT:
                 self._verified.clear()
-            self._verified[digest] = (stored, user)
+            self._verified[digest] = (stored, user, time.monotonic())
         return user
 
     async def _scrypt(self, password: str, password_hash: str) -> bool:

@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, SchemaError, StoreOpenError, CommandError) as exc:
         print(f"jmapd: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C at a prompt, or during a long command: nothing to explain
+        print(file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

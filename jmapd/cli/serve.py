@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, is_loopback_host, listen_address
 from .common import CommandError, command, data_folder
 
 
@@ -47,16 +47,11 @@ def register(sub) -> None:
 def check_imap_listeners(config: Config) -> None:
     """IMAP beyond loopback needs TLS to offer (STARTTLS or implicit): passwords never cross a
     network in clear text by default."""
-    from ..imap.service import is_loopback, parse_listen
-
     for flag, value in (("--imap", config.imap), ("--imaps", config.imaps)):
         if not value:
             continue
-        try:
-            host, _ = parse_listen(value)
-        except ValueError as exc:
-            raise ConfigError(f"{flag}: {exc}") from None
-        if not config.tls_cert and (flag == "--imaps" or not is_loopback(host)):
+        host, _ = listen_address(value, flag[2:])
+        if not config.tls_cert and (flag == "--imaps" or not is_loopback_host(host)):
             raise ConfigError(f"{flag} {value} needs --tls-cert and --tls-key"
                               + ("" if flag == "--imaps" else " (IMAP beyond loopback is offered only with TLS)"))
 

@@ -45,7 +45,8 @@ def register(sub) -> None:
     token = command(user_sub, "token", run_token, help="API tokens for Bearer authentication: "
                     "`token NAME` or `token create NAME` makes one, `token list NAME` lists them, "
                     "`token revoke NAME ID...|--all` revokes them")
-    token.add_argument("words", nargs="+", metavar="[create|list|revoke] NAME [ID ...]")
+    token.add_argument("words", nargs="+", metavar="ARG",
+                       help="NAME, create NAME, list NAME, or revoke NAME ID... (ids as `token list` shows them)")
     token.add_argument("--label", default="", help="a note to recognise a new token by")
     token.add_argument("--all", action="store_true", help="with revoke: every token of the user")
     share = command(user_sub, "share", run, help="let another user reach OWNER's account")
@@ -110,7 +111,9 @@ def _run(args: argparse.Namespace, store: Store) -> int:
 
 def run_token(args: argparse.Namespace, config: Config) -> int:
     words = list(args.words)
-    action = words.pop(0) if words[0] in TOKEN_ACTIONS and len(words) > 1 else "create"
+    if words[0] in TOKEN_ACTIONS and len(words) == 1:
+        raise CommandError(f"`user token {words[0]}` needs the user's name: user token {words[0]} NAME")
+    action = words.pop(0) if words[0] in TOKEN_ACTIONS else "create"
     name, ids = words[0], words[1:]
     if action != "revoke" and ids:
         raise CommandError(f"`user token {action}` takes one user name, not {' '.join(args.words)}")

@@ -3,16 +3,13 @@ the primary account for a null accountId, and the draft's boolean flags over RFC
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
 from ..methods import build_registry
-from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.errors import MethodError, SetError
-
-T = TypeVar("T")
 
 # The RFC 8621 methods, called in-process: each draft method is a translation onto one or more of them.
 _RFC = build_registry().methods
@@ -29,10 +26,6 @@ class DraftArgs(msgspec.Struct, forbid_unknown_fields=True):
     """Draft arguments: accountId may be null or absent, meaning the primary account."""
 
     accountId: str | None = None
-
-
-def arguments(raw: dict[str, Any], kind: type[T]) -> T:
-    return parse(raw, kind)
 
 
 def account_of(ctx: Context, args: DraftArgs) -> str:

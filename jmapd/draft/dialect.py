@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..mail.accounts import ensure_mailbox
 from ..mail.mailboxes import OUTBOX
 from ..methods.context import Context
+from ..methods.cost import email_query_may_block, few_named_ids, get_may_block
 from ..methods.services import Principal, Server
 from ..protocol.capabilities import CORE
-from ..protocol.engine import Engine, Registry
+from ..protocol.engine import Engine, Registry, RequestRun
 from ..protocol.wire import Request
 from . import (identities, import_copy, mailboxes, message_list, messages, report, set_messages, snippets, threads,
                vacation)
-from .filters import SORT_OPTIONS, has_text_condition
+from .filters import SORT_OPTIONS
 from .wire import Calls
 
 #: The Session capability naming this dialect; jmapd's own (RFC 8620 §2 allows vendor capabilities).
@@ -27,32 +30,48 @@ DRAFT = "urn:jmapd:draft-jenkins-jmapmail-00"
 DRAFT_PATH = "/jmap/draft/"
 
 
-def _text_filter(args: dict[str, Any]) -> bool:
-    return has_text_condition(args.get("filter"))
+def _message_list_may_block(raw: dict[str, Any]) -> bool:
+    """On the event loop only what Email/query and Email/get would answer there (methods/cost.py),
+    implicit fetches included: they run within the call."""
+    args = msgspec.convert(raw, message_list.GetMessageListArgs)
+    if args.fetchThreads or args.fetchSearchSnippets:
+        return True
+    query = message_list.rfc_query(args)
+    if email_query_may_block(query):
+        return True
+    return bool(args.fetchMessages) and _messages_may_block({"ids": [""] * query["limit"],
+                                                             "properties": args.fetchMessageProperties})
+
+
+def _messages_may_block(raw: dict[str, Any]) -> bool:
+    """A few named messages with list-view properties (no parsing) stay on the event loop."""
+    properties = raw.get("properties")
+    return not (few_named_ids(raw) and isinstance(properties, list) and messages.plan_for(properties).listed)
 
 
 def build_draft_registry() -> Registry:
     registry = Registry()
     add = registry.add
-    add("getMailboxes", DRAFT, mailboxes.get_mailboxes)
-    add("getMailboxUpdates", DRAFT, mailboxes.get_mailbox_updates)
+    # Where each call runs follows jmapd.methods.cost: reads of bounded cost on the event loop;
+    # writes, change logs, searches, parsing and anything an account's size decides in a thread.
+    add("getMailboxes", DRAFT, mailboxes.get_mailboxes, blocking=get_may_block)
+    add("getMailboxUpdates", DRAFT, mailboxes.get_mailbox_updates, blocking=True)
     add("setMailboxes", DRAFT, mailboxes.set_mailboxes, blocking=True)
-    add("getMessageList", DRAFT, message_list.get_message_list, blocking=_text_filter)
-    add("getMessageListUpdates", DRAFT, message_list.get_message_list_updates, blocking=_text_filter)
-    add("getThreads", DRAFT, threads.get_threads)
-    add("getThreadUpdates", DRAFT, threads.get_thread_updates)
-    add("getMessages", DRAFT, messages.get_messages)
-    add("getMessageUpdates", DRAFT, messages.get_message_updates)
+    add("getMessageList", DRAFT, message_list.get_message_list, blocking=_message_list_may_block)
+    add("getMessageListUpdates", DRAFT, message_list.get_message_list_updates, blocking=True)
+    add("getThreads", DRAFT, threads.get_threads, blocking=True)
+    add("getThreadUpdates", DRAFT, threads.get_thread_updates, blocking=True)
+    add("getMessages", DRAFT, messages.get_messages, blocking=_messages_may_block)
+    add("getMessageUpdates", DRAFT, messages.get_message_updates, blocking=True)
     add("setMessages", DRAFT, set_messages.set_messages, blocking=True)
     add("importMessages", DRAFT, import_copy.import_messages, blocking=True)
     add("copyMessages", DRAFT, import_copy.copy_messages, blocking=True)
-    add("reportMessages", DRAFT, report.report_messages)
-    add("getSearchSnippets", DRAFT, snippets.get_search_snippets, blocking=_text_filter)
-    # Identity methods may write the default identities first (as Identity/get does).
+    add("reportMessages", DRAFT, report.report_messages, blocking=True)
+    add("getSearchSnippets", DRAFT, snippets.get_search_snippets, blocking=True)
     add("getIdentities", DRAFT, identities.get_identities, blocking=True)
     add("getIdentityUpdates", DRAFT, identities.get_identity_updates, blocking=True)
     add("setIdentities", DRAFT, identities.set_identities, blocking=True)
-    add("getVacationResponse", DRAFT, vacation.get_vacation_response)
+    add("getVacationResponse", DRAFT, vacation.get_vacation_response, blocking=True)
     add("setVacationResponse", DRAFT, vacation.set_vacation_response, blocking=True)
     return registry
 
@@ -74,15 +93,13 @@ class Dialect:
         # Accounts known to have an Outbox, so that a request does not look for it every time.
         self._with_outbox: set[str] = set()
 
-    def request(self, calls: Calls) -> Request:
-        return Request(using=[CORE, DRAFT], methodCalls=calls)
+    def start(self, calls: Calls, principal: Principal) -> RequestRun:
+        """The calls checked (RequestError if they cannot run at all), not yet run."""
+        return self.engine.start(Request(using=[CORE, DRAFT], methodCalls=calls), principal)
 
-    def may_block(self, request: Request) -> bool:
-        methods = self.engine.registry.methods
-        return any(methods[name].may_block(args) for name, args, _ in request.methodCalls if name in methods)
-
-    def run(self, request: Request, principal: Principal) -> list[list[Any]]:
-        return self.engine.run(request, principal)["methodResponses"]
+    def run(self, calls: Calls, principal: Principal) -> list[list[Any]]:
+        """Every call, here and now: the responses."""
+        return self.start(calls, principal).finish()["methodResponses"]
 
     def needs_outbox(self, account_id: str) -> bool:
         return account_id not in self._with_outbox

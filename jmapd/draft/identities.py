@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..mime.headers import addresses_form
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 from .updates import split_update
 
 PROPERTIES = ("id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDeleteIdentity")
@@ -65,7 +66,7 @@ def _rfc_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_identities(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetIdentitiesArgs)
+    args = parse(raw, GetIdentitiesArgs)
     account_id = account_of(ctx, args)
     got = rfc(ctx, "Identity/get", {"accountId": account_id, "ids": args.ids})
     return Named("identities", {"accountId": account_id, "state": got["state"],
@@ -74,7 +75,7 @@ def get_identities(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def get_identity_updates(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetIdentityUpdatesArgs)
+    args = parse(raw, GetIdentityUpdatesArgs)
     account_id = account_of(ctx, args)
     if not args.sinceState:
         raise invalid_arguments("sinceState is required (draft §6.2)")
@@ -96,7 +97,7 @@ def _draft_error(error: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_identities(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, SetIdentitiesArgs)
+    args = parse(raw, SetIdentitiesArgs)
     account_id = account_of(ctx, args)
     create, not_created = {}, {}
     for creation_id, obj in (args.create or {}).items():

@@ -12,10 +12,12 @@ from typing import Any
 
 import msgspec
 
+from ..methods.args import parse
 from ..methods.context import Context
+from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import MethodError, SetError, invalid_arguments
-from .common import FLAGS, DraftArgs, account_of, arguments, keywords_for, rfc
+from .common import FLAGS, DraftArgs, account_of, keywords_for, rfc
 from .outbox import submit
 from .set_messages import special_mailboxes
 
@@ -63,8 +65,8 @@ def _created(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, ImportMessagesArgs)
-    account_id = account_of(ctx, args)
+    args = parse(raw, ImportMessagesArgs)
+    account_id = ctx.account(account_of(ctx, args), MAIL, write=True)
     if args.messages is None:
         raise invalid_arguments("messages is required (draft §5.4)")
     drafts, outbox = special_mailboxes(ctx, account_id)
@@ -95,7 +97,7 @@ def import_messages(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def copy_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, CopyMessagesArgs)
+    args = parse(raw, CopyMessagesArgs)
     from_account = args.fromAccountId or ctx.user.account_id
     to_account = args.toAccountId or ctx.user.account_id
     if args.messages is None:

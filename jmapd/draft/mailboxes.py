@@ -12,12 +12,13 @@ from typing import Any
 
 from ..mail.mailboxes import mailbox_by_role
 from ..mail.writer import remove_mailbox
+from ..methods.args import parse
 from ..methods.context import Context
 from ..methods.mailbox.datatype import MailboxType
 from ..methods.standard.set import set_
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 from .updates import split_update
 
 COUNTS = {"totalMessages": "totalEmails", "unreadMessages": "unreadEmails",
@@ -85,7 +86,7 @@ def draft_mailbox(mailbox: dict[str, Any], properties: list[str] | None) -> dict
 
 
 def get_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMailboxesArgs)
+    args = parse(raw, GetMailboxesArgs)
     account_id = account_of(ctx, args)
     properties = args.properties
     got = rfc(ctx, "Mailbox/get", {"accountId": account_id, "ids": args.ids,
@@ -100,7 +101,7 @@ def get_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def get_mailbox_updates(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMailboxUpdatesArgs)
+    args = parse(raw, GetMailboxUpdatesArgs)
     account_id = account_of(ctx, args)
     if not args.sinceState:
         raise invalid_arguments("sinceState is required")
@@ -154,7 +155,7 @@ def rfc_create(obj: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
 
 
 def set_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, SetMailboxesArgs)
+    args = parse(raw, SetMailboxesArgs)
     account_id = account_of(ctx, args)
     not_created: dict[str, Any] = {}
     not_updated: dict[str, Any] = {}

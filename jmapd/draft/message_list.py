@@ -12,13 +12,14 @@ from typing import Any
 
 import msgspec
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..methods.email import EMAIL
 from ..methods.standard.get import get
 from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 from .filters import has_text_condition, rfc_filter, rfc_sort
 
 
@@ -110,9 +111,9 @@ def find_page(ctx: Context, account_id: str, query: dict[str, Any]) -> _Page:
         ctx.account(account_id, MAIL)
         with ctx.store.read() as txn:
             state = txn.state(account_id, "Email")
-        page = kept.get(account_id, state, key)
-        if page is not None:
-            return page
+        held = kept.get(account_id, state, key)
+        if held is not None:
+            return held
     found = rfc(ctx, "Email/query", query)
     threads = thread_ids(ctx, account_id, found["ids"])
     page = _Page(found["queryState"], found["canCalculateChanges"], found["position"], found["total"],
@@ -123,7 +124,7 @@ def find_page(ctx: Context, account_id: str, query: dict[str, Any]) -> _Page:
 
 
 def get_message_list(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMessageListArgs)
+    args = parse(raw, GetMessageListArgs)
     account_id = account_of(ctx, args)
     if args.position is not None and args.position < 0:
         raise invalid_arguments("position must not be negative (draft §3.1)")
@@ -155,7 +156,7 @@ def get_message_list(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def get_message_list_updates(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMessageListUpdatesArgs)
+    args = parse(raw, GetMessageListUpdatesArgs)
     account_id = account_of(ctx, args)
     if not args.sinceState:
         raise invalid_arguments("sinceState is required (draft §3.2)")

@@ -11,6 +11,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..mail.messages import read_blob_any, stored_message
+from ..mail.threads import message_with_id
+from ..methods.args import parse
 from ..methods.context import Context
 from ..methods.email.datatype import EmailType
 from ..methods.email.properties import FAST
@@ -19,7 +21,7 @@ from ..methods.standard.get import get
 from ..mime import parse_message
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import FLAGS, DraftArgs, account_of, arguments, rfc
+from .common import FLAGS, DraftArgs, account_of, rfc
 from .message_model import (ADDRESS_LISTS, ATTACHED_PROPERTIES, PROPERTIES, SAME, decoded_headers, draft_message,
                             html_body)
 
@@ -40,7 +42,7 @@ class GetMessageUpdatesArgs(DraftArgs):
 
 
 class Plan:
-    """What a list of draft properties needs from RFC 8621, worked out once per call."""
+    """What a list of draft properties needs from RFC 8621 (worked out once per list: plan_for)."""
 
     def __init__(self, properties: list[str] | None, *, date_property: str = "receivedAt"):
         asked = list(PROPERTIES if properties is None else properties)
@@ -71,7 +73,7 @@ class Plan:
             elif prop == "date":
                 rfc.append(date_property)
             elif prop == "inReplyToMessageId":
-                rfc += ["inReplyTo", "threadId"]
+                rfc.append("inReplyTo")
             elif prop == "headers":
                 rfc.append("blobId")
             elif prop == "attachedMessages":
@@ -152,22 +154,15 @@ def _headers(ctx: Context, account_id: str, emails: list[dict[str, Any]], plan: 
 
 
 def _in_reply_to(ctx: Context, account_id: str, emails: list[dict[str, Any]]) -> dict[str, str]:
-    """The Message a message replies to, found by its Message-ID among the messages of its thread
-    (a reply joins its parent's thread), for received messages and drafts alike (draft §5)."""
-    asking = {e["id"]: (e["inReplyTo"][0], e["threadId"]) for e in emails if e.get("inReplyTo")}
-    if not asking:
-        return {}
-    threads = rfc(ctx, "Thread/get", {"accountId": account_id,
-                                      "ids": list(dict.fromkeys(t for _, t in asking.values()))})
-    members = list(dict.fromkeys(m for t in threads["list"] for m in t["emailIds"]))
-    by_message_id: dict[tuple[str, str], str] = {}
-    limit = ctx.server.core_limits.max_objects_in_get
-    for start in range(0, len(members), limit):
-        for email in rfc(ctx, "Email/get", {"accountId": account_id, "ids": members[start:start + limit],
-                                            "properties": ["messageId", "threadId"]})["list"]:
-            for message_id in email.get("messageId") or []:
-                by_message_id.setdefault((message_id, email["threadId"]), email["id"])
-    return {email_id: by_message_id[key] for email_id, key in asking.items() if key in by_message_id}
+    """The Message a message replies to: the one with the Message-ID its In-Reply-To names, found
+    through the mail layer's Message-ID index, for received messages and drafts alike (draft §5)."""
+    found: dict[str, str] = {}
+    with ctx.store.read() as txn:
+        for email in emails:
+            parent = email.get("inReplyTo") and message_with_id(txn, account_id, email["inReplyTo"][0])
+            if parent:
+                found[email["id"]] = parent
+    return found
 
 
 def _attached(ctx: Context, account_id: str, emails: list[dict[str, Any]], depth: int) -> dict[str, dict[str, Any]]:
@@ -194,7 +189,7 @@ def _attached(ctx: Context, account_id: str, emails: list[dict[str, Any]], depth
 
 
 def get_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMessagesArgs)
+    args = parse(raw, GetMessagesArgs)
     account_id = account_of(ctx, args)
     if args.ids is None:
         raise invalid_arguments("ids is required: messages are fetched by id (draft §5.1)")
@@ -206,7 +201,7 @@ def get_messages(ctx: Context, raw: dict[str, Any]) -> Named:
 
 
 def get_message_updates(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetMessageUpdatesArgs)
+    args = parse(raw, GetMessageUpdatesArgs)
     account_id = account_of(ctx, args)
     if not args.sinceState:
         raise invalid_arguments("sinceState is required (draft §5.2)")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import MethodError, invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 
 
 class ReportMessagesArgs(DraftArgs):
@@ -21,7 +22,7 @@ class ReportMessagesArgs(DraftArgs):
 
 
 def report_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, ReportMessagesArgs)
+    args = parse(raw, ReportMessagesArgs)
     account_id = account_of(ctx, args)
     if args.messageIds is None or args.asSpam is None:
         raise invalid_arguments("messageIds and asSpam are required (draft §5.6)")

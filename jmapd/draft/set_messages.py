@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..mail.mailboxes import OUTBOX, mailbox_by_role
+from ..methods.args import parse
 from ..methods.context import Context
+from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import SetError, invalid_properties
-from .common import DraftArgs, account_of, arguments, keyword_patch, rfc
+from .common import DraftArgs, account_of, keyword_patch, rfc
 from .compose import draft_error, in_reply_to_not_found, rfc_email
 from .message_model import PROPERTIES
 from .messages import fetch
@@ -125,8 +127,8 @@ def _set_error(error: dict[str, Any]) -> SetError:
 
 
 def set_messages(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, SetMessagesArgs)
-    account_id = account_of(ctx, args)
+    args = parse(raw, SetMessagesArgs)
+    account_id = ctx.account(account_of(ctx, args), MAIL, write=True)
     drafts, outbox = special_mailboxes(ctx, account_id)
     create, not_created = _creates(ctx, account_id, args.create or {}, drafts, outbox)
     update, not_updated, moves = _updates(ctx, account_id, args.update or {}, outbox)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 from .filters import rfc_filter
 
 
@@ -17,7 +18,7 @@ class GetSearchSnippetsArgs(DraftArgs):
 
 
 def get_search_snippets(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, GetSearchSnippetsArgs)
+    args = parse(raw, GetSearchSnippetsArgs)
     account_id = account_of(ctx, args)
     if args.messageIds is None:
         raise invalid_arguments("messageIds is required (draft §7.1)")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, arguments, rfc
+from .common import DraftArgs, account_of, rfc
 
 SINGLETON = "singleton"
 
@@ -18,13 +19,13 @@ class SetVacationResponseArgs(DraftArgs):
 
 
 def get_vacation_response(ctx: Context, raw: dict[str, Any]) -> Named:
-    account_id = account_of(ctx, arguments(raw, DraftArgs))
+    account_id = account_of(ctx, parse(raw, DraftArgs))
     got = rfc(ctx, "VacationResponse/get", {"accountId": account_id, "ids": None})
     return Named("vacationResponse", {"accountId": account_id, "list": got["list"]})
 
 
 def set_vacation_response(ctx: Context, raw: dict[str, Any]) -> Named:
-    args = arguments(raw, SetVacationResponseArgs)
+    args = parse(raw, SetVacationResponseArgs)
     account_id = account_of(ctx, args)
     if set(args.update or {}) - {SINGLETON}:
         raise invalid_arguments('the only VacationResponse has the id "singleton" (draft §8.2)')

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from ..config import Config
 from ..draft import DRAFT_PATH, Dialect
@@ -34,13 +35,13 @@ from .api import ApiEndpoint
 from .auth import Authenticator
 from .blobs import download, upload
 from .draft import DraftEndpoint
-from .eventsource import eventsource
+from .eventsource import EVENTSOURCE_PATHS, eventsource
 from .limits import ConcurrencyLimit
-from .problems import http_exception_problem, problem
+from .problems import http_exception_problem, http_problem, problem
 from .session import server_capabilities, session_object
 from .state import AppState, app_state, require_user
 from .urls import UrlBuilder
-from .websocket import websocket_endpoint
+from .websocket import WEBSOCKET_PATHS, websocket_endpoint
 
 
 async def session(request: Request) -> Response:
@@ -70,6 +71,22 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 API_PATHS = frozenset({"/jmap/api", "/jmap/api/"})
 DRAFT_PATHS = frozenset({DRAFT_PATH, DRAFT_PATH.rstrip("/")})
+PUSH_PATHS = EVENTSOURCE_PATHS | WEBSOCKET_PATHS
+
+
+async def push_channel(scope: Scope, receive: Receive, send: Send) -> None:
+    """An EventSource or WebSocket connection, straight to its endpoint."""
+    if scope["type"] == "websocket" and scope["path"] in WEBSOCKET_PATHS:
+        await websocket_endpoint(WebSocket(scope, receive, send))
+        return
+    if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in EVENTSOURCE_PATHS:
+        response: Response = http_problem(405, "Method Not Allowed", "Use GET (or a WebSocket) here.")
+    else:
+        try:
+            response = await eventsource(Request(scope, receive))
+        except HTTPException as exc:
+            response = http_exception_problem(exc)
+    await response(scope, receive, send)
 
 
 class JmapdApp(Starlette):
@@ -94,6 +111,11 @@ class JmapdApp(Starlette):
                     await from_browsers(scope, receive, send)
                     return
             await direct(scope, receive, send)
+        elif scope.get("path") in PUSH_PATHS and not any(name == b"origin" for name, _ in scope["headers"]):
+            # Push connections too: every event is a write on each of them, and the routing's and
+            # error handlers' wrappers around each write would cost more than the write itself.
+            scope["app"] = self
+            await push_channel(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -172,6 +194,7 @@ def create_app(config: Config, server: Server, services: Sequence[BackgroundServ
         Route("/jmap/upload/{account_id}/", upload, methods=["POST"]),
         Route("/jmap/upload/{account_id}", upload, methods=["POST"]),
         Route("/jmap/download/{account_id}/{blob_id}/{name}", download, methods=["GET"]),
+        # Reached by browsers (with an Origin header), through CORS; others go straight (push_channel).
         Route("/jmap/eventsource/", eventsource, methods=["GET"]),
         Route("/jmap/eventsource", eventsource, methods=["GET"]),
         WebSocketRoute("/jmap/ws/", websocket_endpoint),

@@ -26,11 +26,16 @@ from .state import app_state, require_user
 # than 300 s. A client asking for pings more often than every MIN_PING seconds gets them that often.
 MIN_PING, MAX_PING = 1, 300
 MAX_TYPES = 64
+EVENTSOURCE_PATHS = frozenset({"/jmap/eventsource/", "/jmap/eventsource"})
 
 
 def _event(name: str, data: Any, event_id: str | None = None) -> bytes:
     head = b"id: " + event_id.encode() + b"\n" if event_id is not None else b""
     return head + b"event: " + name.encode() + b"\ndata: " + encode_json(data) + b"\n\n"
+
+
+def _state_event(event: Event) -> bytes:
+    return _event("state", event.state_change(), event.position)
 
 
 def _bad(detail: str) -> HTTPException:
@@ -117,9 +122,13 @@ class EventStream(Response):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                     return
         except asyncio.CancelledError:
-            if not stopping:
-                raise
-            writer.uncancel()  # gone or too slow: end here, the server closes the connection
+            # Gone, too slow, or the server shutting down: end the response here, cleanly if the
+            # client still reads (a slow one is cut off when the final write does not go through).
+            writer.uncancel()
+            try:
+                await asyncio.wait_for(send({"type": "http.response.body", "body": b"", "more_body": False}), 1.0)
+            except (asyncio.TimeoutError, OSError, RuntimeError):
+                pass
         finally:
             watcher.cancel()
             self.push.unsubscribe(self.sub)
@@ -127,7 +136,7 @@ class EventStream(Response):
     @staticmethod
     async def _send_event(send: Send, event: Event) -> None:
         await send({"type": "http.response.body", "more_body": True,
-                    "body": _event("state", event.state_change(), event.position)})
+                    "body": event.encode("eventsource", _state_event)})
 
 
 async def eventsource(request: Request) -> Response:
@@ -135,6 +144,6 @@ async def eventsource(request: Request) -> Response:
     user = await require_user(request)
     types, close_after_state, ping = parse_parameters(request)
     accounts = frozenset(accessible_accounts(state.server, user))
-    sub = Subscriber(normalize(user.name), accounts, types)
+    sub = Subscriber(accounts, types, user=normalize(user.name))
     return EventStream(state.push, sub, ping=ping, close_after_state=close_after_state,
                        last_event_id=request.headers.get("last-event-id"))

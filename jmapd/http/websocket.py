@@ -37,6 +37,7 @@ from .state import AppState, app_state
 log = logging.getLogger("jmapd.http")
 
 SUBPROTOCOL = "jmap"
+WEBSOCKET_PATHS = frozenset({"/jmap/ws/", "/jmap/ws"})
 MAX_DATA_TYPES = 64
 
 
@@ -61,6 +62,11 @@ def _request_error(error: RequestError, request_id: Any = None) -> bytes:
     if isinstance(request_id, str):
         body["requestId"] = request_id
     return encode_json(body)
+
+
+def _state_change(event: Event) -> bytes:
+    """RFC 8887 §4.3.5.1: the StateChange with the pushState to resume from."""
+    return encode_json({**event.state_change(), "pushState": event.position}).decode()
 
 
 class Connection:
@@ -161,8 +167,8 @@ class Connection:
         self.disable_push()
         push = self.state.push
         accounts = await asyncio.to_thread(accessible_accounts, self.state.server, self.user)
-        sub = Subscriber(normalize(self.user.name), frozenset(accounts),
-                         None if args.dataTypes is None else frozenset(args.dataTypes))
+        sub = Subscriber(frozenset(accounts), None if args.dataTypes is None else frozenset(args.dataTypes),
+                         user=normalize(self.user.name))
         sub.on_overflow = self.drop
         push.subscribe(sub)
         self.subscriber = sub
@@ -185,16 +191,16 @@ class Connection:
             await self.send_event(await sub.queue.get())
 
     async def send_event(self, event: Event) -> None:
-        await self.send(encode_json({**event.state_change(), "pushState": event.position}))
+        await self.send(event.encode("websocket", _state_change))
 
     def drop(self) -> None:
         """The client reads pushes slower than they come: stop, whatever is being written."""
         self.dropped = True
         self.reader.cancel()
 
-    async def send(self, data: bytes) -> None:
+    async def send(self, data: bytes | str) -> None:
         async with self.sending:
-            await self.websocket.send_text(data.decode())
+            await self.websocket.send_text(data if isinstance(data, str) else data.decode())
 
 
 async def _refuse(websocket: WebSocket, exc: HTTPException | RequestError) -> None:

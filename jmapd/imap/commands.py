@@ -10,8 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import acl_quota, append, auth, basics, copy_move, fetch, idle, mailbox_commands, search, sort_thread
-from . import store_command
+from . import (
+    acl_quota,
+    append,
+    auth,
+    basics,
+    copy_move,
+    fetch,
+    idle,
+    mailbox_commands,
+    search,
+    sort_thread,
+    store_command,
+)
 from .errors import No
 
 ANY = frozenset({"notauth", "auth", "selected"})

@@ -22,7 +22,8 @@ IDLE_LIMIT = 31 * 60.0  # a client must re-IDLE within 29 minutes; after 31 the 
 async def idle(session: Session, tag: str, p: Parser) -> str | None:
     p.end()
     broadcaster = session.service.broadcaster
-    sub = Subscriber(normalize(session.user.name), frozenset({session.account_id}), frozenset({"Email", "Mailbox"}))
+    sub = Subscriber(user=normalize(session.user.name), accounts=frozenset({session.account_id}),
+                     types=frozenset({"Email", "Mailbox"}))
     broadcaster.subscribe(sub)
     try:
         await asyncio.to_thread(session.catch_up)

@@ -17,7 +17,8 @@ import asyncio
 import logging
 import ssl
 
-from ..config import Config
+from ..config import Config, is_loopback_host, listen_address
+from ..limits import Refusal, connection_gate, gate_of
 from ..methods import build_registry
 from ..methods.context import Context
 from ..methods.services import Server
@@ -38,30 +39,15 @@ BASE_CAPABILITIES = (
 )
 
 
-def parse_listen(value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise ValueError(f"{value!r} is not HOST:PORT")
-    return host.strip("[]"), int(port)
 
-
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class ImapService:
     def __init__(self, config: Config, listen: str, implicit_tls: bool = False):
         self.config = config
-        self.host, self.port = parse_listen(listen)
+        self.host, self.port = listen_address(listen, "imap")
         self.implicit_tls = implicit_tls
-        self.loopback = is_loopback(self.host)
+        self.loopback = is_loopback_host(self.host)
         self.tls_context: ssl.SSLContext | None = None
         if config.tls_cert and config.tls_key:
             self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -106,6 +92,13 @@ class ImapService:
         task = asyncio.current_task()
         self._tasks.add(task)
         peer = writer.get_extra_info("peername") or ("?", 0)
+        try:  # the process's connection gate, which every listener shares (jmapd.limits)
+            ticket = gate_of(self.server.extras).admit(str(peer[0]))
+        except Refusal as refusal:
+            writer.write(b"* BYE [UNAVAILABLE] %s\r\n" % str(refusal).encode())
+            writer.close()
+            self._tasks.discard(task)
+            return
         session = Session(server=self.server, service=self, out=Output(writer, asyncio.get_running_loop()),
                           peer=str(peer[0]), secure=self.implicit_tls, loopback=self.loopback)
         self._sessions.add(session)
@@ -120,6 +113,7 @@ class ImapService:
             self._tasks.discard(task)
             if session.user is not None:
                 self.release(session.user.name)
+            connection_gate().release(ticket)
             writer.close()
 
     def admit(self, user_name: str) -> bool:

@@ -9,13 +9,15 @@ labels arrive), one found in the same folder is skipped as a duplicate.
 
 from __future__ import annotations
 
-import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from store import Store, WriteTxn
 from store.blobs import blob_id_for
 
+from ..mail import clock
 from ..mail.errors import MailError
 from ..mail.parsing import ParsedMessage, parse_for_import
 from ..mail.records import EmailRecord
@@ -67,13 +69,11 @@ class Destination:
     """One account of one store, taking batches of imported messages."""
 
     def __init__(self, store: Store, account_id: str, *, pool: ParsePool | None = None,
-                 hand_over: Callable[[dict[tuple[str, str], EmailSummary]], None] | None = None,
-                 clock: Callable[[], float] = time.time):
+                 hand_over: Callable[[dict[tuple[str, str], EmailSummary]], None] | None = None):
         self.store = store
         self.account_id = account_id
         self.pool = pool
         self.hand_over = hand_over
-        self.clock = clock
 
     def state(self, source: str, folder: str) -> FolderState:
         with self.store.read() as txn:
@@ -89,9 +89,16 @@ class Destination:
     def store_batch(self, batch: Sequence[Incoming], source: str, folder: str,
                     state: FolderState | None = None) -> Outcome:
         """Store the batch and, in the same transaction, the folder's new resume state."""
-        parsed = self._parse_new(batch)
+        return self.commit(batch, self.prepare(batch), source, folder, state)
+
+    def prepare(self, batch: Sequence[Incoming]) -> dict[str, ParsedMessage]:
+        """The expensive half of storing a batch, which needs no write transaction."""
+        return self._parse_new(batch)
+
+    def commit(self, batch: Sequence[Incoming], parsed: dict[str, ParsedMessage], source: str, folder: str,
+               state: FolderState | None = None) -> Outcome:
         summaries: dict[tuple[str, str], EmailSummary] = {}
-        now = int(self.clock())
+        now = clock.now()
 
         def work(txn: WriteTxn) -> Outcome:
             summaries.clear()
@@ -204,7 +211,16 @@ class Destination:
 
 class Batches:
     """Collects one folder's messages and stores them a batch at a time, each with the resume state
-    reached after its last message; `report` is told each batch's outcome."""
+    reached after its last message; `report` is told each batch's outcome.
+
+    A pipeline of three: while the caller reads batch N+2 from its source, batch N+1 is parsed
+    and batch N committed, each in a thread of its own (parsing waits on worker processes, commits
+    on the disk). Commits keep their order, and one whose predecessor failed does not run, so the
+    resume state never passes a batch that was not stored. At most PIPELINE batches are in flight.
+    Call finish() at the end of the folder: it waits for them and raises what failed.
+    """
+
+    PIPELINE = 2
 
     def __init__(self, destination: Destination, source: str, folder: str,
                  report: Callable[[Outcome], None] = lambda outcome: None):
@@ -215,6 +231,9 @@ class Batches:
         self._items: list[Incoming] = []
         self._bytes = 0
         self._state: FolderState | None = None
+        self._parser = ThreadPoolExecutor(1, thread_name_prefix="jmapd-import-parse")
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="jmapd-import-commit")
+        self._in_flight: deque[Future] = deque()
 
     def add(self, item: Incoming, state_after: FolderState | None = None) -> None:
         self._items.append(item)
@@ -229,11 +248,35 @@ class Batches:
         self._state = state_after
 
     def flush(self) -> None:
+        """Hand what was collected to the pipeline."""
         if not self._items and self._state is None:
             return
         items, state = self._items, self._state
         self._items, self._bytes, self._state = [], 0, None
-        if items:
-            self.report(self.destination.store_batch(items, self.source, self.folder, state))
-        else:
-            self.destination.save_state(self.source, self.folder, state)
+        destination, previous = self.destination, self._in_flight[-1] if self._in_flight else None
+        parsed = self._parser.submit(destination.prepare, items) if items else None
+
+        def commit() -> Outcome | None:
+            if previous is not None:
+                previous.result()  # raises when an earlier batch failed: this one must not land
+            if not items:
+                destination.save_state(self.source, self.folder, state)
+                return None
+            outcome = destination.commit(items, parsed.result(), self.source, self.folder, state)
+            self.report(outcome)
+            return outcome
+
+        self._in_flight.append(self._committer.submit(commit))
+        while len(self._in_flight) > self.PIPELINE:
+            self._in_flight.popleft().result()
+
+    def finish(self) -> None:
+        """Store what is left and wait for every batch; raises the first failure."""
+        try:
+            self.flush()
+            while self._in_flight:
+                self._in_flight.popleft().result()
+        finally:
+            self._in_flight.clear()
+            self._parser.shutdown(wait=True)
+            self._committer.shutdown(wait=True)

@@ -103,7 +103,7 @@ def import_mbox(destination: Destination, files: list[MboxFile], progress: Progr
             except mbox.NotMbox as exc:
                 raise ImportFault(f"{item.path}: {exc}") from None
             finally:
-                batches.flush()
+                batches.finish()
     progress.end_folder()
 
 
@@ -129,7 +129,7 @@ def import_maildir(destination: Destination, root: str, progress: Progress) -> N
                     continue
                 batches.add(Incoming(message.raw, mailbox_id, message.keywords, message.received_at))
         finally:
-            batches.flush()
+            batches.finish()
     progress.end_folder()
 
 
@@ -162,5 +162,5 @@ def import_eml(destination: Destination, root: str, progress: Progress, mailbox:
                     continue
                 batches.add(Incoming(raw, mailbox_id, received_fallback=mtime))
         finally:
-            batches.flush()
+            batches.finish()
     progress.end_folder()

@@ -333,10 +333,12 @@ class ImapImport:
                                                     failed=sorted(set(failed)),
                                                     highest_uid=max(state.highest_uid, max(uids)))
                     store.advance(state)
-                store.flush()
         finally:
             stop.set()
-            fetcher.join(timeout=5)
+            try:
+                store.finish()
+            finally:
+                fetcher.join(timeout=5)
 
     def _fetcher(self, batches: list[list[int]], results: queue.Queue, stop: threading.Event) -> None:
         conn = self.session.conn

@@ -145,8 +145,9 @@ def run_pass(store: Store, fernet: Fernet, *, only: str | None = None, due_only:
              destination_for: Callable[[str], Destination] | None = None,
              progress_for: Callable[[SyncSource], Progress] | None = None,
              clock: Callable[[], float] = time.time,
-             stop: threading.Event | None = None) -> list[tuple[str, str]]:
-    """Sync each source (or the one named), or only those whose interval has passed; returns
+             stop: threading.Event | None = None, also: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Sync each source (or the one named), or only those whose interval has passed (and those in
+    `also`, whose remote said it has news); returns
     (source id, error or "") per source run. One source failing does not stop the others."""
     results = []
     for account_id, record_id, entry in all_sources(store):
@@ -155,7 +156,7 @@ def run_pass(store: Store, fernet: Fernet, *, only: str | None = None, due_only:
         if stop is not None and stop.is_set():
             break
         now = int(clock())
-        if due_only and now - entry.last_run < entry.interval:
+        if due_only and now - entry.last_run < entry.interval and record_id not in also:
             continue
         destination = destination_for(account_id) if destination_for else Destination(store, account_id)
         progress = progress_for(entry) if progress_for else Progress(quiet=True)

@@ -55,11 +55,13 @@ class Refusal(Exception):
 
 
 class Ticket:
-    """One admitted connection; hand it back to `ConnectionGate.release` when the connection closes."""
+    """One admitted connection; hand it back to `ConnectionGate.release` when the connection closes.
+    It is counted by the gate that admitted it, even if the process's gate was replaced since."""
 
-    __slots__ = ("key", "released")
+    __slots__ = ("gate", "key", "released")
 
-    def __init__(self, key: str):
+    def __init__(self, gate: "ConnectionGate", key: str):
+        self.gate = gate
         self.key = key
         self.released = False
 
@@ -103,10 +105,13 @@ class ConnectionGate:
                 raise Refusal(False, f"The server holds its most connections ({self.total}); retry shortly.")
             self.by_address[key] = held + 1
             self.total += 1
-        return Ticket(key)
+        return Ticket(self, key)
 
     def release(self, ticket: Ticket) -> None:
         """Give back an admitted connection's place; a second release of the same ticket does nothing."""
+        if ticket.gate is not self:
+            ticket.gate.release(ticket)
+            return
         with self._lock:
             if ticket.released:
                 return
@@ -117,6 +122,16 @@ class ConnectionGate:
                 self.by_address[ticket.key] = left
             else:
                 del self.by_address[ticket.key]
+
+
+# Where a running server keeps the gate its listeners share (Server.extras): the process's gate under
+# `jmapd serve`, a gate of its own for each LiveServer.
+EXTRAS_KEY = "connection_gate"
+
+
+def gate_of(extras: dict) -> "ConnectionGate":
+    """The gate of the server whose `extras` these are (the process's gate if it has none)."""
+    return extras.get(EXTRAS_KEY) or connection_gate()
 
 
 _process_gate: ConnectionGate | None = None

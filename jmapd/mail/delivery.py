@@ -36,6 +36,7 @@ import msgspec
 from store import WriteTxn
 from store.blobs import blob_id_for
 
+from . import clock
 from .errors import MailError, NoMailbox
 from .mailboxes import mailbox_by_role
 from .operations import Mail, Stored
@@ -242,7 +243,7 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
     same transaction after the copies are stored (submission queues the message there); what it
     raises undoes the whole delivery and is raised here."""
     filters, hooks = list(filters), list(hooks)
-    when = int(mail.clock()) if incoming.received_at is None else incoming.received_at
+    when = clock.now() if incoming.received_at is None else incoming.received_at
     outcomes: list[Outcome | None] = [None] * len(destinations)
     copies: list[tuple[int, _Copy]] = []
     for i, destination in enumerate(destinations):

@@ -47,7 +47,7 @@ class ParsedMessages:
     everything else.
     """
 
-    def __init__(self, max_bytes: int = 48 * 1024 * 1024):
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._items: OrderedDict[str, tuple[Message, int]] = OrderedDict()

@@ -1,7 +1,8 @@
 """The Outbox mailbox (role "outbox"): where the draft JMAP-for-Mail dialect puts a message to send
 it (draft-jenkins-jmapmail-00 §5.3.3). A message sent from it leaves it: the message is destroyed
 and a copy with a new id is filed in Sent, read and no longer a draft, in the same transaction that
-records the sending (submissions.record_outcomes), so it happens exactly once.
+records the sending (submissions.record_outcomes), so it happens exactly once. The message it
+replies to (found in its thread by Message-ID) is then marked $answered (the draft's §5.3.3).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from store import WriteTxn
 from .keywords import DRAFT, SEEN
 from .mailboxes import OUTBOX, mailbox_by_role
 from .records import EmailRecord
-from .writer import EMAIL, delete_email, insert_email
+from .threads import message_with_id
+from .writer import EMAIL, delete_email, insert_email, update_email
+
+ANSWERED = "$answered"
 
 
 def file_sent(txn: WriteTxn, account_id: str, email_id: str, now: int) -> str | None:
@@ -28,4 +32,13 @@ def file_sent(txn: WriteTxn, account_id: str, email_id: str, now: int) -> str | 
         copy_id, _ = insert_email(txn, account_id, blob_id=record.blob_id, size=record.size, summary=record.summary,
                                   mailbox_ids=[target], keywords=keywords, received_at=now)
     delete_email(txn, account_id, email_id, record)
+    _mark_answered(txn, account_id, record)
     return copy_id
+
+
+def _mark_answered(txn: WriteTxn, account_id: str, sent: EmailRecord) -> None:
+    for replied_to in sent.summary.in_reply_to or []:
+        parent_id = message_with_id(txn, account_id, replied_to)
+        parent = parent_id and txn.get(account_id, EMAIL, parent_id, EmailRecord)
+        if parent and ANSWERED not in parent.keywords:
+            update_email(txn, account_id, parent_id, parent, keywords=[*parent.keywords, ANSWERED])

@@ -341,9 +341,10 @@ def record_outcomes(txn: WriteTxn, queue_id: str, owner: str, outcomes: dict[str
         raw = bounce(entry, failed)
         if raw is not None:
             dsn_blob = store_bounce(txn, entry.account_id, raw)
-    if entry.submission_id and (statuses or dsn_blob):
-        _update_status(txn, entry, statuses, final=any_sent, dsn_blob=dsn_blob)
     pending = [r for r in entry.recipients if r.state in (PENDING, IN_DOUBT)]
+    if entry.submission_id and (statuses or dsn_blob):
+        # Final once anything was relayed, or once nothing is left to try (nothing left to cancel).
+        _update_status(txn, entry, statuses, final=any_sent or not pending, dsn_blob=dsn_blob)
     if not pending:
         _remove(txn, queue_id, entry)
         _leave_outbox(txn, entry, now)

@@ -14,6 +14,7 @@ import hashlib
 from store import ReadTxn, WriteTxn
 
 from ..mime import EmailSummary
+from .records import EmailRecord, ThreadRecord
 
 MAX_KEY = 400  # LMDB keys are at most 511 octets
 
@@ -45,6 +46,24 @@ def find_thread(txn: ReadTxn, account_id: str, summary: EmailSummary, subject_ke
         thread_id = found.decode()
         if thread_subject(thread_id) == subject_key:
             return thread_id
+    return None
+
+
+def thread_mentioning(txn: ReadTxn, account_id: str, message_id: str) -> str | None:
+    """The thread recorded for a Message-ID: where the message with that id is, if it is anywhere
+    (a reply with another subject starts a thread of its own: its parent is found this way)."""
+    found = txn.txn.get(_key(account_id, message_id), db=txn.dbs["msgids"])
+    return None if found is None else found.decode()
+
+
+def message_with_id(txn: ReadTxn, account_id: str, message_id: str) -> str | None:
+    """The Email whose Message-ID this is, looked up in the thread the id is recorded for."""
+    thread_id = thread_mentioning(txn, account_id, message_id)
+    thread = thread_id and txn.get(account_id, "Thread", thread_id, ThreadRecord)
+    for _, email_id in thread.emails if thread else []:
+        record = txn.get(account_id, "Email", email_id, EmailRecord)
+        if record is not None and message_id in (record.summary.message_id or []):
+            return email_id
     return None
 
 

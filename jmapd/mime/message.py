@@ -192,11 +192,9 @@ class Message:
         for p in self._flatten()[2]:
             if p.disposition == "inline":
                 continue
-            parent = p.parent
             if (
                 p.disposition is None
-                and parent is not None
-                and parent.type == "multipart/related"
+                and p.parent_type == "multipart/related"
                 and p.index > 0
                 and p.get("content-id") is not None
             ):

@@ -42,7 +42,7 @@ class Part:
         "disp_params",
         "children",
         "part_id",
-        "parent",
+        "parent_type",
         "index",
         "_decoded",
     )
@@ -55,7 +55,10 @@ class Part:
         self.end = end
         self.children: list[Part] | None = None
         self.part_id: str | None = None
-        self.parent: Part | None = None
+        # The enclosing multipart's media type, not the Part itself: a tree with links both ways is
+        # a reference cycle, freed only by the garbage collector's rare full passes, so parsed
+        # messages piled up as garbage under load (hundreds of MB).
+        self.parent_type: str | None = None
         self.index = 0
         self._decoded: tuple[bytes, bool] | None = None
 
@@ -211,7 +214,7 @@ def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int) -> 
         if children:
             part.children = children
             for i, c in enumerate(children):
-                c.parent = part
+                c.parent_type = ctype
                 c.index = i
         else:
             # No usable boundary: keep the content visible as one text leaf

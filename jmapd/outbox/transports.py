@@ -18,14 +18,18 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
 import aiosmtplib
 
-from ..mail.submissions import Outcome
+from ..mail.submissions import Outcome, QueueEntry
 from .routes import Route
 
 Begin = Callable[[list[str]], Awaitable[list[str]]]
+#: The queue entry (queue id, entry) being sent, for a transport that reports what it sent and for
+#: whom (the test server's capture); set by the worker around each send.
+SENDING: ContextVar[tuple[str, QueueEntry] | None] = ContextVar("jmapd_outbox_sending", default=None)
 _DOT = re.compile(rb"(?m)^\.")
 
 
@@ -55,6 +59,23 @@ class SmtpTransport:
         self.timeout = timeout
         # The SIZE each route's server last announced (RFC 1870), by route key; 0 for no limit.
         self.size_limits: dict[str, int] = {}
+        self._contexts: dict[bool, ssl.SSLContext] = {}
+
+    def tls_context(self, verify: bool) -> ssl.SSLContext:
+        """Made once: loading the system's CA certificates takes tens of milliseconds of CPU,
+        which must not be paid per connection (nor on the event loop: see `prepare`)."""
+        if verify not in self._contexts:
+            context = ssl.create_default_context()
+            if not verify:  # opportunistic: a certificate no one checks beats plain text (RFC 7435)
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            self._contexts[verify] = context
+        return self._contexts[verify]
+
+    def prepare(self) -> None:
+        """Build the TLS contexts; run in a thread before sending starts."""
+        self.tls_context(True)
+        self.tls_context(False)
 
     async def probe(self, route: Route) -> int | None:
         """Connect, read the server's SIZE limit, and leave; None if it cannot be reached."""
@@ -100,10 +121,7 @@ class SmtpTransport:
 
     async def _connect(self, route: Route, host: str, port: int) -> aiosmtplib.SMTP:
         implicit = route.tls == "implicit"
-        context = ssl.create_default_context()
-        if route.tls == "opportunistic":  # a certificate no one checks beats plain text (RFC 7435)
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        context = self.tls_context(verify=route.tls != "opportunistic")
         client = aiosmtplib.SMTP(hostname=host, port=port, timeout=self.timeout, use_tls=implicit,
                                  start_tls=False, local_hostname=self.local_hostname, tls_context=context)
         await client.connect()

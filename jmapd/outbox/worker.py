@@ -32,13 +32,14 @@ from .dkim import DkimKeys
 from .dsn import compose_dsn
 from .message import outgoing
 from .routes import Resolver, Router, relay_route
-from .transports import SmtpTransport, Transport
+from .transports import SENDING, SmtpTransport, Transport
 
 log = logging.getLogger("jmapd.outbox")
 
 LEASE = 300  # seconds; renewed as each recipient's attempt is recorded
 BATCH = 64
 MAX_IN_FLIGHT = 64
+STOP_GRACE = 4.0  # seconds sends under way may take to finish when the server stops
 
 
 class Outbox:
@@ -85,14 +86,18 @@ class Outbox:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         tasks = list(self._in_flight.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:  # let sends under way finish (a cut one may leave its recipient unknown), briefly
+            _, late = await asyncio.wait(tasks, timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         if self.server is not None:
             self.server.extras.pop("outbox", None)
 
     # -- the loop ----------------------------------------------------------------------------------
     async def _run(self) -> None:
+        if isinstance(self.transport, SmtpTransport):
+            await asyncio.to_thread(self.transport.prepare)
         if self.settings.delivery == "relay" and isinstance(self.transport, SmtpTransport):
             await self.transport.probe(relay_route(self.settings.relay))
         try:
@@ -154,13 +159,12 @@ class Outbox:
             raise
         except Exception:
             log.exception("sending queued message %s failed", queue_id)
-        finally:
-            if not self._stopping:
-                try:
-                    await asyncio.to_thread(store.write, lambda txn: record_outcomes(
-                        txn, queue_id, self.owner, {}, now=int(time.time()), release=True))
-                except Exception:
-                    log.exception("could not release queued message %s", queue_id)
+        finally:  # the store outlives the services: the lease is given back even while stopping
+            try:
+                await asyncio.to_thread(store.write, lambda txn: record_outcomes(
+                    txn, queue_id, self.owner, {}, now=int(time.time()), release=True))
+            except Exception:
+                log.exception("could not release queued message %s", queue_id)
 
     async def _send_route(self, queue_id, route, addresses, message, entry: QueueEntry, raw: bytes) -> None:
         slot = self._slots.setdefault(route.key, asyncio.Semaphore(max(1, self.settings.connections_per_domain)))
@@ -171,7 +175,11 @@ class Outbox:
                 txn, queue_id, self.owner, accepted, now=int(time.time()), lease=LEASE))
 
         async with slot:
-            outcomes = await self.transport.send(route, entry.mail_from.email, addresses, message, begin)
+            sending = SENDING.set((queue_id, entry))
+            try:
+                outcomes = await self.transport.send(route, entry.mail_from.email, addresses, message, begin)
+            finally:
+                SENDING.reset(sending)
         await self._record(queue_id, outcomes, original=raw)
 
     async def _record(self, queue_id: str, outcomes: dict[str, Outcome], *, original: bytes) -> None:

@@ -38,15 +38,26 @@ POLL_SECONDS = 0.25
 BUFFER_EVENTS = 64
 
 
-@dataclass(frozen=True)
 class Event:
-    """One StateChange for one listener: `changed` as RFC 8620 §7.1 has it, and the position after it."""
+    """One StateChange for its listeners: `changed` as RFC 8620 §7.1 has it, and the position after
+    it. Listeners with the same accounts and types share one, and each channel's encoding of it is
+    made once (a thousand listeners of one account cost one encoding, not a thousand)."""
 
-    changed: dict[str, dict[str, str]]
-    position: str
+    __slots__ = ("changed", "position", "encoded")
+
+    def __init__(self, changed: dict[str, dict[str, str]], position: str):
+        self.changed = changed
+        self.position = position
+        self.encoded: dict[str, bytes | str] = {}
 
     def state_change(self) -> dict:
         return {"@type": "StateChange", "changed": self.changed}
+
+    def encode(self, channel: str, encoder: Callable[["Event"], bytes | str]) -> bytes | str:
+        data = self.encoded.get(channel)
+        if data is None:
+            data = self.encoded[channel] = encoder(self)
+        return data
 
 
 @dataclass(eq=False)
@@ -54,9 +65,9 @@ class Subscriber:
     """One listener. `user` (a normalized user name) is checked for access to each account at
     delivery; None marks the server's own listeners, which see what they subscribed to."""
 
-    user: str | None
     accounts: frozenset[str]
     types: frozenset[str] | None  # None: every type
+    user: str | None = None
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(BUFFER_EVENTS))
     # Called once when the buffer overflows; the channel then closes its connection.
     on_overflow: Callable[[], None] | None = None
@@ -80,6 +91,7 @@ class Broadcaster:
         self.loop: asyncio.AbstractEventLoop | None = None
         # The states last reported (or found when the first subscriber came), per listened account.
         self._reported: dict[str, dict[str, int]] = {}
+        self._listeners: dict[str, int] = {}  # listeners per account, to forget unlistened ones
         self._last_txnid = -1
         self._poller: asyncio.Task | None = None
 
@@ -98,17 +110,26 @@ class Broadcaster:
 
     def subscribe(self, sub: Subscriber) -> None:
         """Listen from the states the accounts have now: only later changes are reported."""
+        if sub in self.subscribers:
+            return
         with self.store.read() as txn:
             for account_id in sub.accounts:
                 if account_id not in self._reported:
                     self._reported[account_id] = txn.states(account_id)
+                self._listeners[account_id] = self._listeners.get(account_id, 0) + 1
         self.subscribers.add(sub)
 
     def unsubscribe(self, sub: Subscriber) -> None:
+        if sub not in self.subscribers:
+            return
         self.subscribers.discard(sub)
-        listened = {a for s in self.subscribers for a in s.accounts}
-        for account_id in [a for a in self._reported if a not in listened]:
-            del self._reported[account_id]
+        for account_id in sub.accounts:
+            left = self._listeners[account_id] - 1
+            if left:
+                self._listeners[account_id] = left
+            else:
+                del self._listeners[account_id]
+                self._reported.pop(account_id, None)
 
     def catch_up(self, sub: Subscriber, since: Position) -> Event | None:
         """What `sub` missed after `since` (a position it was given), as one event; call it after
@@ -184,11 +205,18 @@ class Broadcaster:
             return
         positions = {a: max(self._reported[a].values(), default=0) for a in changed}
         access: dict[str, frozenset[str] | None] = {}
+        shared: dict[tuple, Event | None] = {}
         for sub in list(self.subscribers):
             touched = [a for a in changed if a in sub.accounts]
             if not touched:
                 continue
             visible = self._visible(access, sub.user)
+            key = (sub.accounts, sub.types, visible)
+            if key in shared:
+                if shared[key] is not None:
+                    sub.offer(shared[key])
+                continue
+            shared[key] = None
             mine: dict[str, dict[str, str]] = {}
             for account_id in touched:
                 if visible is not None and account_id not in visible:
@@ -199,7 +227,8 @@ class Broadcaster:
                 if kinds:
                     mine[account_id] = kinds
             if mine:
-                sub.offer(Event(mine, self._position_of(sub, positions)))
+                shared[key] = event = Event(mine, self._position_of(sub, positions))
+                sub.offer(event)
 
     def _position_of(self, sub: Subscriber, fresh: dict[str, int]) -> str:
         return encode_position({a: fresh[a] if a in fresh else max(self._reported.get(a, {}).values(), default=0)

@@ -98,7 +98,7 @@ class _Listener(Subscriber):
     """Hands events to the sender rather than queueing them: the sender coalesces."""
 
     def __init__(self, user: str | None, accounts: frozenset[str], types: frozenset[str] | None, on_event):
-        super().__init__(user, accounts, types)
+        super().__init__(accounts, types, user=user)
         self.on_event = on_event
 
     def offer(self, event: Event) -> None:
@@ -215,8 +215,8 @@ class WebhookSender:
             self.by_user.setdefault(record.user, {})[record.id] = target
             target.verification_due = fresh and not record.verified
         else:
-            if record.verified and not target.record.verified:
-                target.acked = target.changes.seq  # events flow from verification on
+            # Verified now: what changed since the subscription was made flows from here on (the
+            # verification is read in a thread, so a change may have been recorded before it).
             target.record = record
         self._mark_ready(target)
 
@@ -354,8 +354,8 @@ class WebhookSender:
                     return
                 payload = {"@type": "StateChange", "changed": changed}
                 urgent = any("EmailDelivery" in kinds for kinds in changed.values())
-            retry_after = await self._post(record, encode_json(payload), urgent)
-            if retry_after is None:
+            failure = await self._post(record, encode_json(payload), urgent)
+            if failure is None:
                 self.sent += 1
                 origin.failures = target.failures = 0
                 if verification:
@@ -363,11 +363,13 @@ class WebhookSender:
                 else:
                     target.acked = max(target.acked, upto)
             else:
-                target.failures += 1
-                origin.failures += 1
+                retry_after, whole_origin = failure
                 now = time.monotonic()
+                target.failures += 1
                 target.retry_at = now + max(retry_after, backoff(target.failures))
-                origin.retry_at = max(origin.retry_at, now + max(retry_after, backoff(origin.failures)))
+                if whole_origin:
+                    origin.failures += 1
+                    origin.retry_at = max(origin.retry_at, now + max(retry_after, backoff(origin.failures)))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -380,15 +382,18 @@ class WebhookSender:
                 self._mark_ready(target)
             self._wake.set()
 
-    async def _post(self, record: PushSubscriptionRecord, body: bytes, urgent: bool) -> float | None:
-        """POST one body; None on success, else how long at least to wait before trying again."""
+    async def _post(self, record: PushSubscriptionRecord, body: bytes,
+                    urgent: bool) -> tuple[float, bool] | None:
+        """POST one body. None on success; else how long at least to wait before trying again, and
+        whether the whole origin is failing (unreachable, timing out, 5xx, 429) rather than this one
+        URL (a redirect, a 4xx: other subscriptions on the same push service may be fine)."""
         parts = urlsplit(record.url)
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         try:
             address = await self._resolve(host, port)
         except (OSError, Refused) as exc:
             log.warning("push subscription %s: %s", record.id, exc)
-            return 0.0
+            return 0.0, True
         netloc = (f"[{address}]" if address.version == 6 else str(address)) + f":{port}"
         url = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
         headers = {"Host": parts.netloc.rpartition("@")[2], "TTL": str(TTL_SECONDS),
@@ -406,14 +411,14 @@ class WebhookSender:
             response = await self.client.post(url, content=body, headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
             log.info("push subscription %s: %s", record.id, type(exc).__name__)
-            return 0.0
+            return 0.0, True
         if 200 <= response.status_code < 300:
             return None
         if response.status_code == 429:
             after = response.headers.get("retry-after", "")
-            return float(min(int(after), BACKOFF_MAX)) if after.isdigit() else 0.0
+            return (float(min(int(after), BACKOFF_MAX)) if after.isdigit() else 0.0), True
         log.info("push subscription %s: HTTP %d", record.id, response.status_code)
-        return 0.0
+        return 0.0, response.status_code >= 500
 
     async def _resolve(self, host: str, port: int):
         """The address to connect to, once every address the name has is one the policy allows."""

@@ -67,3 +67,19 @@ class Resolver:
         if answer is None or answer.rrset is None:
             return []
         return sorted((r.preference, r.exchange.to_text(omit_final_dot=True)) for r in answer)
+
+
+def resolver_for(nameservers: list[str]) -> Resolver:
+    """A resolver asking these name servers ("host", "host:port", "[v6]:port"), or the system's."""
+    if not nameservers:
+        return Resolver()
+    hosts, port = [], 53
+    for entry in nameservers:
+        host, sep, maybe_port = entry.rpartition(":")
+        bare_ipv6 = entry.count(":") > 1 and not entry.startswith("[")
+        if sep and maybe_port.isdigit() and not bare_ipv6:
+            hosts.append(host.strip("[]"))
+            port = int(maybe_port)
+        else:
+            hosts.append(entry.strip("[]"))
+    return Resolver(hosts, port=port)

@@ -7,6 +7,7 @@ returns a reply has decided the command, and its reply is sent as it is.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..config import Receiving
 from ..methods.services import Server
 from . import replies
 
+log = logging.getLogger("jmapd.smtp")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
@@ -69,6 +71,11 @@ class BaseHandler:
 
     async def handle_AUTH(self, smtp, session, envelope, args):
         return "502 5.5.1 AUTH is not available here"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """What went wrong in a session is logged here; the client hears only that it may retry."""
+        log.error("SMTP session error", exc_info=error)
+        return "451 4.3.0 Internal error, try again later"
 
     def data_done(self, session: Any) -> None:
         session.commands_before_data = 0

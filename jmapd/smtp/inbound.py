@@ -19,7 +19,7 @@ from ..mail.addresses import domain_of, is_local_domain, resolve
 from ..mail.delivery import DEFAULT_FILTERS, DeliveryFilter, Destination, Incoming, deliver
 from ..methods.services import Server
 from . import replies
-from .dns import Resolver
+from .dns import Resolver, resolver_for
 from .handlers import BaseHandler, normalize_line_endings
 from .senderauth import authenticate, without_forged_results
 
@@ -40,7 +40,7 @@ class InboundHandler(BaseHandler):
         """The server's one resolver (`server.extras["dns"]`), made on first use."""
         resolver = self.server.extras.get("dns")
         if resolver is None:
-            resolver = self.server.extras["dns"] = resolver_for(self.settings)
+            resolver = self.server.extras["dns"] = resolver_for(self.settings.nameservers)
         return resolver
 
     # -- the envelope ------------------------------------------------------------------------------
@@ -110,18 +110,3 @@ class InboundHandler(BaseHandler):
             return reply
         return "\r\n".join([reply] * max(1, len(envelope.rcpt_tos)))
 
-
-def resolver_for(settings: Receiving) -> Resolver:
-    """The resolver the settings ask for: given name servers ("host" or "host:port"), or the system's."""
-    if not settings.nameservers:
-        return Resolver()
-    hosts, port = [], 53
-    for entry in settings.nameservers:
-        host, sep, maybe_port = entry.rpartition(":")
-        bare_ipv6 = entry.count(":") > 1 and not entry.startswith("[")
-        if sep and maybe_port.isdigit() and not bare_ipv6:
-            hosts.append(host.strip("[]"))
-            port = int(maybe_port)
-        else:
-            hosts.append(entry.strip("[]"))
-    return Resolver(hosts, port=port)

@@ -23,9 +23,20 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope
 
+from ..limits import ConnectionGate, Refusal, Ticket, connection_gate
+
 log = logging.getLogger("jmapd.smtp")
 # `<local@domain>` (or the null path `<>`) with no characters that need RFC 5322's parser.
 _PLAIN_PATH = re.compile(r"\s*<(?P<address>[^\s<>()\[\]\\\",;:@]+@[^\s<>()\[\]\\\",;:@]+)?>(?P<rest>.*)\Z", re.S)
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text that came from invalid UTF-8 (aiosmtpd keeps such bytes as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class MailEnvelope(Envelope):
@@ -42,6 +53,8 @@ class Connections:
 
     def __init__(self, per_address: int | None):
         self.per_address = per_address
+        # The gate every listener of the server shares (jmapd.limits), set when the listener starts.
+        self.gate: ConnectionGate | None = None
         self.by_address: collections.Counter[str] = collections.Counter()
         self.open: set[asyncio.BaseTransport] = set()
 
@@ -74,6 +87,7 @@ class _Guarded:
         self.connections = connections
         self.data_timeout = data_timeout
         self._admitted: tuple[str, asyncio.BaseTransport] | None = None
+        self._ticket: Ticket | None = None
         self._refused = False
 
     def _create_envelope(self) -> MailEnvelope:
@@ -83,7 +97,16 @@ class _Guarded:
         if self._admitted is None and not self._refused:  # not the second call that STARTTLS makes
             peer = transport.get_extra_info("peername")
             address = peer[0] if peer else "unknown"
+            try:  # first the process's gate, which every listener shares (jmapd.limits)
+                self._ticket = (self.connections.gate or connection_gate()).admit(address)
+            except Refusal as refusal:
+                self._refused = True
+                transport.write(b"421 4.7.0 %s\r\n" % str(refusal).encode())
+                transport.close()
+                return
             if not self.connections.admit(address, transport):
+                connection_gate().release(self._ticket)
+                self._ticket = None
                 self._refused = True
                 log.warning("refused a connection from %s: too many open from there", address)
                 transport.write(b"421 4.7.0 Too many connections from your address, try again later\r\n")
@@ -98,6 +121,9 @@ class _Guarded:
         if self._admitted is not None:
             self.connections.release(*self._admitted)
             self._admitted = None
+        if self._ticket is not None:
+            connection_gate().release(self._ticket)
+            self._ticket = None
         super().connection_lost(error)
 
     def eof_received(self) -> bool | None:
@@ -119,8 +145,12 @@ class _Guarded:
         (quoted local parts, comments, source routes) goes the long way."""
         plain = _PLAIN_PATH.match(arg)
         if plain is None:
-            return super()._getaddr(arg)
-        return plain.group("address") or "<>", plain.group("rest")
+            address, rest = super()._getaddr(arg)
+        else:
+            address, rest = plain.group("address") or "<>", plain.group("rest")
+        if address and not _is_utf8(address):
+            return None, None  # bytes that are not UTF-8: "553 5.1.3 malformed address"
+        return address, rest
 
     #: Set by a handler whose reply ends the session (421): commands the client has already
     #: pipelined behind it are not answered.

@@ -10,42 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
 import logging
 import warnings
-from typing import Literal
 
-from ..config import Config, ConfigError
+from ..config import Config, is_loopback_host, listen_address
+from ..limits import gate_of
 from ..methods.services import Server
 from .handlers import BaseHandler
 from .inbound import InboundHandler
+from .listen import Kind
 from .protocol import Connections, LmtpProtocol, SmtpProtocol
 from .submission import SubmissionHandler
 from .tls import server_tls
 
 log = logging.getLogger("jmapd.smtp")
-
-Kind = Literal["lmtp", "smtp", "submission", "submissions"]
-KINDS: tuple[Kind, ...] = ("lmtp", "smtp", "submission", "submissions")
-
-
-def listen_address(text: str, flag: str) -> tuple[str, int]:
-    """`ADDRESS:PORT` (`[v6]:PORT` for IPv6) as a host and a port."""
-    host, sep, port = text.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ConfigError(f"--{flag} wants ADDRESS:PORT (e.g. 127.0.0.1:2424), not {text!r}")
-    return host, int(port)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 class MailListener:
     """One of the four listeners. After start, `port` is the port it is bound to (useful with 0)."""
@@ -60,6 +38,7 @@ class MailListener:
 
     async def start(self, server: Server) -> None:
         settings = self.config.receiving
+        self._connections.gate = gate_of(server.extras)
         tls = server_tls(self.config.tls_cert, self.config.tls_key)
         loop = asyncio.get_running_loop()
         if tls is not None:
@@ -67,7 +46,7 @@ class MailListener:
         if self.kind in ("lmtp", "smtp"):
             handler: BaseHandler = InboundHandler(server, settings, as_mx=self.kind == "smtp")
         else:
-            handler = SubmissionHandler(server, settings, plaintext_auth=is_loopback(self.host),
+            handler = SubmissionHandler(server, settings, plaintext_auth=is_loopback_host(self.host),
                                         implicit_tls=self.kind == "submissions")
         self.handler = handler
         protocol = LmtpProtocol if self.kind == "lmtp" else SmtpProtocol
@@ -107,23 +86,3 @@ class MailListener:
         self._connections.close_all()
         await self._server.wait_closed()
         self._server = None
-
-
-def check_listeners(config: Config) -> None:
-    """Refuse, before anything starts, a listener set up to do what it must not: take passwords in
-    clear text off loopback, or implicit TLS without a certificate."""
-    for kind in KINDS:
-        text = getattr(config, kind)
-        if text is None:
-            continue
-        host, _ = listen_address(text, kind)
-        if kind == "submissions" and not config.tls_cert:
-            raise ConfigError("--submissions (implicit TLS) needs --tls-cert and --tls-key")
-        if kind == "submission" and not config.tls_cert and not is_loopback(host):
-            raise ConfigError("--submission off loopback needs --tls-cert and --tls-key (passwords go over it)")
-
-
-def listeners(config: Config) -> list[MailListener]:
-    """The mail listeners the configuration turns on."""
-    check_listeners(config)
-    return [MailListener(kind, config) for kind in KINDS if getattr(config, kind)]

@@ -1,7 +1,8 @@
 """Message submission for mail apps (RFC 6409): AUTH, then mail the user may send, into the outbox.
 
 AUTH PLAIN (RFC 4616) and LOGIN take the user's password or an API token, checked by the server's
-one credential check (`server.logins`), and only over TLS (STARTTLS on 587, implicit on 465,
+one credential check (`server.logins`, which also backs failures off per user and per client
+address for every protocol), and only over TLS (STARTTLS on 587, implicit on 465,
 RFC 8314) unless the listener is bound to loopback. MAIL FROM must be an address the user may
 send as (jmapd.mail.addresses.may_send_as). Accepted mail is queued for sending and, when the
 settings keep one, a copy goes to the user's Sent mailbox through the same `deliver()` as
@@ -21,23 +22,29 @@ from typing import Any
 
 from store.records import User
 
+from ..auth import LoginThrottled
 from ..config import Receiving
 from ..mail.addresses import may_send_as
 from ..mail.delivery import Destination, Incoming, deliver, with_fields
 from ..mail.errors import MailError
-from ..mail.identities import (IDENTITY, ForbiddenFrom, IdentityRecord, check_may_send_as,
-                               ensure_default_identities, identity_allows)
+from ..mail.identities import (
+    IDENTITY,
+    ForbiddenFrom,
+    IdentityRecord,
+    check_may_send_as,
+    ensure_default_identities,
+    identity_allows,
+)
 from ..mail.submissions import Address, Envelope, SubmissionLink, SubmissionPolicy, queue_message
 from ..methods.services import Server
 from . import replies
 from .handlers import BaseHandler
-from .throttle import AuthFailures
 
 log = logging.getLogger("jmapd.smtp")
 
 AUTH_OK = "235 2.7.0 Authentication successful"
 AUTH_INVALID = "535 5.7.8 Authentication credentials invalid"
-AUTH_THROTTLED = "454 4.7.0 Too many failed logins from your address, try again later"
+AUTH_THROTTLED = "454 4.7.0 Too many failed logins, try again later"
 AUTH_NEEDS_TLS = "538 5.7.11 Encryption required for requested authentication mechanism"
 AUTH_SYNTAX = "501 5.5.2 Cannot decode the credentials"
 SENDING_OFF = "451 4.3.5 Sending is not configured on this server"
@@ -49,7 +56,6 @@ class SubmissionHandler(BaseHandler):
         super().__init__(server, settings)
         self.plaintext_auth = plaintext_auth
         self.implicit_tls = implicit_tls
-        self.failures = AuthFailures()
 
     def offers_auth(self, smtp: Any) -> bool:
         return self.plaintext_auth or self.uses_tls(smtp)
@@ -60,9 +66,7 @@ class SubmissionHandler(BaseHandler):
             return replies.TOO_MANY_COMMANDS
         if not self.offers_auth(smtp):
             return AUTH_NEEDS_TLS
-        client = self.client_ip(session) or "unknown"
-        if not self.failures.auth_allowed(client):
-            return AUTH_THROTTLED
+        client = self.client_ip(session)
         mechanism = args[0].upper()
         if mechanism == "PLAIN":
             credentials = await self._plain(smtp, args)
@@ -73,12 +77,13 @@ class SubmissionHandler(BaseHandler):
         if isinstance(credentials, str):
             return credentials  # a reply: the exchange went wrong
         name, password = credentials
-        user = await self.server.logins.verify(name, password)
+        try:
+            user = await self.server.logins.verify(name, password, peer=client)
+        except LoginThrottled as exc:
+            return f"{AUTH_THROTTLED}, in {exc.retry_after} s"
         if user is None:
-            self.failures.auth_failed(client)
             log.warning("submission: failed AUTH from %s", client)
             return AUTH_INVALID
-        self.failures.auth_succeeded(client)
         session.authenticated = True
         session.auth_data = user
         session.login_data = name

@@ -6,8 +6,8 @@ log, set the fixed clock, switch faults. Every route is described in `/_admin/op
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..config import is_loopback_host
 from ..mail.errors import MailError
 from ..protocol.wire import encode_json
 from .faults import Fault
@@ -35,10 +36,7 @@ def refuse(status: int, detail: str) -> Response:
 
 
 def is_loopback(request: Request) -> bool:
-    try:
-        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:
-        return False
+    return request.client is not None and is_loopback_host(request.client.host)
 
 
 class Admin:
@@ -56,7 +54,8 @@ class Admin:
             Route("/_admin/requests", guard(self.requests), methods=["GET", "DELETE"]),
             Route("/_admin/clock", guard(self.clock), methods=["GET", "POST"]),
             Route("/_admin/faults", guard(self.faults), methods=["GET", "POST", "DELETE"]),
-            Route("/_admin/captured", guard(self.captured), methods=["GET"]),
+            Route("/_admin/captured", guard(self.captured), methods=["GET", "DELETE"]),
+            Route("/_admin/captured/{captured}/deliver", guard(self.deliver_captured), methods=["POST"]),
         ])
 
     def guarded(self, endpoint):
@@ -114,7 +113,13 @@ class Admin:
         return reply(self.server.faults.active())
 
     async def captured(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.server.capture.clear()
         return reply(self.server.captured())
+
+    async def deliver_captured(self, request: Request) -> Response:
+        reached = await asyncio.to_thread(self.server.deliver_captured, request.path_params["captured"])
+        return reply({"deliveredTo": reached})
 
 
 class ResetRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -160,6 +165,10 @@ OPENAPI = {
                            "post": _op("switch a fault on: {kind, user?, count?, probability?, ...}",
                                        "application/json"),
                            "delete": _op("switch faults off (?user=NAME, or all)")},
-        "/_admin/captured": {"get": _op("mail the server sent, captured instead of leaving the machine")},
+        "/_admin/captured": {"get": _op("mail the server sent, captured instead of leaving the machine"),
+                             "delete": _op("forget the captured mail")},
+        "/_admin/captured/{captured}/deliver": {
+            "parameters": [{"name": "captured", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "post": _op("deliver a captured message to its recipients who are users of this server")},
     },
 }

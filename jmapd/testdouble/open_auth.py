@@ -10,7 +10,7 @@ from ..auth import Logins
 
 
 class OpenLogins(Logins):
-    async def verify(self, name: str, password: str) -> User | None:
+    async def _check(self, name: str, password: str) -> User | None:
         with self.store.read() as txn:
             user = get_user(txn, name)
         return None if user is None or user.disabled else user

@@ -48,7 +48,8 @@ def jmapd_server(jmapd_options):
 
 @pytest.fixture
 def jmapd(jmapd_server):
-    """The session's server, as it started: accounts reset, faults off, request log empty."""
+    """The session's server, as it started: accounts reset, captured mail, faults and the request
+    log emptied."""
     jmapd_server.clear_faults()
     jmapd_server.reset()
     jmapd_server.log.clear()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import ipaddress
 import os
 import secrets
 import shutil
@@ -23,28 +22,31 @@ import threading
 import time
 from typing import Any
 
+import msgspec
 import uvicorn
 
 from store import Store
 
-from ..config import Config
+from ..config import Config, is_loopback_host
 from ..http.app import create_app
 from ..mail import Stored, clock
 from ..mail.accounts import create_user
-from ..mail.mailboxes import mailbox_by_role
+from ..mail.addresses import resolve
+from ..mail.delivery import Destination, Incoming, deliver
 from ..mail.snapshots import restore_account, snapshot_account
 from ..methods.cache.query_results import QueryResults
 from ..methods.dates import parse_utc_date, utc_date
+from ..outbox import Outbox
 from ..protocol.engine import Method
 from ..server import background_services, open_server, uvicorn_options
 from . import seeds
 from .admin import Admin, ClockRequest
 from .app import TestDoubleApp
+from .capture import CaptureTransport
 from .faults import Fault, Faults
 from .open_auth import OpenLogins
 from .options import Options
 from .requestlog import RequestLog
-
 
 # Test passwords protect nothing: hashed cheaply, still scrypt and checked the same way.
 TEST_SCRYPT_N = 2**4
@@ -59,11 +61,12 @@ class Server:
         if seed is not None:
             fields["seed"] = seed
         self.options = Options(**fields)
-        if self.options.open_auth and not _loopback(self.options.host):
+        if self.options.open_auth and not is_loopback_host(self.options.host):
             raise ValueError("--open-auth is only allowed on a loopback address")
         self.admin_token = secrets.token_urlsafe(24)
         self.faults = Faults()
         self.log = RequestLog()
+        self.capture = CaptureTransport(self.faults, self._user_of_account)
         self.port = 0
         self._tmp: str | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -83,8 +86,11 @@ class Server:
         if data is None:
             self._tmp = data = tempfile.mkdtemp(prefix="jmapd-test-")
             os.chmod(data, 0o700)
+        # Sending goes through the real outbox to an in-process sink (capture.py): the relay named
+        # here is never contacted.
         self.config = Config(data=data, host=options.host, port=options.port, hostname=options.hostname,
-                             tls_cert=options.tls_cert, tls_key=options.tls_key, log_level="warning")
+                             tls_cert=options.tls_cert, tls_key=options.tls_key, log_level="warning",
+                             relay="capture.invalid:25")
         self.server = open_server(self.config)
         try:
             if options.open_auth:
@@ -116,7 +122,9 @@ class Server:
             self._snapshots[(name.lower(), "initial")] = snapshot_account(store, user.account_id)
 
     def _serve(self) -> None:
-        inner = create_app(self.config, self.server, background_services(self.config))
+        services = [s for s in background_services(self.config) if not isinstance(s, Outbox)]
+        services.append(Outbox(self.config.sending(), self.config.data, transport=self.capture, poll=0.2))
+        inner = create_app(self.config, self.server, services)
         self._state = inner.state.jmapd
         self._inject_method_faults()
         app = TestDoubleApp(inner, Admin(self).app(), self.faults, self.log, self.server.logins)
@@ -203,9 +211,11 @@ class Server:
 
     # -- test controls -----------------------------------------------------------------------------
     def reset(self, user: str | None = None, seed: str | None = None) -> float:
-        """Put an account (or every account) back as it started, or empty ("empty"), or reseeded;
-        returns the seconds it took."""
+        """Put an account (or every account, and the captured mail) back as it started, or empty
+        ("empty"), or reseeded; returns the seconds it took."""
         started = time.perf_counter()
+        if user is None:
+            self.capture.clear()
         for name in ([user] if user is not None else self.options.users):
             self._reset_one(name.lower(), seed)
         return time.perf_counter() - started
@@ -230,13 +240,18 @@ class Server:
         return await asyncio.to_thread(self.reset, user, seed)
 
     def deliver(self, user: str, raw: bytes) -> Stored:
-        """A message into the user's Inbox as mail from outside, with push as for any delivery."""
+        """A message into the user's Inbox as mail from outside: the delivery path LMTP and SMTP
+        take (trace fields, filters, push with EmailDelivery)."""
         if not raw.strip():
             raise ValueError("an empty message")
         account_id = self.account_id(user)
-        with self.server.store.read() as txn:
-            inbox = mailbox_by_role(txn, account_id, "inbox")
-        return self.server.mail.deliver(account_id, raw, [inbox])
+        incoming = Incoming(raw=raw, mail_from="", received_by=self.options.hostname, protocol="ESMTP",
+                            client_name="localhost", client_ip="127.0.0.1")
+        (outcome,) = deliver(self.server.mail, incoming,
+                             [Destination(account_id=account_id, delivered_to=f"{user}@{self.options.hostname}")])
+        if outcome.stored is None:
+            raise ValueError(f"not delivered: {outcome.refused or 'a copy was delivered already'}")
+        return outcome.stored
 
     async def deliver_async(self, user: str, raw: bytes) -> Stored:
         return await asyncio.to_thread(self.deliver, user, raw)
@@ -278,14 +293,20 @@ class Server:
         return {"now": utc_date(clock.now()), "fixed": self._clock is not None}
 
     def captured(self) -> list[dict]:
-        sink = self.server.extras.get("capture")
-        return [] if sink is None else sink.messages()
+        """The mail the server sent, oldest first: id, submissionId, mailFrom, recipients, message."""
+        return msgspec.to_builtins(self.capture.messages())
 
+    def deliver_captured(self, captured_id: str) -> list[str]:
+        """Deliver a captured message to those of its recipients who are users here, as mail from
+        outside; returns the users it reached."""
+        captured = self.capture.get(captured_id)
+        with self.server.store.read() as txn:
+            reached = [found.user.name for found in (resolve(txn, r, self.options.hostname)
+                                                     for r in captured.recipients) if found is not None]
+        for name in dict.fromkeys(reached):
+            self.deliver(name, captured.message.encode("latin-1"))
+        return list(dict.fromkeys(reached))
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    def _user_of_account(self, account_id: str) -> str | None:
+        return next((name for name, account in self._accounts.items() if account == account_id), None)
+

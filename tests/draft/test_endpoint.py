@@ -77,3 +77,16 @@ def test_bad_json_and_limits(draft):
     response = draft.post([["getMailboxes", {}, str(i)] for i in range(33)])
     assert response.status_code == 400 and response.json()["limit"] == "maxCallsInRequest"
     assert draft.send([]) == []
+
+
+def test_accounts_are_isolated(make_draft):
+    """draft §2.1, §5.3: another user's account is accountNotFound for every method, reads and
+    writes alike, and nothing of it changes."""
+    owner, other = make_draft(), make_draft()
+    inbox = owner.roles()["inbox"]
+    for name, args in (("getMailboxes", {}), ("getMessageList", {"filter": {"inMailboxes": [inbox]}}),
+                       ("getMessages", {"ids": ["E1"]}), ("setMessages", {"destroy": ["E1"]}),
+                       ("setMailboxes", {"destroy": [inbox]}), ("importMessages", {"messages": {}}),
+                       ("getThreads", {"ids": ["T1"]}), ("getSearchSnippets", {"messageIds": ["E1"]})):
+        assert other.error(name, {**args, "accountId": owner.account_id}) == "accountNotFound", name
+    assert owner.roles()["inbox"] == inbox

@@ -150,6 +150,19 @@ def test_windowing(mailbox):
     assert listing(draft, **base, position=10)["messageIds"] == []
 
 
+def test_a_page_asked_again_is_the_same(mailbox):
+    """draft §3.1.5: at one state the list is the same; asked again (as a client refreshing its view
+    does), it is answered alike, and a change of state is seen at once."""
+    draft, ids, roles = mailbox
+    args = {"filter": {"inMailboxes": [roles["inbox"]]}, "sort": ["date desc"], "collapseThreads": True, "limit": 3}
+    first, again = listing(draft, **args), listing(draft, **args)
+    assert first == again and first["messageIds"] == [ids["d2"], ids["c1"], ids["b1"]]
+    draft.ok("setMessages", "messagesSet", {"update": {ids["b1"]: {"isFlagged": True}}})
+    moved = listing(draft, **args)
+    assert moved["state"] != first["state"] and moved["messageIds"] == first["messageIds"]
+    draft.ok("setMessages", "messagesSet", {"update": {ids["b1"]: {"isFlagged": False}}})
+
+
 def test_collapse_threads(mailbox):
     """draft §3.1.3: each thread once, at its first message's place."""
     draft, ids, roles = mailbox

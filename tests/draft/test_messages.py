@@ -111,8 +111,13 @@ def test_in_reply_to_message_id(draft):
     parent = draft.deliver(message("Question", msgid="question@example.test"), inbox)
     reply = draft.deliver(message("Re: Question", in_reply_to="question@example.test"), inbox)
     stray = draft.deliver(message("Re: Nothing", in_reply_to="unknown@example.test"), inbox)
-    got = draft.ok("getMessages", "messages", {"ids": [reply, stray, parent], "properties": ["inReplyToMessageId"]})
-    assert {m["id"]: m["inReplyToMessageId"] for m in got["list"]} == {reply: parent, stray: None, parent: None}
+    renamed = draft.deliver(message("A new topic", in_reply_to="question@example.test"), inbox)
+    got = draft.ok("getMessages", "messages", {"ids": [reply, stray, parent, renamed],
+                                               "properties": ["inReplyToMessageId", "threadId"]})
+    by_id = {m["id"]: m for m in got["list"]}
+    assert {i: m["inReplyToMessageId"] for i, m in by_id.items()} == {reply: parent, stray: None, parent: None,
+                                                                       renamed: parent}
+    assert by_id[renamed]["threadId"] != by_id[parent]["threadId"]  # another subject, another thread
 
 
 def test_message_updates(draft):
@@ -170,3 +175,18 @@ def test_thread_updates(draft):
     draft.ok("setMessages", "messagesSet", {"destroy": [first]})
     gone = draft.ok("getThreadUpdates", "threadUpdates", {"sinceState": updates["newState"]})
     assert gone["removed"] == updates["changed"]
+
+
+def test_thread_order_puts_drafts_after_their_parent(draft):
+    """draft §4: a Thread's messageIds are in date order, except that a draft replying to a message
+    of the thread comes immediately after that message."""
+    roles = draft.roles()
+    first = draft.deliver(message("Plan B", msgid="planb@example.test"), roles["inbox"])
+    second = draft.deliver(message("Re: Plan B", msgid="planb2@example.test", in_reply_to="planb@example.test"),
+                           roles["inbox"])
+    reply = draft.ok("setMessages", "messagesSet", {"create": {"r": {
+        "mailboxIds": [roles["drafts"]], "inReplyToMessageId": first, "subject": "Re: Plan B"}}})["created"]["r"]
+    threads = draft.ok("getThreads", "threads", {"ids": [reply["threadId"]]})
+    assert threads["list"][0]["messageIds"] == [first, reply["id"], second]
+    rfc = draft.rfc.ok("Thread/get", {"ids": [reply["threadId"]]})["list"][0]["emailIds"]
+    assert rfc == [first, second, reply["id"]]

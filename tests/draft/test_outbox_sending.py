@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from jmapd.config import OutboxConfig
 from jmapd.testing import LiveServer, free_port
 
-from .conftest import DRAFT, DraftClient
+from .conftest import DRAFT, DraftClient, message
 
 SUBMISSION = "urn:ietf:params:jmap:submission"
 
@@ -94,10 +94,12 @@ def test_can_delay_send_is_advertised(sender):
 
 def test_send_by_creating_in_the_outbox(sender, relay):
     """draft §5.3.3: a message created in the Outbox is sent; once sent it is deleted from the Outbox
-    and a new copy (a new id) is in Sent; RFC 8621 clients see the EmailSubmission."""
+    and a new copy (a new id) is in Sent, and the message it replies to is answered; RFC 8621
+    clients see the EmailSubmission."""
     roles = sender.roles()
-    result = sender.ok("setMessages", "messagesSet", {"create": {"m": outgoing(sender, "Sent at once",
-                                                                                roles["outbox"])}})
+    parent = sender.deliver(message("Question", msgid="question@remote.example"), roles["inbox"])
+    result = sender.ok("setMessages", "messagesSet", {"create": {"m": outgoing(
+        sender, "Sent at once", roles["outbox"], inReplyToMessageId=parent)}})
     made = result["created"]["m"]["id"]
     mail_from, rcpt_tos, content = relay.wait_for("Sent at once")
     assert mail_from == f"{sender.rfc.username}@example.test" and rcpt_tos == ["bob@remote.example"]
@@ -106,6 +108,9 @@ def test_send_by_creating_in_the_outbox(sender, relay):
     assert sent[0]["isDraft"] is False and sent[0]["isUnread"] is False
     assert in_mailbox(sender, roles["outbox"]) == []
     assert sender.ok("getMessages", "messages", {"ids": [made]})["notFound"] == [made]
+    # "If inReplyToMessageId was set, the server SHOULD mark this message as isAnswered: true".
+    assert sender.ok("getMessages", "messages", {"ids": [parent], "properties": ["isAnswered"]}
+                     )["list"][0]["isAnswered"] is True
     submissions = sender.rfc.request([["EmailSubmission/query", {"accountId": sender.account_id,
                                                                   "filter": {"emailIds": [made]}}, "q"]],
                                      using=["urn:ietf:params:jmap:core", SUBMISSION])["methodResponses"]

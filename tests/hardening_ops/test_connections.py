@@ -211,3 +211,72 @@ def test_serve_raises_its_descriptor_limit_and_survives_a_flood(tmp_path):
             sock.close()
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_steady_slow_body_is_not_cut(quick):
+    """A body above body_min_rate is served however long it takes in all (a slow uplink, not an attack)."""
+    body = httpx.Request("POST", "/", json=ECHO).content
+    body += b" " * (4000 - len(body))
+    sock = connect(quick.port, "127.0.0.1")
+    sock.sendall(b"POST /jmap/api/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic aG9uZXN0OnB3\r\n"
+                 b"Content-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+    for start in range(0, len(body), 800):  # 4,000 bytes over ~1.2 s: above 1,000 bytes/s
+        sock.sendall(body[start:start + 800])
+        time.sleep(0.25)
+    answer = read_until_closed(sock, 5)
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+def test_unread_response_is_dropped():
+    """A client that never reads its response held the connection (and the request's task) forever:
+    after send_timeout with the socket's buffers full, it is dropped."""
+    with LiveServer(connections=ConnectionSettings(send_timeout=0.5)) as server:
+        user = server.add_user("reader", "pw")
+        blob = httpx.post(f"{server.url}/jmap/upload/{user.account_id}/", content=os.urandom(8 << 20),
+                          auth=("reader", "pw"), timeout=60).json()["blobId"]
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(f"GET /jmap/download/{user.account_id}/{blob}/x HTTP/1.1\r\nHost: x\r\n"
+                     f"Authorization: Basic cmVhZGVyOnB3\r\n\r\n".encode())
+        time.sleep(3)  # never reading, while the server's send buffer fills and then times out
+        received = len(read_until_closed(sock, 10))
+        sock.close()
+        assert received < 8 << 20
+        assert httpx.get(server.url + "/.well-known/jmap").status_code == 307
+
+
+def test_imap_and_smtp_listeners_use_the_same_gate(tmp_path):
+    """The same connection accounting for every protocol: an address holding its share of the
+    server's connections is refused by IMAP (BYE [UNAVAILABLE], RFC 5530), SMTP (421 4.7.0) and
+    HTTP (429) alike, while another address is served."""
+    from jmapd.config import Receiving
+
+    with LiveServer(data=str(tmp_path), imap="127.0.0.1:0", lmtp="127.0.0.1:0", receiving=Receiving(),
+                    connections=ConnectionSettings(max_per_address=2)) as server:
+        small_process_gate = server.connections
+        imap_port = server.server.extras["imap"].port
+        lmtp_port = server.server.extras["lmtp_listener"].port
+        held = [connect(imap_port), connect(lmtp_port)]
+        try:
+            for sock in held:
+                sock.settimeout(5)
+                assert sock.recv(200)  # greeted: admitted
+            assert small_process_gate.by_address == {"127.0.0.2": 2}
+            for port, refusal in ((imap_port, b"* BYE [UNAVAILABLE]"), (lmtp_port, b"421 4.7.0"),
+                                  (server.port, b"HTTP/1.1 429")):
+                extra = connect(port)
+                assert read_until_closed(extra, 5).startswith(refusal)
+                extra.close()
+            other = connect(imap_port, "127.0.0.3")
+            other.settimeout(5)
+            assert other.recv(200).startswith(b"* OK")
+            other.close()
+        finally:
+            for sock in held:
+                sock.close()
+        deadline = time.monotonic() + 5
+        while small_process_gate.total and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert small_process_gate.total == 0

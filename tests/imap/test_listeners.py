@@ -75,7 +75,7 @@ def test_plaintext_login_needs_tls_beyond_loopback(imap_server):
 @pytest.mark.parametrize("args, says", [
     (["--imap", "0.0.0.0:1143"], "needs --tls-cert"),
     (["--imaps", "127.0.0.1:1993"], "needs --tls-cert"),
-    (["--imap", "nonsense"], "is not HOST:PORT"),
+    (["--imap", "nonsense"], "wants ADDRESS:PORT"),
 ])
 def test_serve_refuses_imap_without_tls_beyond_loopback(tmp_path, args, says):
     """Security: IMAP beyond loopback in clear text, or IMAPS without a certificate, is a one-line

@@ -399,3 +399,42 @@ def dovecot_tls():
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+class JmapdImap:
+    """jmapd's own IMAP listener (jmapd serve --imap) over a data folder of its own, as a source
+    with the same face as Dovecot: users are added with the one password, mail comes by APPEND."""
+
+    def __init__(self):
+        from jmapd.testing import LiveServer
+
+        self.live = LiveServer(imap="127.0.0.1:0").start()
+        self.port = self.live.server.extras["imap"].port
+
+    def add_user(self) -> tuple[str, str]:
+        name = f"j{next(_names)}"
+        self.live.add_user(name, PASSWORD)
+        return name, PASSWORD
+
+    def imap(self, user: str, password: str):
+        import imaplib
+
+        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=30)
+        conn.login(user, password)
+        return conn
+
+    def stop(self) -> None:
+        self.live.stop()
+
+
+@pytest.fixture(scope="module")
+def jmapd_imap():
+    server = JmapdImap()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["dovecot", "jmapd"])
+def imap_source(request):
+    """Each IMAP server the import is checked against: Dovecot, and jmapd's own listener."""
+    return request.getfixturevalue("dovecot" if request.param == "dovecot" else "jmapd_imap")

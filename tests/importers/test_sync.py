@@ -7,7 +7,7 @@ import time
 
 from jmapd.testing import LiveServer
 
-from .test_imap_dovecot import append, message
+from .test_imap import append, message
 
 
 def test_sync_add_run_list_remove_and_the_password_at_rest(jmapd, dovecot, view):
@@ -42,8 +42,9 @@ def test_sync_add_run_list_remove_and_the_password_at_rest(jmapd, dovecot, view)
 
 
 def test_the_server_syncs_in_the_background(tmp_path, jmapd, dovecot, client_type):
-    """RFC 8620 §5.2 /changes: mail arriving at the remote appears in the local account while
-    `jmapd serve` runs, brought by the background sync at the source's interval."""
+    """RFC 8620 §5.2 /changes and RFC 2177 IDLE: mail arriving at the remote appears in the local
+    account while `jmapd serve` runs: the first pass at once, then new mail as the remote's IDLE
+    announces it, long before the source's hour-long interval."""
     data = tmp_path / "served"
     jmapd.data = data
     with LiveServer(data=str(data), sync_check_every=0.2) as server:
@@ -53,7 +54,7 @@ def test_the_server_syncs_in_the_background(tmp_path, jmapd, dovecot, client_typ
         conn = dovecot.imap(*remote)
         append(conn, "INBOX", message("before add"))
         jmapd("sync", "add", "--host", "127.0.0.1", "--port", str(dovecot.port), "--plain", "--user", remote[0],
-              "--into", "mirror", "--interval", "1", env={"JMAPD_IMPORT_PASSWORD": remote[1]}, check=True)
+              "--into", "mirror", "--interval", "3600", env={"JMAPD_IMPORT_PASSWORD": remote[1]}, check=True)
 
         def subjects() -> set[str]:
             ids = client.ok("Email/query", {})["ids"]
@@ -66,6 +67,11 @@ def test_the_server_syncs_in_the_background(tmp_path, jmapd, dovecot, client_typ
                 time.sleep(0.2)
 
         wait_for("before add")
+        service = server.server.extras["sync"]
+        deadline = time.monotonic() + 20
+        while not any(w.idling.is_set() for w in service._watchers.values()):
+            assert time.monotonic() < deadline, "no IDLE watcher"
+            time.sleep(0.1)
         state = client.ok("Email/get", {"ids": []})["state"]
         append(conn, "INBOX", message("after add"))
         conn.logout()

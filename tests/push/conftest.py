@@ -86,6 +86,15 @@ def push_service():
     service.close()
 
 
+@pytest.fixture
+def failing_push_service():
+    """A push service of its own (its own origin), for tests that make it fail: the server backs
+    off a failing origin as a whole, which must not delay other tests' pushes."""
+    service = PushService()
+    yield service
+    service.close()
+
+
 @pytest.fixture(scope="module")
 def push_live():
     """A server that lets push subscriptions reach loopback (the test push service)."""

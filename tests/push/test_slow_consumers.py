@@ -23,9 +23,9 @@ def test_a_listener_that_never_reads_is_dropped(tmp_path):
         push = Broadcaster(store)
         push.start(asyncio.get_running_loop())
         told = []
-        stuck = Subscriber(normalize(user.name), frozenset({user.account_id}), None,
+        stuck = Subscriber(frozenset({user.account_id}), None, user=normalize(user.name),
                            on_overflow=lambda: told.append(True))
-        reader = Subscriber(normalize(user.name), frozenset({user.account_id}), None)
+        reader = Subscriber(frozenset({user.account_id}), None, user=normalize(user.name))
         push.subscribe(stuck)
         push.subscribe(reader)
         received = []

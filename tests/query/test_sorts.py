@@ -179,7 +179,7 @@ def test_order_is_stable_between_calls(data):
         assert account.ids(sort=sort, position=3, limit=5) == first[3:8]
 
 
-@pytest.mark.parametrize("prop", ["id", "threadId", "preview", "bcc", "cc", "mailboxIds", "keywords", "", "SIZE"])
+@pytest.mark.parametrize("prop", ["blobId", "threadId", "preview", "bcc", "cc", "mailboxIds", "keywords", "", "SIZE"])
 def test_unknown_property_is_unsupported_sort(data, prop):
     """RFC 8620 §5.5 unsupportedSort: a property the server does not sort on."""
     assert data[0].query_error(sort=[{"property": prop}]) == "unsupportedSort"

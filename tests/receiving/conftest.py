@@ -24,6 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from jmapd.config import OutboxConfig, Receiving
+from jmapd.limits import ConnectionSettings
 from jmapd.mail.addresses import add_domain
 from jmapd.smtp.dns import Resolver
 from jmapd.testing import LiveServer, free_port
@@ -155,6 +156,7 @@ def mailserver(certificate, nameserver, sink):
     settings = Receiving(max_message_size=200_000, max_recipients=5, max_connections_per_ip=1200,
                          command_timeout=3.0, data_timeout=4.0)
     with LiveServer(hostname="mx.example.test", tls_cert=cert, tls_key=key, lmtp="127.0.0.1:0",
+                    connections=ConnectionSettings(max_per_address=1200),  # the shared gate's share too
                     smtp="127.0.0.1:0", submission="127.0.0.1:0", submissions="127.0.0.1:0",
                     receiving=settings, relay=f"127.0.0.1:{sink.port}",
                     outbox=OutboxConfig(retry_after=1)) as server:

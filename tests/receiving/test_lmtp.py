@@ -130,11 +130,12 @@ def test_resend_after_lost_reply_is_not_stored_twice(mailserver, jmap_user):
 
 def test_new_mail_is_pushed_and_in_changes(mailserver, jmap_user):
     """RFC 8620 §7.3: an EventSource client gets a StateChange with the new Email and Mailbox
-    states; §5.2: Email/changes lists the new message as created."""
+    states, and RFC 8621 §1.5's EmailDelivery for new mail; §5.2: Email/changes lists the new
+    message as created."""
     alice = jmap_user()
     address = f"{alice.username}@example.test"
     state = alice.ok("Email/get", {"ids": []})["state"]
-    url = (alice.session["eventSourceUrl"].replace("{types}", "Email,Mailbox").replace("{closeafter}", "state")
+    url = (alice.session["eventSourceUrl"].replace("{types}", "*").replace("{closeafter}", "state")
            .replace("{ping}", "0"))
     events = []
     with alice.http.stream("GET", url, timeout=15) as response:
@@ -146,7 +147,7 @@ def test_new_mail_is_pushed_and_in_changes(mailserver, jmap_user):
                 events.append(json.loads(line[6:]))
                 break
     changed = events[0]["changed"][alice.account_id]
-    assert "Email" in changed and "Mailbox" in changed
+    assert {"Email", "Mailbox", "EmailDelivery"} <= set(changed)
     created = alice.ok("Email/changes", {"sinceState": state})["created"]
     assert len(created) == 1
     assert alice.ok("Email/get", {"ids": created, "properties": ["subject"]})["list"][0]["subject"] == "pushed"

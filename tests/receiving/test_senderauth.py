@@ -130,3 +130,22 @@ def test_dns_failure_is_temperror_not_a_refusal(mailserver, jmap_user, nameserve
     [email] = inbox_emails(alice)
     results = results_of(email)
     assert results["spf"] == "temperror" and results["dmarc"] == "temperror"
+
+
+def test_spf_redirect_macros_and_the_lookup_limit(mailserver, jmap_user, nameserver):
+    """RFC 7208 §6.1 (redirect), §7 (macros: %{i} reversed for `exists`), §4.6.4 (more than 10
+    DNS-querying terms is permerror)."""
+    alice = jmap_user()
+    rcpt = f"{alice.username}@example.test"
+    redirected, macro, greedy = (f"{unique(p)}.spf.test" for p in ("redir", "macro", "greedy"))
+    nameserver.txt(redirected, f"v=spf1 redirect=policy.{redirected}")
+    nameserver.txt(f"policy.{redirected}", "v=spf1 ip4:127.0.0.1 -all")
+    nameserver.txt(macro, "v=spf1 exists:%{ir}.allow.%{d} -all")
+    nameserver.add(f"1.0.0.127.allow.{macro}", "A", "127.0.0.2")
+    nameserver.txt(greedy, " ".join(["v=spf1"] + [f"include:n{k}.{greedy}" for k in range(11)] + ["-all"]))
+    for k in range(11):
+        nameserver.txt(f"n{k}.{greedy}", "v=spf1 ip4:192.0.2.1 -all")
+    for domain, subject in ((redirected, "redirected"), (macro, "macro"), (greedy, "greedy")):
+        assert mx_send(mailserver, f"bob@{domain}", rcpt, message(subject, sender=f"bob@{domain}"))[0] == 250
+    results = {e["subject"]: results_of(e)["spf"] for e in inbox_emails(alice)}
+    assert results == {"redirected": "pass", "macro": "pass", "greedy": "permerror"}

@@ -182,7 +182,8 @@ def test_connections_per_address_are_capped():
 
 def test_a_thousand_slow_connections_do_not_stop_others(mailserver, jmap_user):
     """No request may stall other users: a thousand connections that say nothing are held by the
-    event loop at no cost to a client that delivers at the same time."""
+    event loop while a client delivers at the same time (served one after another, it would wait
+    for their 3 s timeouts: hours; the bound leaves room for a busy machine)."""
     alice = jmap_user()
     port = port_of(mailserver, "smtp")
     slow = []
@@ -192,7 +193,7 @@ def test_a_thousand_slow_connections_do_not_stop_others(mailserver, jmap_user):
         started = time.monotonic()
         with mx(mailserver) as client:
             client.sendmail("bob@sender.test", [f"{alice.username}@example.test"], message("not stalled"))
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 8.0
     finally:
         for sock in slow:
             sock.close()
@@ -208,3 +209,14 @@ def test_domain_and_catch_all(mailserver, jmap_user):
     with mx(mailserver) as client:
         client.sendmail("bob@sender.test", [f"anything@{domain.upper()}"], message("caught"))
     assert [e["subject"] for e in inbox_emails(alice)] == ["caught"]
+
+
+def test_addresses_that_are_not_utf8_are_malformed(mailserver):
+    """RFC 6531 §3.3 (UTF-8 addresses) and RFC 5321 §4.2.2: bytes that are not UTF-8 in a path are
+    a malformed address, 553 5.1.3; the session goes on."""
+    sock = raw_session(port_of(mailserver, "smtp"))
+    with sock:
+        sock.sendall(b"EHLO x.test\r\nMAIL FROM:<a\xff@b.test> SMTPUTF8\r\nMAIL FROM:<a@b.test> SMTPUTF8\r\n"
+                     b"RCPT TO:<x\xc3@example.test>\r\nNOOP\r\n")
+        replies = read_replies(sock, 5)
+    assert [r[:9] for r in replies] == [b"250 HELP", b"553 5.1.3", b"250 2.1.0", b"553 5.1.3", b"250 2.0.0"]

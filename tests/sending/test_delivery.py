@@ -173,3 +173,28 @@ def test_larger_than_the_relay_takes(client_type, kit):
             c.close()
     finally:
         sink.stop()
+
+
+def test_slow_relay_blocks_nothing_and_loses_nothing(client_type, kit):
+    """RFC 5321 §4.5.3.2: a relay that never answers DATA in time is a temporary failure each time;
+    API requests are answered meanwhile and the message stays queued, its status saying why."""
+    sink = kit.Sink().start()
+    sink.delay = 3.0
+    try:
+        with LiveServer(relay=f"127.0.0.1:{sink.port}", outbox=OutboxConfig(retry_after=1, timeout=1)) as server:
+            server.add_user("slowpoke", "pw-slowpoke", "slowpoke@example.test")
+            c = client_type(server.url, "slowpoke", "pw-slowpoke")
+            draft = kit.create_draft(c, to=["late@remote.test"], subject="slow relay")
+            sid = kit.submit(c, draft)["created"]["s"]["id"]
+            assert sink.data_started.wait(10)
+            started = time.monotonic()
+            c.mailboxes()
+            assert time.monotonic() - started < 1
+            status = kit.wait_for(lambda: (d := kit.submission(c, sid)["deliveryStatus"]["late@remote.test"])
+                                  ["smtpReply"].startswith("451") and d, 10, "the timeout")
+            assert status["delivered"] == "queued" and "Timeout" in status["smtpReply"]
+            with server.server.store.read() as txn:
+                assert [e.submission_id for _, e in list_queue(txn)] == [sid]
+            c.close()
+    finally:
+        sink.stop()

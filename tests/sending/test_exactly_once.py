@@ -185,3 +185,30 @@ def test_a_lease_keeps_a_second_worker_out(tmp_path):
                                                       now=now, lease=60)) == []
     finally:
         store.close()
+
+
+def test_a_graceful_stop_lets_a_send_under_way_finish(tmp_path, client_type, kit):
+    """A server stopped normally (SIGTERM) finishes a transaction under way and records the
+    relay's 250 (RFC 5321 §4.1.1.4), so nothing is left in doubt and nothing is sent again."""
+    from jmapd.mail.submissions import SUBMISSION, SubmissionRecord, list_queue
+
+    sink = kit.Sink().start()
+    sink.delay = 1.0
+    try:
+        server = LiveServer(data=str(tmp_path), relay=f"127.0.0.1:{sink.port}").start()
+        server.add_user("kim", "pw-kim", "kim@example.test")
+        c = client_type(server.url, "kim", "pw-kim")
+        sid = send(c, kit, "stopping")
+        account = c.account_id
+        c.close()
+        assert sink.data_started.wait(10)
+        server._uvicorn.should_exit = True
+        server._thread.join(timeout=20)
+        with server.server.store.read() as txn:
+            record = txn.get(account, SUBMISSION, sid, SubmissionRecord)
+            assert list_queue(txn) == []
+        server.server.store.close()
+        assert record.delivery_status["far@remote.test"].smtp_reply.startswith("250")
+        assert count(sink, "stopping") == 1
+    finally:
+        sink.stop()

@@ -102,6 +102,23 @@ def test_identities(sender, kit):
     assert result["notUpdated"][identity["id"]]["type"] == "invalidProperties"
 
 
+def test_a_new_alias_gets_its_default_identity(sender, sending_server, kit):
+    """RFC 8621 §6: an address added to the user later gets its own default identity, reported by
+    Identity/changes; a deleted default identity stays deleted."""
+    from jmapd.mail.addresses import add_address
+
+    _, before, _ = kit.jmap(sender, "Identity/get", {"ids": None})
+    sending_server.server.store.write(lambda txn: add_address(txn, sender.username, f"alias.{sender.username}@example.test"))
+    _, changes, _ = kit.jmap(sender, "Identity/changes", {"sinceState": before["state"]})
+    assert len(changes["created"]) == 1
+    _, got, _ = kit.jmap(sender, "Identity/get", {"ids": changes["created"]})
+    assert got["list"][0]["email"] == f"alias.{sender.username}@example.test" and got["list"][0]["mayDelete"]
+    _, gone, _ = kit.jmap(sender, "Identity/set", {"destroy": changes["created"]})
+    assert gone["destroyed"] == changes["created"]
+    _, after, _ = kit.jmap(sender, "Identity/get", {"ids": None})
+    assert [i["email"] for i in after["list"]] == [i["email"] for i in before["list"]]
+
+
 def test_set_errors(sender, sending_server, client_type, kit):
     """RFC 8621 §7.5: each refusal gets the SetError the RFC names, and nothing is queued."""
     me = f"{sender.username}@example.test"
@@ -183,3 +200,22 @@ def test_query_and_changes(sender, kit):
     assert name == "error" and bad["type"] == "unsupportedFilter"
     _, qc, _ = kit.jmap(sender, "EmailSubmission/queryChanges", {"sinceQueryState": query["queryState"]})
     assert qc["newQueryState"]
+
+
+def test_domain_owner_sends_as_any_address_of_the_domain(sender, sending_server, sink, kit):
+    """RFC 8621 §6: an identity `*@domain` for a domain the user owns; a message From any address
+    there is sent with it, that address in MAIL FROM (§7 envelope derivation)."""
+    from jmapd.mail.addresses import add_domain
+
+    domain = f"{sender.username}.test"
+    sending_server.server.store.write(lambda txn: add_domain(txn, domain, owners=[sender.username]))
+    _, made, _ = kit.jmap(sender, "Identity/set", {"create": {"w": {"email": f"*@{domain}", "name": "Any"}}})
+    wildcard = made["created"]["w"]["id"]
+    draft = kit.create_draft(sender, to=["peer@remote.test"], from_=f"sales@{domain}", subject="from a wildcard")
+    _, result, _ = kit.jmap(sender, "EmailSubmission/set", {
+        "create": {"s": {"identityId": wildcard, "emailId": draft}}})
+    assert result["created"]["s"]["id"]
+    message = kit.wait_for(lambda: [m for m in list(sink.received) if b"from a wildcard" in m.content], 15, "it")[0]
+    assert message.mail_from == f"sales@{domain}"
+    _, refused, _ = kit.jmap(sender, "Identity/set", {"create": {"x": {"email": "*@example.test"}}})
+    assert refused["notCreated"]["x"]["type"] == "forbiddenFrom"

@@ -25,7 +25,7 @@ from store import ReadTxn
 # Entries kept across all accounts, and their JSON's bytes; past either, everything is dropped and
 # rebuilt as asked for. Bytes bound it too: one Email's subject or address list may be megabytes.
 MAX_ENTRIES = 20_000
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024
 # An entry larger than this is answered but not kept.
 MAX_ENTRY_BYTES = 64 * 1024
 # More changes than this since the held state: dropping everything is cheaper than reading them.

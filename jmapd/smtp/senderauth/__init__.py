@@ -82,6 +82,16 @@ async def authenticate(resolver: Resolver, raw: bytes, *, client_ip: str, helo: 
     return summary, results_field(authserv_id, spf, signatures, dmarc, mail_from, helo)
 
 
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def _token(text: str | None) -> str | None:
+    """A client-given value fit for the header (RFC 8601 §2.2 pvalue), or None to leave it out."""
+    if text and _TOKEN.fullmatch(text) and not any(c in text for c in ';()"\\'):
+        return text
+    return None
+
+
 def _dkim_summary(signatures: list[DkimResult]) -> str:
     if not signatures:
         return "none"
@@ -94,9 +104,10 @@ def results_field(authserv_id: str, spf: SpfResult, signatures: list[DkimResult]
                   mail_from: str, helo: str) -> str:
     results: list = []
     if spf.identity == "helo":
-        results.append(authres.SPFAuthenticationResult(result=spf.result, smtp_helo=helo or None))
+        results.append(authres.SPFAuthenticationResult(result=spf.result, smtp_helo=_token(helo)))
     else:
-        results.append(authres.SPFAuthenticationResult(result=spf.result, smtp_mailfrom=mail_from or None))
+        results.append(authres.SPFAuthenticationResult(result=spf.result,
+                                                       smtp_mailfrom=_token(mail_from) or _token(spf.domain)))
     if signatures:
         results.extend(authres.DKIMAuthenticationResult(result=s.result, header_d=s.domain or None,
                                                         header_s=s.selector or None) for s in signatures)

@@ -1,4 +1,4 @@
-"""`jmapd import imap` from Dovecot over real IMAP (RFC 3501/9051 with CONDSTORE, RFC 7162; special-use
+"""`jmapd import imap` from Dovecot and from jmapd's own IMAP listener over real IMAP (RFC 3501/9051 with CONDSTORE, RFC 7162; special-use
 folders, RFC 6154), into the store, checked message by message."""
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ def import_imap(jmapd, dovecot, remote, local, *extra, env=None):
                  env={"JMAPD_IMPORT_PASSWORD": remote[1], **(env or {})})
 
 
-def test_full_import_then_incremental_changes(jmapd, dovecot, view):
+def test_full_import_then_incremental_changes(jmapd, imap_source, view):
     """RFC 3501 §2.3.1.1 UIDs and §6.3.1 UIDVALIDITY, RFC 7162 §3.1.4 CHANGEDSINCE, RFC 6154 special-use,
     RFC 3501 §5.1.3 modified UTF-7 names: folders keep their hierarchy, flags become keywords
     (RFC 8621 §4.1.1), INTERNALDATE becomes receivedAt; a rerun brings only what changed."""
-    remote = dovecot.add_user()
-    conn = dovecot.imap(*remote)
+    remote = imap_source.add_user()
+    conn = imap_source.imap(*remote)
     for folder in ("Sent", "Work", "Work/Projects", "&AMQ-rger"):  # Ärger, in modified UTF-7
-        conn.create(folder)
+        conn.create(folder)  # (jmapd has a Sent already and says so)
     append(conn, "INBOX", message("first"), "\\Seen \\Flagged", '"02-Jan-2020 03:04:05 +0100"')
     append(conn, "INBOX", message("second"))
     append(conn, "Sent", message("sent one"), "\\Seen")
@@ -39,7 +39,7 @@ def test_full_import_then_incremental_changes(jmapd, dovecot, view):
     append(conn, "&AMQ-rger", message("umlaut"))
     local = jmapd.add_user()
 
-    first = import_imap(jmapd, dovecot, remote, local)
+    first = import_imap(jmapd, imap_source, remote, local)
     assert first.returncode == 0, first.stderr
     assert "total: 5 imported" in first.stdout
     v = view(jmapd.data, local)
@@ -60,7 +60,7 @@ def test_full_import_then_incremental_changes(jmapd, dovecot, view):
     append(conn, "Later", message("later"), "\\Draft")
     conn.logout()
 
-    second = import_imap(jmapd, dovecot, remote, local)
+    second = import_imap(jmapd, imap_source, remote, local)
     assert second.returncode == 0, second.stderr
     assert "total: 2 imported" in second.stdout and "0 duplicates" in second.stdout
     v = view(jmapd.data, local)
@@ -69,7 +69,7 @@ def test_full_import_then_incremental_changes(jmapd, dovecot, view):
     assert v.by_subject(b"second")[2] == ("$seen",)
     assert v.by_subject(b"later")[1:3] == (("Later",), ("$draft",))
 
-    third = import_imap(jmapd, dovecot, remote, local)
+    third = import_imap(jmapd, imap_source, remote, local)
     assert "total: 0 imported" in third.stdout and len(view(jmapd.data, local).emails) == 7
 
 
@@ -98,16 +98,16 @@ def test_labels_become_mailboxes_of_one_email(jmapd, dovecot, view):
     assert "Starred" not in " ".join(v.paths.values())
 
 
-def test_changed_uidvalidity_matches_by_message_id_and_size(jmapd, dovecot, view):
+def test_changed_uidvalidity_matches_by_message_id_and_size(jmapd, imap_source, view):
     """RFC 3501 §2.3.1.1: a new UIDVALIDITY invalidates every UID; the messages already imported are
     found again by Message-ID and size, so none is fetched or stored twice."""
-    remote = dovecot.add_user()
-    conn = dovecot.imap(*remote)
+    remote = imap_source.add_user()
+    conn = imap_source.imap(*remote)
     conn.create("Box")
     for n in range(3):
         append(conn, "Box", message(f"box {n}"))
     local = jmapd.add_user()
-    assert import_imap(jmapd, dovecot, remote, local).returncode == 0
+    assert import_imap(jmapd, imap_source, remote, local).returncode == 0
     conn.select("INBOX")
     conn.delete("Box")  # rebuilt: same messages, new UIDVALIDITY
     conn.create("Box")
@@ -115,17 +115,17 @@ def test_changed_uidvalidity_matches_by_message_id_and_size(jmapd, dovecot, view
         append(conn, "Box", message(f"box {n}"), "\\Seen")
     append(conn, "Box", message("box new"))
     conn.logout()
-    again = import_imap(jmapd, dovecot, remote, local)
+    again = import_imap(jmapd, imap_source, remote, local)
     assert again.returncode == 0, again.stderr
     assert "total: 1 imported, 0 added to another mailbox, 0 duplicates" in again.stdout
     assert len(view(jmapd.data, local).emails) == 4
 
 
-def test_wrong_password_is_one_line(jmapd, dovecot):
+def test_wrong_password_is_one_line(jmapd, imap_source):
     """RFC 3501 §6.2.3 LOGIN answered NO: one line naming the refusal, exit status 1."""
-    remote = dovecot.add_user()
+    remote = imap_source.add_user()
     local = jmapd.add_user()
-    result = import_imap(jmapd, dovecot, (remote[0], "wrong"), local)
+    result = import_imap(jmapd, imap_source, (remote[0], "wrong"), local)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "refused the login" in result.stderr
 
