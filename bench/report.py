@@ -24,6 +24,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -285,6 +286,20 @@ def compare_tables(out: Path) -> list[Path]:
     return [plain] if plain.is_file() else []
 
 
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(heading, whole section) for each `## ` section of a Markdown text, in order."""
+    parts = re.split(r"(?m)^(?=## )", text)[1:]
+    return [(part.split("\n", 1)[0], part) for part in parts]
+
+
+def other_sections(existing: str, rendered: str) -> str:
+    """The sections of the existing RESULTS.md that this report does not write (other benchmarks
+    record their figures there too): kept, in their order, after the report's own."""
+    own = {heading for heading, _ in _sections(rendered)}
+    kept = [section.rstrip("\n") + "\n" for heading, section in _sections(existing) if heading not in own]
+    return "".join("\n" + section for section in kept)
+
+
 READING = """## Reading these figures
 
 - **One machine, two cores, shared.** The load generator is Python too (asyncio and httpx): it
@@ -324,7 +339,9 @@ def main() -> None:
         saved = HERE / "out" / "report.json"
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(results, indent=1))
-    Path(args.out).write_text(render(results, counts, args.duration, args.concurrency))
+    out = Path(args.out)
+    rendered = render(results, counts, args.duration, args.concurrency)
+    out.write_text(rendered + other_sections(out.read_text() if out.is_file() else "", rendered))
     print(f"wrote {args.out}")
 
 

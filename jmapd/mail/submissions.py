@@ -46,6 +46,7 @@ from .errors import MailError
 from .outbox_mailbox import file_sent
 
 SUBMISSION = "EmailSubmission"  # the JMAP record, in the account, with a change log
+SUBMISSION_OF_EMAIL = "SubmissionOfEmail"  # in the account, unlogged: an Email's newest submission
 QUEUE = "OutboxQueue"  # server-wide: one entry per queued message
 DUE = "OutboxDue"  # server-wide: "<due time, hex>.<queue id>" -> nothing, in due order
 QUEUE_KIND = ("", QUEUE)  # announced after a commit that queued something: workers wake up
@@ -180,6 +181,7 @@ def queue_message(txn: WriteTxn, account_id: str, raw: bytes, envelope: Envelope
             send_at=release, queue_id=queue_id, created_at=now,
             delivery_status={r.address: DeliveryStatus(smtp_reply="250 2.0.0 queued") for r in recipients})
         txn.create(account_id, SUBMISSION, submission_id, record)
+        txn.put_unlogged(account_id, SUBMISSION_OF_EMAIL, link.email_id, SubmissionOfEmail(submission_id))
     _put(txn, queue_id, entry)
     _index(txn, queue_id, entry.due)
     txn.touched.add(QUEUE_KIND)
@@ -392,17 +394,21 @@ def _update_status(txn: WriteTxn, entry: QueueEntry, statuses: dict[str, Deliver
     txn.update(entry.account_id, SUBMISSION, entry.submission_id, record)
 
 
+class SubmissionOfEmail(msgspec.Struct, array_like=True):
+    """The newest EmailSubmission of an Email, so that finding it costs a lookup, not a scan."""
+
+    submission_id: str
+
+
 def pending_submissions(txn: ReadTxn, account_id: str, email_ids: Iterable[str]) -> dict[str, str]:
-    """Email id -> id of its EmailSubmission still waiting in the queue, for these Emails of the
-    account (read from the queue, which holds only what is not sent yet)."""
-    wanted = set(email_ids)
+    """Email id -> id of its EmailSubmission still pending (not sent, not cancelled), for these
+    Emails of the account: one lookup per Email."""
     found: dict[str, str] = {}
-    for _, entry in txn.scan(SERVER, QUEUE, QueueEntry):
-        if entry.account_id != account_id or not entry.submission_id:
-            continue
-        record = txn.get(account_id, SUBMISSION, entry.submission_id, SubmissionRecord)
-        if record is not None and record.email_id in wanted and record.undo_status == "pending":
-            found[record.email_id] = entry.submission_id
+    for email_id in dict.fromkeys(email_ids):
+        ref = txn.get(account_id, SUBMISSION_OF_EMAIL, email_id, SubmissionOfEmail)
+        record = None if ref is None else txn.get(account_id, SUBMISSION, ref.submission_id, SubmissionRecord)
+        if record is not None and record.email_id == email_id and record.undo_status == "pending":
+            found[email_id] = ref.submission_id
     return found
 
 

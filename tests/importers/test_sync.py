@@ -41,7 +41,7 @@ def test_sync_add_run_list_remove_and_the_password_at_rest(jmapd, dovecot, view)
     assert gone.returncode == 2 and f"no sync source {source_id}" in gone.stderr
 
 
-def test_the_server_syncs_in_the_background(tmp_path, jmapd, dovecot, client_type):
+def test_the_server_syncs_in_the_background(tmp_path, jmapd, imap_source, client_type):
     """RFC 8620 §5.2 /changes and RFC 2177 IDLE: mail arriving at the remote appears in the local
     account while `jmapd serve` runs: the first pass at once, then new mail as the remote's IDLE
     announces it, long before the source's hour-long interval."""
@@ -50,10 +50,10 @@ def test_the_server_syncs_in_the_background(tmp_path, jmapd, dovecot, client_typ
     with LiveServer(data=str(data), sync_check_every=0.2) as server:
         server.add_user("mirror", "mirror-pw")
         client = client_type(server.url, "mirror", "mirror-pw")
-        remote = dovecot.add_user()
-        conn = dovecot.imap(*remote)
+        remote = imap_source.add_user()
+        conn = imap_source.imap(*remote)
         append(conn, "INBOX", message("before add"))
-        jmapd("sync", "add", "--host", "127.0.0.1", "--port", str(dovecot.port), "--plain", "--user", remote[0],
+        jmapd("sync", "add", "--host", "127.0.0.1", "--port", str(imap_source.port), "--plain", "--user", remote[0],
               "--into", "mirror", "--interval", "3600", env={"JMAPD_IMPORT_PASSWORD": remote[1]}, check=True)
 
         def subjects() -> set[str]:

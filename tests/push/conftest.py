@@ -163,14 +163,15 @@ class EventStream:
         self.thread.start()
         assert self.opened.wait(10)
 
-    def ready(self, timeout: float = 10.0) -> "EventStream":
+    def ready(self, timeout: float = 30.0) -> "EventStream":
         """Wait until the server has sent the stream's first id (it listens from then on)."""
         deadline = time.monotonic() + timeout
         while self.last_id is None and time.monotonic() < deadline and not self.ended.is_set():
             time.sleep(0.01)
+        assert self.last_id is not None, "the event stream did not start"
         return self
 
-    def next(self, timeout: float = 10.0, name: str = "state"):
+    def next(self, timeout: float = 20.0, name: str = "state"):
         import queue
 
         deadline = time.monotonic() + timeout

@@ -22,11 +22,11 @@ def test_listeners_of_one_process_get_the_others_changes(two_servers, event_stre
         ws.send(json.dumps({"@type": "WebSocketPushEnable", "dataTypes": ["Mailbox"]}))
         ws.send(json.dumps({"@type": "Request", "id": "sync", "using": ["urn:ietf:params:jmap:core"],
                             "methodCalls": [["Core/echo", {}, "c"]]}))
-        assert json.loads(ws.recv(timeout=10))["requestId"] == "sync"  # push is on from here
+        assert json.loads(ws.recv(timeout=20))["requestId"] == "sync"  # push is on from here
         made_here = here.ok("Mailbox/set", {"create": {"n": {"name": "Made here"}}})["newState"]
-        change = json.loads(ws.recv(timeout=10))
+        change = json.loads(ws.recv(timeout=20))
         assert change["changed"] == {here.account_id: {"Mailbox": made_here}}
         assert stream.next()[2]["changed"] == {here.account_id: {"Mailbox": made_here}}
         made_there = there.ok("Mailbox/set", {"create": {"n": {"name": "Made there"}}})["newState"]
-        assert json.loads(ws.recv(timeout=10))["changed"] == {here.account_id: {"Mailbox": made_there}}
+        assert json.loads(ws.recv(timeout=20))["changed"] == {here.account_id: {"Mailbox": made_there}}
         assert stream.next()[2]["changed"] == {here.account_id: {"Mailbox": made_there}}

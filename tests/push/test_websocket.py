@@ -32,7 +32,7 @@ def request(ws, calls, request_id="R1", using=(CORE, MAIL)):
     ws.send(json.dumps({"@type": "Request", "id": request_id, "using": list(using), "methodCalls": calls}))
 
 
-def receive(ws, kind: str | None = None, timeout: float = 10.0):
+def receive(ws, kind: str | None = None, timeout: float = 20.0):
     """The next message (of @type `kind`: others are kept for later calls, in order)."""
     held = _held.setdefault(id(ws), [])
     for message in held:
