@@ -144,8 +144,13 @@ def workload(port: int, rare_word: str, rng: random.Random) -> dict:
     return results
 
 
-def http_under_idle(http_url: str, imap_port: int, connections: int = 1000) -> dict:
-    """Mailbox/get latency over HTTP alone, then with `connections` IMAP sessions in IDLE."""
+def http_under_idle(http_url: str, imap_port: int, data: str, connections: int = 1000) -> dict:
+    """Mailbox/get latency over HTTP alone, then with `connections` IMAP sessions in IDLE, spread
+    over users of their own (jmapd admits 50 connections per user)."""
+    users = [f"idle{n}" for n in range((connections + 49) // 50)]
+    for name in users:
+        subprocess.run([JMAPD, "user", "add", name, "--password", PASSWORD, "--data", data], check=True,
+                       capture_output=True)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, connections * 2 + 256)), hard))
     with httpx.Client(headers={"Authorization": basic(USER, PASSWORD)}, timeout=30) as http:
@@ -168,7 +173,7 @@ def http_under_idle(http_url: str, imap_port: int, connections: int = 1000) -> d
             sock = socket.create_connection(("127.0.0.1", imap_port), timeout=30)
             reader = sock.makefile("rb")
             reader.readline()
-            sock.sendall(b"a LOGIN bench bench\r\nb SELECT INBOX\r\nc IDLE\r\n")
+            sock.sendall(b"a LOGIN %s bench\r\nb SELECT INBOX\r\nc IDLE\r\n" % users[n // 50].encode())
             while not reader.readline().startswith(b"+"):
                 pass
             idlers.append((sock, reader))
@@ -324,8 +329,10 @@ def main() -> None:
                 print(f"{name}: loaded in {seconds:.0f} s ({len(messages) / seconds:.0f} messages/s), "
                       f"index settled {settled:.0f} s later", flush=True)
                 rows = workload(server["imap"], rare["word"], random.Random(args.seed))
+                print(f"  {json.dumps(rows)}", flush=True)
                 if name == "jmapd" and args.idle_connections:
-                    rows.update(http_under_idle(server["http"], server["imap"], args.idle_connections))
+                    rows.update(http_under_idle(server["http"], server["imap"], server["data"],
+                                                args.idle_connections))
                 rows["load (MULTIAPPEND)"] = {"seconds": seconds, "messages_per_s": len(messages) / seconds}
                 report[name] = rows
                 for row, values in rows.items():

@@ -28,7 +28,7 @@ async def check_login(session: Session, name: str, password: str) -> str:
     try:
         user = await session.server.logins.verify(name, password, peer=session.peer)
     except LoginThrottled as exc:
-        raise No(str(exc), "UNAVAILABLE") from None
+        raise No(f"too many failed logins; try again in {exc.retry_after} s", "UNAVAILABLE") from None
     if user is None:
         raise No("wrong user name or password", "AUTHENTICATIONFAILED")
     if not session.service.admit(user.name):

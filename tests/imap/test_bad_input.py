@@ -175,6 +175,6 @@ def test_failed_logins_back_off():
         for n in range(3):
             assert r.command(b"LOGIN victim wrong%d" % n)[-1].startswith(b"t1 NO [AUTHENTICATIONFAILED]")
         answer = r.command(b"LOGIN victim right-pw")[-1]
-        assert answer.startswith(b"t1 NO [UNAVAILABLE]") and b"retry in" in answer
+        assert answer.startswith(b"t1 NO [UNAVAILABLE]") and b"try again in" in answer
         assert r.command(b"NOOP", b"t2")[-1].startswith(b"t2 OK")
         r.close()
