@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,21 @@ def cheap_password_hashes():
     store_users.SCRYPT_N = 2
     yield
     store_users.SCRYPT_N = original
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate and its key (PEM files) for mail.example.test, localhost and
+    127.0.0.1: what the TLS listeners (HTTPS, IMAP, SMTP) serve in tests."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=mail.example.test", "-addext",
+                    "subjectAltName=DNS:mail.example.test,DNS:localhost,IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
 
 
 @pytest.fixture(scope="session")

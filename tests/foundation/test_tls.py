@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 
 import httpx
 import pytest
 
 from jmapd.testing import LiveServer
-
-
-@pytest.fixture
-def certificate(tmp_path):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True)
-    return str(cert), str(key)
 
 
 def test_https_session_has_https_urls(certificate):

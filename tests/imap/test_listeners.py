@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import imaplib
-import shutil
 import signal
 import ssl
 import subprocess
@@ -24,18 +23,6 @@ from jmapd.testing import LiveServer, free_port
 from .conftest import message
 
 JMAPD = [str(Path(sys.executable).with_name("jmapd"))]
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("cert")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True)
-    return str(cert), str(key)
 
 
 def test_imaps_and_starttls(certificate):

@@ -15,12 +15,11 @@ import time
 from pathlib import Path
 
 import dns.message
-import httpx
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
+import httpx
 import pytest
-
 from aiosmtpd.controller import Controller
 
 from jmapd.config import OutboxConfig, Receiving
@@ -85,18 +84,6 @@ class LocalNameServer:
         self._stop.set()
         self._thread.join(timeout=2)
         self.sock.close()
-
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory) -> tuple[str, str]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=mail.example.test", "-addext", "subjectAltName=DNS:mail.example.test,IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return str(cert), str(key)
 
 
 @pytest.fixture(scope="session")

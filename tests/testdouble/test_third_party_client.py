@@ -5,8 +5,6 @@ the captured mail."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 
 import pytest
@@ -19,16 +17,10 @@ from jmapc.ref import Ref  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def https_server(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True)
-    with Server(users=["alice"], seed="demo", tls_cert=str(cert), tls_key=str(key)) as server:
-        yield server, str(cert)
+def https_server(certificate):
+    cert, key = certificate
+    with Server(users=["alice"], seed="demo", tls_cert=cert, tls_key=key) as server:
+        yield server, cert
 
 
 def test_jmapc_session(https_server, monkeypatch):
