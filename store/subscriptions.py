@@ -40,6 +40,9 @@ class PushSubscriptionRecord(msgspec.Struct, kw_only=True):
     verified: bool = False
     types: list[str] | None = None
     created_at: int = 0
+    # The credentials that created it ("password", "token:<id>"): only they see it, and it goes
+    # when they are revoked (RFC 8620 §7.2).
+    credential: str = ""
 
 
 def _record_id(user: str, subscription_id: str) -> str:
@@ -61,6 +64,15 @@ def put(txn: WriteTxn, record: PushSubscriptionRecord, *, created: bool) -> None
 def delete(txn: WriteTxn, user: str, subscription_id: str) -> None:
     """The URL and keys go with the record (RFC 8620 §7.2: erased as soon as possible)."""
     txn.destroy(OWNER, KIND, _record_id(user, subscription_id))
+
+
+def destroy_for_credentials(txn: WriteTxn, user: str, revoked) -> int:
+    """Destroy the user's subscriptions whose credentials `revoked(credential)` says are gone;
+    returns how many."""
+    doomed = [record.id for record in of_user(txn, user) if revoked(record.credential)]
+    for subscription_id in doomed:
+        delete(txn, user, subscription_id)
+    return len(doomed)
 
 
 def get(txn: ReadTxn, user: str, subscription_id: str) -> PushSubscriptionRecord | None:

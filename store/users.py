@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Iterator
 
+from . import subscriptions
 from .codec import decode, encode
 from .records import Account, Token, User
 from .txn import ReadTxn, WriteTxn
@@ -130,6 +131,8 @@ def set_password(txn: WriteTxn, name: str, password_hash: str, *, keep_tokens: b
         raise UnknownUser(name)
     user.password_hash = password_hash
     put_user(txn, user)
+    # Push subscriptions made with the old password go with it (RFC 8620 §7.2).
+    subscriptions.destroy_for_credentials(txn, normalize(name), lambda credential: credential in ("", "password"))
     return 0 if keep_tokens else revoke_tokens(txn, name)
 
 
@@ -160,6 +163,11 @@ def get_account(txn: ReadTxn, account_id: str) -> Account | None:
 
 def put_account(txn: WriteTxn, account_id: str, account: Account) -> None:
     txn.txn.put(account_id.encode(), encode(account), db=txn.dbs["accounts"])
+
+
+def token_id(token: str) -> str:
+    """What `user token list` shows for a token, and what names it elsewhere (never the token)."""
+    return token_digest(token).hex()[:TOKEN_ID_LENGTH]
 
 
 def token_digest(token: str) -> bytes:
@@ -211,6 +219,8 @@ def revoke_tokens(txn: WriteTxn, name: str, ids: list[str] | None = None) -> int
         raise UnknownToken(missing[0])
     for digest in doomed:
         txn.txn.delete(digest, db=txn.dbs["tokens"])
+    gone = {f"token:{digest.hex()[:TOKEN_ID_LENGTH]}" for digest in doomed}
+    subscriptions.destroy_for_credentials(txn, wanted, gone.__contains__)  # RFC 8620 §7.2
     return len(doomed)
 
 

@@ -81,23 +81,24 @@ class ApiEndpoint:
             raise RequestError("notJSON", "The request's Content-Type must be application/json (RFC 8620 §3.1).")
         with state.api_slots.slot(user.name):
             body = await read_body(receive, length, state.server.core_limits.max_size_request, "maxSizeRequest", 400)
-            return await self.respond(body, Principal(state.server, user))
+            credential = state.auth.credential_of(authorization or "")
+            return await self.respond(body, Principal(state.server, user, credential=credential))
 
     async def respond(self, body: bytes, principal: Principal) -> tuple[bytes, float]:
         """The response body and the milliseconds its method calls took (the draft dialect's
         endpoint answers its own request format here)."""
-        return await run_request(self.state, principal.user, body)
+        return await run_request(self.state, principal.user, body, credential=principal.credential)
 
 
-async def run_request(state: AppState, user: User, body: bytes,
-                      envelope: dict[str, Any] | None = None) -> tuple[bytes, float]:
+async def run_request(state: AppState, user: User, body: bytes, envelope: dict[str, Any] | None = None, *,
+                      credential: str = "") -> tuple[bytes, float]:
     """One JMAP Request, however it came (HTTP POST or a WebSocket message): its Response object
     encoded, `envelope`'s members first, and how long the method calls took in milliseconds.
 
     Calls run on the event loop while each is of bounded cost; from the first that may block (a
     writer, a search, a large parse), the rest of the request and the encoding run in a thread.
     """
-    principal = Principal(state.server, user)
+    principal = Principal(state.server, user, credential=credential)
     started = time.perf_counter()
     if len(body) > DECODE_ON_LOOP_MAX:
         answer = await run_in_threadpool(_decode_and_run, state, body, principal, envelope)

@@ -18,8 +18,10 @@ from starlette.requests import HTTPConnection
 
 from store import Store
 from store.records import User
+from store.users import token_id
 
 from ..auth import Logins, LoginThrottled
+from ..auth.logins import TOKEN_PREFIX
 
 CHALLENGE = 'Basic realm="jmapd", charset="UTF-8", Bearer realm="jmapd"'
 
@@ -59,6 +61,21 @@ class Authenticator:
         except LoginThrottled as exc:
             raise HTTPException(429, f"Too many failed logins: retry in {exc.retry_after} s.",
                                 headers={"Retry-After": str(exc.retry_after)}) from None
+
+    @staticmethod
+    def credential_of(header: str) -> str:
+        """Which credentials an Authorization header carries: "token:<id>" for an API token (as
+        Bearer or as a Basic password), else "password". Call it once the header proved a user."""
+        scheme, _, value = header.partition(" ")
+        secret = value.strip()
+        if scheme.lower() == "basic":
+            try:
+                secret = base64.b64decode(secret, validate=True).decode().partition(":")[2]
+            except (ValueError, UnicodeDecodeError):
+                return "password"
+        if scheme.lower() == "bearer" or secret.startswith(TOKEN_PREFIX):
+            return f"token:{token_id(secret)}"
+        return "password"
 
     async def _check(self, header: str, peer: str | None) -> User | None:
         scheme, _, value = header.partition(" ")

@@ -72,9 +72,10 @@ def _state_change(event: Event) -> bytes:
 class Connection:
     """One open WebSocket: its reader, the requests in flight, and its push subscription."""
 
-    def __init__(self, state: AppState, user: User, websocket: WebSocket):
+    def __init__(self, state: AppState, user: User, websocket: WebSocket, credential: str = ""):
         self.state = state
         self.user = user
+        self.credential = credential
         self.websocket = websocket
         self.limits = state.server.core_limits
         self.in_flight: set[asyncio.Task] = set()
@@ -144,7 +145,7 @@ class Connection:
             envelope: dict[str, Any] = {"@type": "Response"}
             if isinstance(request_id, str):
                 envelope["requestId"] = request_id
-            encoded, _ = await run_request(self.state, self.user, data, envelope)
+            encoded, _ = await run_request(self.state, self.user, data, envelope, credential=self.credential)
         except RequestError as exc:
             await self.send(_request_error(exc, request_id))
             return
@@ -223,4 +224,4 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await _refuse(websocket, HTTPException(400, "The WebSocket must use the jmap subprotocol (RFC 8887 §4.2)."))
         return
     await websocket.accept(subprotocol=SUBPROTOCOL)
-    await Connection(state, user, websocket).run()
+    await Connection(state, user, websocket, state.auth.credential_of(websocket.headers.get("authorization", ""))).run()

@@ -52,6 +52,9 @@ class Principal:
     user: User
     # The accounts this user may use, read once per request (see jmapd.methods.context).
     accounts: dict[str, Any] | None = None
+    # Which credentials proved the user: "password", or "token:<id>" for an API token. Push
+    # subscriptions are tied to them (RFC 8620 §7.2).
+    credential: str = ""
 
 
 class BackgroundService(Protocol):

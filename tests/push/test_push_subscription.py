@@ -214,3 +214,36 @@ def test_subscriptions_survive_a_restart(push_service, tmp_path, client_type):
         assert [r.json()["@type"] for r in received] == ["PushVerification", "StateChange"]
         assert received[1].json()["changed"][client.account_id]["Mailbox"] == state
         client.close()
+
+
+def test_subscriptions_belong_to_the_credentials_that_made_them(push_live, push_client, push_service, client_type):
+    """RFC 8620 §7.2: a push subscription is tied to the credentials of the request that created
+    it. Only they fetch it, and when they are revoked (an API token revoked, a password changed)
+    the server destroys it."""
+    from store.subscriptions import of_user
+    from store.users import create_token, hash_password, normalize, revoke_tokens, set_password, token_id
+
+    store = push_live.server.store
+    name = push_client.username
+    token = store.write(lambda txn: create_token(txn, name, "phone"))
+    with_token = client_type(push_live.url, name, token)  # the token as a Basic password
+    try:
+        by_token = subscribe(with_token, push_service)[0]["id"]
+        by_password = subscribe(push_client, push_service)[0]["id"]
+        assert [s["id"] for s in ps_ok(with_token, "get", {"ids": None})["list"]] == [by_token]
+        assert [s["id"] for s in ps_ok(push_client, "get", {"ids": None})["list"]] == [by_password]
+        assert ps_ok(push_client, "get", {"ids": [by_token]})["notFound"] == [by_token]
+        assert ps_ok(push_client, "set", {"destroy": [by_token]})["notDestroyed"][by_token]["type"] == "notFound"
+
+        def remaining() -> list[str]:
+            with store.read() as txn:
+                return sorted(record.id for record in of_user(txn, normalize(name)))
+
+        assert remaining() == sorted([by_token, by_password])
+        store.write(lambda txn: revoke_tokens(txn, name, [token_id(token)]))
+        assert remaining() == [by_password]
+        new_hash = hash_password("pw2")
+        store.write(lambda txn: set_password(txn, name, new_hash, keep_tokens=True))
+        assert remaining() == []
+    finally:
+        with_token.close()

@@ -72,16 +72,21 @@ def get(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
     now = int(time.time())
     with ctx.store.read() as txn:
         if args.ids is None:
-            records = [r for r in stored.of_user(txn, user) if r.expires > now]
+            records = [r for r in stored.of_user(txn, user) if r.expires > now and _mine(ctx, r)]
             return {"list": [to_json(r, properties) for r in records], "notFound": []}
         found, not_found = [], []
         for subscription_id in dict.fromkeys(args.ids):
             record = stored.get(txn, user, subscription_id)
-            if record is None or record.expires <= now:
+            if record is None or record.expires <= now or not _mine(ctx, record):
                 not_found.append(subscription_id)
             else:
                 found.append(to_json(record, properties))
     return {"list": found, "notFound": not_found}
+
+
+def _mine(ctx: Context, record: PushSubscriptionRecord) -> bool:
+    """Only the credentials that created a subscription see and change it (RFC 8620 §7.2)."""
+    return record.credential == ctx.principal.credential
 
 
 def _expiry(value: Any, ctx: Context, now: int) -> tuple[int, bool]:
@@ -158,7 +163,8 @@ def _create(ctx: Context, txn: WriteTxn, user: str, obj: Any, now: int) -> dict[
         raise SetError("overQuota", f"at most {ctx.server.push.max_subscriptions_per_user} push subscriptions")
     record = PushSubscriptionRecord(
         id=stored.new_id(txn), user=user, device_client_id=device, url=url, keys=keys,
-        verification_code=secrets.token_hex(16), expires=expires, types=types, created_at=now)
+        verification_code=secrets.token_hex(16), expires=expires, types=types, created_at=now,
+        credential=ctx.principal.credential)
     stored.put(txn, record, created=True)
     created: dict[str, Any] = {"id": record.id}
     if clamped:
@@ -169,7 +175,7 @@ def _create(ctx: Context, txn: WriteTxn, user: str, obj: Any, now: int) -> dict[
 def _update(ctx: Context, txn: WriteTxn, user: str, subscription_id: str, patch: Any,
             now: int) -> dict[str, Any] | None:
     record = stored.get(txn, user, subscription_id)
-    if record is None or record.expires <= now:
+    if record is None or record.expires <= now or not _mine(ctx, record):
         raise SetError("notFound")
     if not isinstance(patch, dict):
         raise invalid_properties([], "a patch must be a JSON object")
@@ -221,7 +227,8 @@ def set_(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
                 result["notUpdated"][subscription_id] = exc.to_json()
         for subscription_id in args.destroy or []:
             real_id = ctx.resolve_id(subscription_id) or subscription_id
-            if stored.get(txn, user, real_id) is None:
+            record = stored.get(txn, user, real_id)
+            if record is None or not _mine(ctx, record):
                 result["notDestroyed"][subscription_id] = {"type": "notFound"}
             else:
                 stored.delete(txn, user, real_id)
