@@ -43,3 +43,20 @@ def test_email_delivery_moves_on_new_emails_only(client, event_stream):
     # Not a data type: nothing but the push channels knows it.
     name, error = client.call("EmailDelivery/changes", {"sinceState": "0"})
     assert name == "error" and error["type"] == "unknownMethod"
+
+
+
+def test_email_copy_is_a_delivery_into_the_target_account(live, make_client, event_stream):
+    """RFC 8621 §1.5 and §4.7: an Email copied into another account is new there, so that
+    account's EmailDelivery state moves."""
+    from store.users import share_account
+
+    owner, other = make_client(), make_client()
+    email_id = _import(owner, owner.mailboxes()["inbox"]["id"], 9)
+    live.server.store.write(lambda txn: share_account(txn, owner.username, other.username, read_only=True))
+    inbox = other.mailboxes()["inbox"]["id"]
+    stream = event_stream(other, types="Email,EmailDelivery").ready()
+    copied = other.ok("Email/copy", {"fromAccountId": owner.account_id, "accountId": other.account_id,
+                                     "create": {"c": {"id": email_id, "mailboxIds": {inbox: True}}}})
+    assert "c" in copied["created"], copied
+    assert set(stream.next()[2]["changed"][other.account_id]) == {"Email", "EmailDelivery"}
