@@ -9,7 +9,7 @@ import msgspec
 
 from ..methods import build_registry
 from ..methods.context import Context
-from ..protocol.errors import MethodError, SetError
+from ..protocol.errors import MethodError, SetError, invalid_arguments
 
 # The RFC 8621 methods, called in-process: each draft method is a translation onto one or more of them.
 _RFC = build_registry().methods
@@ -49,6 +49,20 @@ def rfc(ctx: Context, method: str, args: dict[str, Any], *, errors: dict[str, st
         if kind == exc.kind:
             raise
         raise MethodError(kind, exc.description, **exc.extra) from None
+
+
+def check_since(args: Any, section: str) -> None:
+    """The sinceState and maxChanges every get...Updates method takes (draft §{section})."""
+    if not args.sinceState:
+        raise invalid_arguments(f"sinceState is required (draft §{section})")
+    if getattr(args, "maxChanges", None) is not None and args.maxChanges < 1:
+        raise invalid_arguments("maxChanges must be a positive integer")
+
+
+def changes_since(ctx: Context, method: str, account_id: str, args: Any, section: str) -> dict[str, Any]:
+    """A get...Updates call's RFC 8620 /changes answer, its arguments checked first."""
+    check_since(args, section)
+    return rfc(ctx, method, {"accountId": account_id, "sinceState": args.sinceState, "maxChanges": args.maxChanges})
 
 
 def flag_value(keywords: dict[str, bool] | None, flag: str) -> bool:

@@ -20,8 +20,18 @@ from ..methods.services import Principal, Server
 from ..protocol.capabilities import CORE
 from ..protocol.engine import Engine, Registry, RequestRun
 from ..protocol.wire import Request
-from . import (identities, import_copy, mailboxes, message_list, messages, report, set_messages, snippets, threads,
-               vacation)
+from . import (
+    identities,
+    import_copy,
+    mailboxes,
+    message_list,
+    messages,
+    report,
+    set_messages,
+    snippets,
+    threads,
+    vacation,
+)
 from .filters import SORT_OPTIONS
 from .wire import Calls
 

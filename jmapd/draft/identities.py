@@ -12,8 +12,7 @@ from ..methods.args import parse
 from ..methods.context import Context
 from ..mime.headers import addresses_form
 from ..protocol.engine import Named
-from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, rfc
+from .common import DraftArgs, account_of, changes_since, rfc
 from .updates import split_update
 
 PROPERTIES = ("id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDeleteIdentity")
@@ -77,12 +76,7 @@ def get_identities(ctx: Context, raw: dict[str, Any]) -> Named:
 def get_identity_updates(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, GetIdentityUpdatesArgs)
     account_id = account_of(ctx, args)
-    if not args.sinceState:
-        raise invalid_arguments("sinceState is required (draft §6.2)")
-    if args.maxChanges is not None and args.maxChanges < 1:
-        raise invalid_arguments("maxChanges must be a positive integer")
-    changes = rfc(ctx, "Identity/changes", {"accountId": account_id, "sinceState": args.sinceState,
-                                            "maxChanges": args.maxChanges})
+    changes = changes_since(ctx, "Identity/changes", account_id, args, "6.2")
     changed = changes["created"] + changes["updated"]
     if args.fetchRecords:
         ctx.then("getIdentities", {"accountId": account_id, "ids": changed})

@@ -18,7 +18,7 @@ from ..methods.mailbox.datatype import MailboxType
 from ..methods.standard.set import set_
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, rfc
+from .common import DraftArgs, account_of, check_since, rfc
 from .updates import split_update
 
 COUNTS = {"totalMessages": "totalEmails", "unreadMessages": "unreadEmails",
@@ -103,8 +103,7 @@ def get_mailboxes(ctx: Context, raw: dict[str, Any]) -> Named:
 def get_mailbox_updates(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, GetMailboxUpdatesArgs)
     account_id = account_of(ctx, args)
-    if not args.sinceState:
-        raise invalid_arguments("sinceState is required")
+    check_since(args, "2.2")
     changes = rfc(ctx, "Mailbox/changes", {"accountId": account_id, "sinceState": args.sinceState})
     changed = changes["created"] + changes["updated"]
     only_counts = (not changes["created"] and not changes["destroyed"] and bool(changes["updated"])

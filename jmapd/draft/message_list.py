@@ -19,7 +19,7 @@ from ..methods.standard.get import get
 from ..protocol.capabilities import MAIL
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, rfc
+from .common import DraftArgs, account_of, check_since, rfc
 from .filters import has_text_condition, rfc_filter, rfc_sort
 
 
@@ -158,10 +158,7 @@ def get_message_list(ctx: Context, raw: dict[str, Any]) -> Named:
 def get_message_list_updates(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, GetMessageListUpdatesArgs)
     account_id = account_of(ctx, args)
-    if not args.sinceState:
-        raise invalid_arguments("sinceState is required (draft §3.2)")
-    if args.maxChanges is not None and args.maxChanges < 1:
-        raise invalid_arguments("maxChanges must be a positive integer")
+    check_since(args, "3.2")
     changes = rfc(ctx, "Email/queryChanges", {
         "accountId": account_id, "filter": rfc_filter(args.filter), "sort": rfc_sort(args.sort),
         "collapseThreads": bool(args.collapseThreads), "sinceQueryState": args.sinceState,

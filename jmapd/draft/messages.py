@@ -21,9 +21,16 @@ from ..methods.standard.get import get
 from ..mime import parse_message
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import FLAGS, DraftArgs, account_of, rfc
-from .message_model import (ADDRESS_LISTS, ATTACHED_PROPERTIES, PROPERTIES, SAME, decoded_headers, draft_message,
-                            html_body)
+from .common import FLAGS, DraftArgs, account_of, changes_since, rfc
+from .message_model import (
+    ADDRESS_LISTS,
+    ATTACHED_PROPERTIES,
+    PROPERTIES,
+    SAME,
+    decoded_headers,
+    draft_message,
+    html_body,
+)
 
 # Attached messages inside attached messages are shown this deep, no deeper.
 MAX_ATTACHED_DEPTH = 3
@@ -203,12 +210,7 @@ def get_messages(ctx: Context, raw: dict[str, Any]) -> Named:
 def get_message_updates(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, GetMessageUpdatesArgs)
     account_id = account_of(ctx, args)
-    if not args.sinceState:
-        raise invalid_arguments("sinceState is required (draft §5.2)")
-    if args.maxChanges is not None and args.maxChanges < 1:
-        raise invalid_arguments("maxChanges must be a positive integer")
-    changes = rfc(ctx, "Email/changes", {"accountId": account_id, "sinceState": args.sinceState,
-                                         "maxChanges": args.maxChanges})
+    changes = changes_since(ctx, "Email/changes", account_id, args, "5.2")
     changed = changes["created"] + changes["updated"]
     if args.fetchRecords:
         ctx.then("getMessages", {"accountId": account_id, "ids": changed, "properties": args.fetchRecordProperties})

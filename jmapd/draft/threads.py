@@ -14,7 +14,7 @@ from ..methods.args import parse
 from ..methods.context import Context
 from ..protocol.engine import Named
 from ..protocol.errors import invalid_arguments
-from .common import DraftArgs, account_of, rfc
+from .common import DraftArgs, account_of, changes_since, rfc
 
 
 class GetThreadsArgs(DraftArgs):
@@ -86,12 +86,7 @@ def get_threads(ctx: Context, raw: dict[str, Any]) -> Named:
 def get_thread_updates(ctx: Context, raw: dict[str, Any]) -> Named:
     args = parse(raw, GetThreadUpdatesArgs)
     account_id = account_of(ctx, args)
-    if not args.sinceState:
-        raise invalid_arguments("sinceState is required (draft §4.2)")
-    if args.maxChanges is not None and args.maxChanges < 1:
-        raise invalid_arguments("maxChanges must be a positive integer")
-    changes = rfc(ctx, "Thread/changes", {"accountId": account_id, "sinceState": args.sinceState,
-                                          "maxChanges": args.maxChanges})
+    changes = changes_since(ctx, "Thread/changes", account_id, args, "4.2")
     changed = changes["created"] + changes["updated"]
     if args.fetchRecords:
         ctx.then("getThreads", {"accountId": account_id, "ids": changed, "fetchMessages": False})

@@ -69,6 +69,12 @@ def _day(epoch: int | None) -> date | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).date()
 
 
+def check_charset(name: str) -> None:
+    """SEARCH, SORT and THREAD name a charset; one outside ours is NO [BADCHARSET] (RFC 9051 §6.4.4)."""
+    if name.upper() not in CHARSETS:
+        raise No(f"unsupported charset {name.upper()}", "BADCHARSET (" + " ".join(CHARSETS) + ")")
+
+
 def parse_keys(p: Parser, session: Session, ctx_holder: dict) -> Test:
     tests = [parse_key(p, session, ctx_holder)]
     while p.maybe_sp():
@@ -203,9 +209,7 @@ def parse_search(p: Parser, session: Session) -> tuple[set[str] | None, Test, di
         if not returns:
             returns = {"ALL"}
     if p.accept(b"CHARSET "):
-        charset = p.astr().upper()
-        if charset not in CHARSETS:
-            raise No(f"unsupported charset {charset}", "BADCHARSET (" + " ".join(CHARSETS) + ")")
+        check_charset(p.astr())
         p.sp()
     holder: dict = {}
     test = parse_keys(p, session, holder)

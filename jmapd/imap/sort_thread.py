@@ -11,9 +11,9 @@ from __future__ import annotations
 from ..mail.records import EmailRecord
 from ..mail.writer import EMAIL
 from ..mime.subjects import base_subject
-from .errors import Bad, No
+from .errors import Bad
 from .parser import Parser
-from .search import CHARSETS, parse_keys, run_search
+from .search import check_charset, parse_keys, run_search
 from .session import Session
 
 SORT_KEYS = {"ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO", "DISPLAYFROM", "DISPLAYTO"}
@@ -67,9 +67,7 @@ def _criteria(p: Parser) -> list[tuple[str, bool]]:
 
 def _charset_and_keys(p: Parser, session: Session):
     p.sp()
-    charset = p.astr().upper()
-    if charset not in CHARSETS:
-        raise No(f"unsupported charset {charset}", "BADCHARSET (" + " ".join(CHARSETS) + ")")
+    check_charset(p.astr())
     p.sp()
     holder: dict = {}
     test = parse_keys(p, session, holder)
