@@ -127,3 +127,84 @@ class LiveServer:
         self.stop()
 
 from .testdouble import Server  # noqa: E402,F401  (the test double: `with jmapd.testing.Server(...)`)
+
+
+class ServeProcess:
+    """`jmapd serve` in a process of its own, as an operator starts it, on a port the kernel picks.
+
+    The command binds `--port 0` itself and prints the port it got on its "serving" line, which is
+    read here: choosing a free port in the test first and handing it over raced with every other
+    test doing the same. If the command ends before that line, the error carries what it printed.
+
+        with ServeProcess(["--data", folder]) as served:
+            httpx.get(served.url + "/.well-known/jmap")
+    """
+
+    __test__ = False
+
+    def __init__(self, args: list[str], timeout: float = 60.0, **popen: Any):
+        import os
+        import subprocess
+        import sys
+
+        command = os.path.join(os.path.dirname(sys.executable), "jmapd")
+        self.proc = subprocess.Popen([command, "serve", "--port", "0", *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, **popen)
+        self._lines: list[str] = []
+        self._serving = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + timeout
+        self._serving.wait(timeout)
+        while self.url is not None and self.proc.poll() is None and time.monotonic() < deadline:
+            try:  # bound when "serving" is printed; listening once uvicorn has started
+                socket.create_connection((self.host, self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.proc.kill()
+        self._reader.join(10)
+        raise RuntimeError("jmapd serve did not start: " + "".join(self._lines))
+
+    url: str | None = None
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self._lines.append(line)
+            if self.url is None and line.startswith("jmapd: serving ") and " on " in line:
+                self.url = line.split(" on ", 1)[1].split()[0].replace("0.0.0.0", "127.0.0.1")
+                self._serving.set()
+        self._serving.set()  # ended: whoever waits learns it now
+
+    @property
+    def host(self) -> str:
+        return self.url.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def output(self) -> str:
+        """What the command printed so far (all of it once stop() returned)."""
+        return "".join(self._lines)
+
+    def stop(self, sig: int | None = None, timeout: float = 30.0) -> int:
+        """Send SIGTERM (or `sig`), wait for the command to end and return its exit status."""
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM if sig is None else sig)
+        try:
+            status = self.proc.wait(timeout)
+        except Exception:
+            self.proc.kill()
+            status = self.proc.wait()
+        self._reader.join(10)
+        return status
+
+    def __enter__(self) -> "ServeProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

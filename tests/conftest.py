@@ -6,7 +6,6 @@ import itertools
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 import store.users as store_users
-from jmapd.testing import LiveServer, free_port, wait_until_answering
+from jmapd.testing import LiveServer, ServeProcess
 
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
@@ -150,17 +149,12 @@ def two_servers(tmp_path_factory):
     with LiveServer(data=str(data)) as here:
         here.add_user("both", "both-pw", "both@example.test")
         assert here.server.extras["search"].ready.wait(30)
-        port = free_port()
-        jmapd = str(Path(sys.executable).with_name("jmapd"))
-        other = subprocess.Popen([jmapd, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        other = ServeProcess(["--host", "127.0.0.1", "--data", str(data)])
         try:
-            wait_until_answering(f"http://127.0.0.1:{port}/.well-known/jmap", timeout=30)
             a = Client(here.url, "both", "both-pw")
-            b = Client(f"http://127.0.0.1:{port}", "both", "both-pw")
+            b = Client(other.url, "both", "both-pw")
             yield a, b
             a.close()
             b.close()
         finally:
-            other.terminate()
-            other.wait(timeout=20)
+            other.stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import resource
 import socket
-import subprocess
 import time
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 
 from jmapd.limits import ConnectionGate, ConnectionSettings, Refusal
 from jmapd.limits.descriptors import connections_allowed
-from jmapd.testing import LiveServer, free_port, wait_until_answering
+from jmapd.testing import LiveServer, ServeProcess
 
 ECHO = {"using": ["urn:ietf:params:jmap:core"], "methodCalls": [["Core/echo", {"hello": True}, "0"]]}
 
@@ -177,18 +176,15 @@ def test_serve_raises_its_descriptor_limit_and_survives_a_flood(tmp_path):
     """`jmapd serve` started with a soft limit of 256 descriptors (hard 1,024) raises it at start;
     300 idle connections from one address then leave a real client served (with the limit of 256
     that was in force, 250 idle connections took every descriptor)."""
-    port = free_port()
 
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 1024))
 
-    proc = subprocess.Popen([str(os.path.join(os.path.dirname(os.sys.executable), "jmapd")), "serve", "--port",
-                             str(port), "--data", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, preexec_fn=low_limit)
+    served = ServeProcess(["--data", str(tmp_path)], preexec_fn=low_limit)
+    port = served.port
     held = []
     try:
-        wait_until_answering(f"http://127.0.0.1:{port}/.well-known/jmap")
-        with open(f"/proc/{proc.pid}/limits") as f:
+        with open(f"/proc/{served.proc.pid}/limits") as f:
             soft = next(line for line in f if line.startswith("Max open files")).split()[3]
         assert soft == "1024"
         password = (tmp_path / "first-user-password").read_text().strip()
@@ -209,8 +205,7 @@ def test_serve_raises_its_descriptor_limit_and_survives_a_flood(tmp_path):
     finally:
         for sock in held:
             sock.close()
-        proc.terminate()
-        proc.communicate(timeout=20)
+        served.stop()
 
 
 def test_steady_slow_body_is_not_cut(quick):

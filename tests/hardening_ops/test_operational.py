@@ -18,7 +18,7 @@ from jmapd.mail import Mail
 from jmapd.mail.accounts import create_user
 from jmapd.mail.mailboxes import mailbox_by_role
 from jmapd.protocol.capabilities import CORE, MAIL
-from jmapd.testing import LiveServer, free_port, wait_until_answering
+from jmapd.testing import LiveServer, ServeProcess
 from store import Store
 from store.schema import Migration, registry
 
@@ -35,20 +35,17 @@ def test_plain_http_beyond_loopback_is_refused(cli, tmp_path):
 
 
 @pytest.mark.parametrize("how", [["--insecure-http"], ["JMAPD_TRUSTED_PROXIES=127.0.0.1"]])
-def test_plain_http_beyond_loopback_when_asked_for(cli, tmp_path, how):
+def test_plain_http_beyond_loopback_when_asked_for(tmp_path, how):
     """--insecure-http, or a trusted TLS proxy in front, lets it serve beyond loopback."""
-    port = free_port()
     env = dict(os.environ)
     flags = [h for h in how if h.startswith("--")]
     env.update(h.split("=", 1) for h in how if "=" in h)
-    proc = subprocess.Popen([cli.path, "serve", "--host", "0.0.0.0", "--port", str(port), "--data", str(tmp_path),
-                             *flags], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    served = ServeProcess(["--host", "0.0.0.0", "--data", str(tmp_path), *flags], env=env)
     try:
-        wait_until_answering(f"http://127.0.0.1:{port}/.well-known/jmap")
+        assert httpx.get(served.url + "/.well-known/jmap").status_code in (301, 302, 307, 308)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0 and "Traceback" not in output
+        status = served.stop()
+    assert status == 0 and "Traceback" not in served.output, served.output
 
 
 def test_store_files_are_private(tmp_path):

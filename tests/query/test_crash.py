@@ -5,7 +5,6 @@ restarted, its full-text search finds exactly the stored Emails: none missing, n
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,53 +14,23 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jmapd.testing import ServeProcess
+
 from .conftest import Account, build
 
 JMAPD = str(Path(sys.executable).with_name("jmapd"))
 WORD = "crashproofword"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(ServeProcess):
     def __init__(self, data: Path):
-        self.data = data
-        self.port = free_port()
-        self.log = open(data.parent / f"serve-{self.port}.log", "w")
-        self.proc = subprocess.Popen([JMAPD, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                      "--data", str(data)], stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.proc.poll() is None, "jmapd serve exited: " + (data.parent / self.log.name).read_text()
-            try:
-                httpx.get(self.url + "/.well-known/jmap", timeout=0.5)
-                return
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "jmapd serve did not start"
-                time.sleep(0.05)
+        super().__init__(["--host", "127.0.0.1", "--data", str(data)])
 
     def account(self) -> Account:
         return Account(self.url, "crash", "crash-pw")
 
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self.log.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        self.stop(signal.SIGKILL)
 
 
 def import_until_stopped(server: Server, confirmed: list[str], stop: threading.Event, worker: int) -> None:
