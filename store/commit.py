@@ -75,7 +75,11 @@ class GroupCommitter:
     def _commit(self, group: list[_Pending]) -> None:
         while True:
             touched: set[tuple[str, str]] = set()
-            txn = self.env.begin(write=True)
+            try:
+                txn = self.env.begin(write=True)
+            except lmdb.MapResizedError:  # another process (an import, say) grew the map
+                self.env.set_mapsize(0)
+                continue
             try:
                 for pending in group:
                     pending.result, pending.error = None, None
