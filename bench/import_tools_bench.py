@@ -51,7 +51,9 @@ def write_dataset(root: Path, count: int, seed: int, max_attachment: int | None)
     total = n = 0
     mbox_files: dict[str, object] = {}
     for n, message in enumerate(iter_messages(seed, count, SeedOptions(max_attachment_bytes=max_attachment)), 1):
-        path = [] if message.folder == "INBOX" else message.folder.split("/")
+        # The seed names its inbox "Inbox": it is the Maildir's top (a `.Inbox` folder beside it
+        # would be hidden by Dovecot's INBOX, which matches its name without regard to case).
+        path = [] if message.folder.upper() == "INBOX" else message.folder.split("/")
         when = epoch(message.received_at)
         directory = maildir.folder_directory(str(md_root), path)
         if not os.path.isdir(os.path.join(directory, "cur")):
@@ -144,9 +146,10 @@ def imap_run(work: Path, messages: int, total: int) -> None:
             conn.uid("FETCH", "1:*", "(UID RFC822.SIZE FLAGS INTERNALDATE)")
         conn.logout()
         data = fresh_account(work, "imap")
-        seconds, peak, _, cpu = timed(["import", "imap", "--host", "127.0.0.1", "--port", str(server.port), "--plain",
+        seconds, peak, out, cpu = timed(["import", "imap", "--host", "127.0.0.1", "--port", str(server.port), "--plain",
                                   "--user", user, "--into", "bench", "--quiet", "--data", str(data)],
                                  env={"JMAPD_IMPORT_PASSWORD": password})
+        assert f"total: {messages} imported" in out, out
         report("IMAP from Dovecot", messages, total, seconds, peak, cpu)
     finally:
         server.stop()
@@ -166,7 +169,8 @@ def main() -> None:
     try:
         started = time.perf_counter()
         marker = work / "dataset.json"
-        wanted = {"count": args.count, "seed": args.seed, "max_attachment_bytes": args.max_attachment_bytes}
+        wanted = {"count": args.count, "seed": args.seed, "max_attachment_bytes": args.max_attachment_bytes,
+                  "layout": 2}
         known = json.loads(marker.read_text()) if marker.exists() else {}
         if {k: known.get(k) for k in wanted} == wanted:
             messages, total = known["messages"], known["bytes"]
