@@ -87,9 +87,10 @@ def background_services(config: Config) -> list[BackgroundService]:
     services: list[BackgroundService] = []
     sending = config.sending()
     if sending is not None:
+        from .dns import resolver_for
         from .outbox import Outbox
 
-        services.append(Outbox(sending, config.data))
+        services.append(Outbox(sending, config.data, resolver=resolver_for(config.receiving.nameservers)))
     from .smtp import listeners
 
     services.extend(listeners(config))

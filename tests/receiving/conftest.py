@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from jmapd.config import OutboxConfig, Receiving
 from jmapd.limits import ConnectionSettings
 from jmapd.mail.addresses import add_domain
-from jmapd.smtp.dns import Resolver
+from jmapd.dns import Resolver
 from jmapd.testing import LiveServer, free_port
 
 _ids = itertools.count()

@@ -32,8 +32,8 @@ class StubResolver:
             return None  # NXDOMAIN
         return self._mx[domain]
 
-    async def addresses(self, host):
-        return self._addresses.get(host, [])
+    async def addresses(self, host, ipv6=False):
+        return [] if ipv6 else self._addresses.get(host, [])
 
 
 @pytest.fixture(scope="module")
