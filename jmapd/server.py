@@ -84,7 +84,9 @@ def ensure_first_user(server: Server, config: Config) -> str | None:
 def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
-    services: list[BackgroundService] = []
+    from .workers.pruning import Pruner
+
+    services: list[BackgroundService] = [Pruner()]
     sending = config.sending()
     if sending is not None:
         from .dns import resolver_for
