@@ -78,12 +78,13 @@ def test_email_get_of_a_message_with_too_many_parts(mail):
            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
            + b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * parts + b"--b--\r\n")
     (made,) = import_messages(mail, [raw], mail.inbox)["created"].values()
-    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["bodyStructure", "textBody"]})
+    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["bodyStructure", "textBody", "htmlBody"]})
     assert error["type"] == "requestTooLarge" and "body parts" in error["description"]
     got = mail.ok("Email/get", {"ids": [made["id"]], "properties": ["subject", "size", "attachments"],
                                 "bodyProperties": ["partId"]})
     assert got["list"][0]["subject"] == "parts" and len(got["list"][0]["attachments"]) <= parts
-    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["bodyValues"], "fetchAllBodyValues": True})
+    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["textBody", "htmlBody", "bodyValues"],
+                                       "fetchAllBodyValues": True})
     assert error["type"] == "requestTooLarge"
 
 
