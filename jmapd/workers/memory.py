@@ -88,8 +88,9 @@ class MemoryTrimmer:
     looks every `interval` seconds and trims while the heap grows by `threshold` or more between
     looks, and once more when it has stopped moving after a change (what a burst frees at its end
     is returned then); malloc_trim returns free pages from anywhere in the heap, not only its top,
-    and runs outside the GIL. Every `collect_every` seconds it also makes the full collection the
-    process's collector may have left to it (see `quiet_collector`).
+    and runs outside the GIL. It also makes the full collections the process's collector may leave
+    to it (see `quiet_collector`): every `collect_every` seconds, and at each look while the heap
+    grows, so that cycles freed by nothing else never pile up for long.
     """
 
     def __init__(self, interval: float = 5.0, threshold: int = 16 * 1024 * 1024,
@@ -113,13 +114,13 @@ class MemoryTrimmer:
         trimmed = previous = resident_anonymous_bytes() or 0
         collected = time.monotonic()
         while not self._stop.wait(self.interval):
-            if time.monotonic() - collected >= self.collect_every:
-                gc.collect()
+            now = resident_anonymous_bytes()
+            growing = now is not None and now - previous >= self.threshold
+            if growing or time.monotonic() - collected >= self.collect_every:
+                gc.collect()  # reference cycles freed, before the heap is trimmed
                 collected = time.monotonic()
-            now = resident_anonymous_bytes() if _LIBC is not None else None
-            if now is None:
+            if now is None or _LIBC is None:
                 continue
-            growing = now - previous >= self.threshold
             settled = abs(now - previous) < self.threshold // 16 and abs(now - trimmed) >= self.threshold // 16
             previous = now
             if growing or settled:
