@@ -12,7 +12,7 @@ from .bodies import decode_transfer
 from .headers import RawHeader, split_header_block, unfold
 from .params import parse_content_type, parse_disposition, strip_comments
 
-__all__ = ["Part", "parse_tree", "has_header_section", "MAX_DEPTH", "MAX_PARTS"]
+__all__ = ["Part", "parse_tree", "message_start", "has_header_section", "MAX_DEPTH", "MAX_PARTS"]
 
 # Nesting beyond this is treated as an opaque leaf: real mail never comes close,
 # and it bounds recursion on hostile input.
@@ -267,7 +267,7 @@ def _split(raw: bytes, start: int, end: int, boundary: bytes, ctype: str, depth:
     return children
 
 
-def _message_start(raw: bytes) -> int:
+def message_start(raw: bytes) -> int:
     """Where the message begins: after a leading mbox ``From `` line, if any."""
     if raw.startswith(b"From "):
         nl = raw.find(b"\n")
@@ -279,7 +279,7 @@ def has_header_section(raw: bytes) -> bool:
     """Whether the octets begin with at least one header field (RFC 5322 §2.1): what sets a
     message, however malformed, apart from a blob that is not one at all. Reads the first
     field only."""
-    start = _message_start(raw)
+    start = message_start(raw)
     headers, _ = split_header_block(raw, start, min(len(raw), start + 64 * 1024))
     return bool(headers)
 
@@ -291,7 +291,7 @@ def parse_tree(raw: bytes) -> Part:
     in depth-first document order (RFC 8621 §4.1.4); message/rfc822 parts are
     leaves, their inner structure is not expanded.
     """
-    root = _entity(raw, _message_start(raw), len(raw), "text/plain", 0, _Budget(MAX_PARTS - 1))
+    root = _entity(raw, message_start(raw), len(raw), "text/plain", 0, _Budget(MAX_PARTS - 1))
     counter = 0
     stack = [root]
     while stack:
