@@ -25,14 +25,15 @@ import gc
 import threading
 import time
 
+from index.workers import trim_heap
+
 _M_ARENA_MAX = -8
 
 
 def _libc():
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt  # noqa: B018 - glibc has both; other C libraries may not
-        libc.malloc_trim
+        libc.mallopt  # noqa: B018 - glibc has it; other C libraries may not
         return libc
     except (OSError, AttributeError):
         return None
@@ -49,7 +50,7 @@ def limit_arenas(count: int = 2) -> bool:
 
 def give_back() -> bool:
     """Return freed heap memory to the system (after work that allocated a lot); True when some was."""
-    return _LIBC is not None and bool(_LIBC.malloc_trim(0))
+    return trim_heap()
 
 
 #: A generation-2 threshold the collector never reaches: full passes happen only when asked for.
