@@ -94,6 +94,10 @@ class WriterConfig(msgspec.Struct, frozen=True):
     #: what arrives meanwhile joins it. After a quiet spell the first change is cut at once, so a
     #: lone message is as quickly searchable as without it.
     coalesce_seconds: float = 0.1
+    #: Under such a stream (the last cut less than two windows ago), a unit of at least this many
+    #: documents goes to a builder process as a large backlog does, so that its analysis does not
+    #: come out of the server's own threads while mail keeps arriving; 0 keeps it here.
+    stream_min_docs: int = 16
     #: Above this many segments a merge starts even while busy. Merging
     #: while a backlog is being built takes the CPU the builders need (a merge
     #: rewrites every document it takes), so the bound only guards search
@@ -319,6 +323,13 @@ class Writer:
             and time.monotonic() < self._last_cut + self.config.coalesce_seconds
         )
 
+    def _streaming(self) -> bool:
+        """A backlog worth a builder that gathered under a steady stream (see ``stream_min_docs``)."""
+        return (
+            0 < self.config.stream_min_docs <= self._queue.queued
+            and time.monotonic() - self._last_cut < 2 * self.config.coalesce_seconds
+        )
+
     def _remote_inflight(self) -> int:
         return sum(1 for j in self._jobs if j.future is not None)
 
@@ -337,7 +348,8 @@ class Writer:
         with self._cv:
             if not self._can_cut():
                 return False
-            remote = self._bulk_ok and (self._queue.queued >= self.config.bulk_min_docs or bool(self._jobs))
+            remote = self._bulk_ok and (self._queue.queued >= self.config.bulk_min_docs or bool(self._jobs)
+                                        or self._streaming())
             if remote:
                 unit, dropped = self._queue.take(self._bulk_unit_size(), self.config.bulk_unit_chars)
             else:
