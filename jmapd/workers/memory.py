@@ -25,7 +25,7 @@ import gc
 import threading
 import time
 
-from index.workers import trim_heap
+from index.workers import retire_idle, trim_heap
 
 _M_ARENA_MAX = -8
 
@@ -57,6 +57,7 @@ def give_back() -> bool:
 _NEVER = 2**30
 #: Seconds between the trimmer's full collections.
 FULL_COLLECTION_EVERY = 30.0
+RETIRE_IDLE_WORKERS_AFTER = 30.0  # seconds without a job before a parse or index worker process stops
 
 
 def quiet_collector() -> None:
@@ -91,12 +92,14 @@ class MemoryTrimmer:
     is returned then); malloc_trim returns free pages from anywhere in the heap, not only its top,
     and runs outside the GIL. It also makes the full collections the process's collector may leave
     to it (see `quiet_collector`): every `collect_every` seconds, and at each look while the heap
-    grows, so that cycles freed by nothing else never pile up for long.
+    grows, so that cycles freed by nothing else never pile up for long. And it stops the parse and
+    index worker processes that had no job for `retire_after` seconds (index.workers.retire_idle).
     """
 
     def __init__(self, interval: float = 5.0, threshold: int = 16 * 1024 * 1024,
-                 collect_every: float = FULL_COLLECTION_EVERY):
+                 collect_every: float = FULL_COLLECTION_EVERY, retire_after: float = RETIRE_IDLE_WORKERS_AFTER):
         self.interval = interval
+        self.retire_after = retire_after
         self.threshold = threshold
         self.collect_every = collect_every
         self._stop = threading.Event()
@@ -115,6 +118,7 @@ class MemoryTrimmer:
         trimmed = previous = resident_anonymous_bytes() or 0
         collected = time.monotonic()
         while not self._stop.wait(self.interval):
+            retire_idle(self.retire_after)
             now = resident_anonymous_bytes()
             growing = now is not None and now - previous >= self.threshold
             if growing or time.monotonic() - collected >= self.collect_every:
