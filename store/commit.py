@@ -9,6 +9,7 @@ gets its exception back, while the others commit.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import lmdb
 from .txn import WriteTxn
 
 MAX_GROUP = 64
+log = logging.getLogger("store")
 
 
 @dataclass(eq=False)
@@ -75,6 +77,7 @@ class GroupCommitter:
     def _commit(self, group: list[_Pending]) -> None:
         while True:
             touched: set[tuple[str, str]] = set()
+            callbacks: list[Callable[[], None]] = []
             try:
                 txn = self.env.begin(write=True)
             except lmdb.MapResizedError:  # another process (an import, say) grew the map
@@ -90,6 +93,7 @@ class GroupCommitter:
                         wtxn.finish()
                         child.commit()
                         touched |= wtxn.touched
+                        callbacks.extend(wtxn.on_commit)
                     except lmdb.MapFullError:
                         child.abort()
                         raise
@@ -108,6 +112,11 @@ class GroupCommitter:
                     pending.done.set()
                 return
             break
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # nor must a callback's
+                log.exception("a store commit callback failed")
         if touched:
             try:
                 self.committed(touched)
