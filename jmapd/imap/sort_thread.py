@@ -70,9 +70,9 @@ def _charset_and_keys(p: Parser, session: Session):
     check_charset(p.astr())
     p.sp()
     holder: dict = {}
-    test = parse_keys(p, session, holder)
+    keys = parse_keys(p, session, holder)
     p.end()
-    return run_search(session, test, holder)[0]
+    return run_search(session, keys, holder)
 
 
 def _records(session: Session, found):
