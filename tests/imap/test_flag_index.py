@@ -130,6 +130,8 @@ def test_status_unseen_deleted_and_size_come_from_counters(account, email_reads)
     conn.append("INBOX", "(\\Seen)", None, raws[0])
     conn.append("INBOX", "(\\Draft)", None, raws[1])
     conn.append("INBOX", "(\\Deleted \\Seen)", None, raws[2])
+    conn.select("INBOX")
+    settle(conn)
     email_reads["n"] = 0
     typ, data = conn.status("INBOX", "(MESSAGES UNSEEN DELETED SIZE)")
     assert typ == "OK"
