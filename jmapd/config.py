@@ -69,7 +69,8 @@ class Receiving(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     command_timeout: float = 300.0  # seconds a client may take between commands (RFC 5321 §4.5.3.2)
     data_timeout: float = 600.0  # seconds the whole of DATA may take
     sent_copy: bool = True  # submission keeps a copy of what a user sends in their Sent mailbox
-    # DNS servers for SPF, DKIM and DMARC ("host" or "host:port"); empty: the system's.
+    # DNS servers for every lookup: SPF, DKIM and DMARC here, and the outbox's MX lookups ("host"
+    # or "host:port"); empty: the system's.
     nameservers: list[str] = []
 
 

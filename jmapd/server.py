@@ -84,12 +84,15 @@ def ensure_first_user(server: Server, config: Config) -> str | None:
 def background_services(config: Config) -> list[BackgroundService]:
     """What runs beside the HTTP server: the listeners of the other protocols and the workers that
     the configuration turns on. Each feature adds its own here."""
-    services: list[BackgroundService] = []
+    from .workers.pruning import Pruner
+
+    services: list[BackgroundService] = [Pruner()]
     sending = config.sending()
     if sending is not None:
+        from .dns import resolver_for
         from .outbox import Outbox
 
-        services.append(Outbox(sending, config.data))
+        services.append(Outbox(sending, config.data, resolver=resolver_for(config.receiving.nameservers)))
     from .smtp import listeners
 
     services.extend(listeners(config))

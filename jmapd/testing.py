@@ -13,6 +13,7 @@ jmapd.config.Config. The connection limits are the server's own, not shared with
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import tempfile
 import threading
@@ -205,6 +206,108 @@ class ServeProcess:
 
     def __enter__(self) -> "ServeProcess":
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Received:
+    """One message an SmtpSink accepted: its envelope, its bytes, and the port it came in on."""
+
+    def __init__(self, mail_from: str, rcpt_tos: list[str], content: bytes, port: int):
+        self.mail_from = mail_from
+        self.rcpt_tos = rcpt_tos
+        self.content = content
+        self.port = port
+
+
+class SmtpSink:
+    """An SMTP server on loopback (aiosmtpd) that keeps what it accepts: a relay or a remote mail
+    exchanger for a LiveServer that sends (`LiveServer(relay=f"127.0.0.1:{sink.port}")`).
+
+    `data_replies` are answered to DATA in turn ("drop" closes the connection instead); `refuse`
+    maps recipients to their RCPT reply; `hold` makes DATA wait until it is set; `delay` makes each
+    DATA take that many seconds. Keyword arguments go to aiosmtpd's Controller."""
+
+    def __init__(self, **smtp: Any):
+        self.received: list[Received] = []
+        self.data_replies: list[str] = []
+        self.refuse: dict[str, str] = {}
+        self.hold: threading.Event | None = None
+        self.data_started = threading.Event()
+        self.delay = 0.0  # seconds each DATA takes
+        self.active = 0  # transactions in DATA now, and the most at once
+        self.most_active = 0
+        self.lock = threading.Lock()
+        from aiosmtpd.controller import Controller
+
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp)
+
+    def start(self) -> "SmtpSink":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.data_started.set()
+        if self.delay:
+            with self.lock:
+                self.active += 1
+                self.most_active = max(self.most_active, self.active)
+            await asyncio.sleep(self.delay)
+            with self.lock:
+                self.active -= 1
+        if self.hold is not None:
+            # A relay that has the content and is slow to answer: it delivers whatever happens
+            # to the connection meanwhile.
+            with self.lock:
+                self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
+                                              self.port))
+            while not self.hold.is_set():
+                await asyncio.sleep(0.05)
+            return "250 2.0.0 accepted"
+        with self.lock:
+            reply = self.data_replies.pop(0) if self.data_replies else "250 2.0.0 accepted"
+        if reply == "drop":
+            server.transport.close()
+            return "421 closing"
+        if reply.startswith("250"):
+            with self.lock:
+                self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
+                                              self.port))
+        return reply
+
+    def wait(self, count: int, timeout: float = 15.0) -> list[Received]:
+        """Every message received, once there are at least `count`."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{count} messages at the sink (got {len(self.received)})")
+            time.sleep(0.05)
+        return list(self.received)
+
+    def with_subject(self, subject: str) -> list[Received]:
+        return [r for r in list(self.received) if f"Subject: {subject}".encode() in r.content]
+
+    def wait_for_subject(self, subject: str, timeout: float = 15.0) -> Received:
+        deadline = time.monotonic() + timeout
+        while not self.with_subject(subject):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{subject!r} never reached the sink")
+            time.sleep(0.05)
+        return self.with_subject(subject)[0]
+
+    def __enter__(self) -> "SmtpSink":
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

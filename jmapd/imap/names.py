@@ -8,12 +8,12 @@ each command reads them all: there is no cache to go stale when another client r
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 from store import ReadTxn
 from store.records import Mailbox
 
+from .. import mutf7
 from .errors import Bad, No
 
 SEPARATOR = "/"
@@ -68,24 +68,7 @@ def find(txn: ReadTxn, account_id: str, name: str) -> Folder:
 
 # -- modified UTF-7 (RFC 3501 §5.1.3) ---------------------------------------------------------------
 def encode_name(name: str, utf8: bool) -> str:
-    if utf8:
-        return name
-    out, pending = [], []
-
-    def flush() -> None:
-        if pending:
-            data = "".join(pending).encode("utf-16-be")
-            out.append("&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-")
-            pending.clear()
-
-    for ch in name:
-        if 0x20 <= ord(ch) <= 0x7E:
-            flush()
-            out.append("&-" if ch == "&" else ch)
-        else:
-            pending.append(ch)
-    flush()
-    return "".join(out)
+    return name if utf8 else mutf7.encode(name)
 
 
 def decode_name(raw: bytes, utf8: bool) -> str:
@@ -96,27 +79,10 @@ def decode_name(raw: bytes, utf8: bool) -> str:
         raise Bad("mailbox name is not valid UTF-8") from None
     if utf8 or "&" not in text:
         return text
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch != "&":
-            out.append(ch)
-            i += 1
-            continue
-        end = text.find("-", i)
-        if end == -1:
-            raise Bad("bad modified UTF-7 in a mailbox name")
-        chunk = text[i + 1:end]
-        if not chunk:
-            out.append("&")
-        else:
-            b64 = chunk.replace(",", "/")
-            try:
-                out.append(base64.b64decode(b64 + "=" * (-len(b64) % 4)).decode("utf-16-be"))
-            except (ValueError, UnicodeDecodeError):
-                raise Bad("bad modified UTF-7 in a mailbox name") from None
-        i = end + 1
-    return "".join(out)
+    try:
+        return mutf7.decode(text)
+    except mutf7.BadFolderName:
+        raise Bad("bad modified UTF-7 in a mailbox name") from None
 
 
 def matches(pattern: str, name: str) -> bool:

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from . import flags, ledger, mutf7
+from .. import mutf7
+from . import flags, ledger
 from .destination import BATCH_BYTES, Batches, Destination, Incoming
 from .files import ImportFault
 from .folders import ALL_MAIL, VIRTUAL, Folders, role_for

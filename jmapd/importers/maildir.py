@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import flags, mutf7
+from .. import mutf7
+from . import flags
 
 SUBDIRS = ("cur", "new", "tmp")
 

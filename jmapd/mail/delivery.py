@@ -37,6 +37,7 @@ from store import WriteTxn
 from store.blobs import blob_id_for
 
 from . import clock
+from .expiry import expire_at, removes
 from .errors import MailError, NoMailbox
 from .mailboxes import mailbox_by_role
 from .operations import Mail, Stored
@@ -225,6 +226,13 @@ class DeliveredMark(msgspec.Struct, array_like=True):
     at: int
 
 
+@removes(DELIVERED)
+def _forget_delivery(txn: WriteTxn, account_id: str, digest: str, now: int) -> None:
+    mark = txn.get(account_id, DELIVERED, digest, DeliveredMark)
+    if mark is not None and now - mark.at >= DUPLICATE_WINDOW:
+        txn.delete_unlogged(account_id, DELIVERED, digest)
+
+
 class _Copy(msgspec.Struct):
     destination: Destination
     raw: bytes
@@ -304,5 +312,6 @@ def _store_copy(txn: WriteTxn, mail: Mail, copy: _Copy, when: int) -> Outcome:
     email_id, record = store_message(txn, account_id, copy.raw, copy.parsed, mailbox_ids=[mailbox_id],
                                      keywords=check_keywords(destination.keywords), received_at=when)
     txn.put_unlogged(account_id, DELIVERED, copy.digest, DeliveredMark(email_id, when))
+    expire_at(txn, when + DUPLICATE_WINDOW, account_id, DELIVERED, copy.digest)
     return Outcome(destination=destination, junk=copy.junk,
                    stored=Stored(email_id, record.thread_id, record.blob_id, record.size, record.received_at))

@@ -41,8 +41,10 @@ import msgspec
 from store import ReadTxn, WriteTxn
 from store.blobs import put_blob
 
+from . import clock
 from .addresses import SERVER
 from .errors import MailError
+from .expiry import expire_at, removes
 from .outbox_mailbox import file_sent
 
 SUBMISSION = "EmailSubmission"  # the JMAP record, in the account, with a change log
@@ -56,6 +58,7 @@ PENDING, IN_DOUBT, SENT, FAILED, UNKNOWN = "pending", "in-doubt", "sent", "faile
 DONE_STATES = frozenset({SENT, FAILED, UNKNOWN})
 
 DEFAULT_LIFETIME = 5 * 86400
+SUBMISSION_RETENTION = 30 * 86400  # how long a finished EmailSubmission is kept
 FIRST_RETRY = 60
 MAX_RETRY = 3 * 3600
 
@@ -478,8 +481,25 @@ def _move(txn: WriteTxn, queue_id: str, entry: QueueEntry, due: int) -> None:
 
 
 def _remove(txn: WriteTxn, queue_id: str, entry: QueueEntry) -> None:
+    """The entry is done (sent, failed, canceled or deleted): its EmailSubmission is kept for
+    SUBMISSION_RETENTION more, then destroyed."""
     txn.delete_unlogged(SERVER, DUE, _due_key(entry.due, queue_id))
     txn.delete_unlogged(SERVER, QUEUE, queue_id)
+    if entry.submission_id:
+        expire_at(txn, int(clock.now()) + SUBMISSION_RETENTION, entry.account_id, SUBMISSION, entry.submission_id)
+
+
+@removes(SUBMISSION)
+def _destroy_submission(txn: WriteTxn, account_id: str, submission_id: str, now: int) -> None:
+    """A finished EmailSubmission goes (RFC 8621 §7: the server may delete them after a while); the
+    client learns it from EmailSubmission/changes like any destroy."""
+    record = txn.get(account_id, SUBMISSION, submission_id, SubmissionRecord)
+    if record is None or record.undo_status == "pending":
+        return
+    txn.destroy(account_id, SUBMISSION, submission_id)
+    newest = txn.get(account_id, SUBMISSION_OF_EMAIL, record.email_id, SubmissionOfEmail)
+    if newest is not None and newest.submission_id == submission_id:
+        txn.delete_unlogged(account_id, SUBMISSION_OF_EMAIL, record.email_id)
 
 
 class SubmissionPolicy(msgspec.Struct, kw_only=True, frozen=True):

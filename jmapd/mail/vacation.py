@@ -20,6 +20,7 @@ from ..mime import Message, parse_message
 from ..mime.compose import compose_email
 from .addresses import addresses_of, normalize_address
 from .errors import InvalidAddress
+from .expiry import expire_at, removes
 from .identities import account_owner
 from .submissions import Address, Envelope, Queued, queue_message
 
@@ -44,6 +45,14 @@ class VacationRecord(msgspec.Struct, kw_only=True):
 
 class Replied(msgspec.Struct, array_like=True):
     at: int
+
+
+@removes(REPLIED)
+def _forget_reply(txn: WriteTxn, account_id: str, sender: str, now: int) -> None:
+    """A sender answered again since has a later entry of its own (RFC 3834 §4: one reply per period)."""
+    replied = txn.get(account_id, REPLIED, sender, Replied)
+    if replied is not None and now - replied.at >= DEFAULT_PERIOD:
+        txn.delete_unlogged(account_id, REPLIED, sender)
 
 
 class Decision(msgspec.Struct, frozen=True):
@@ -100,6 +109,7 @@ def vacation_reply(txn: WriteTxn, account_id: str, raw: bytes, sender: str, host
     if not decide(vacation, message, sender, own, now=now, last_replied=last and last.at, period=period).reply:
         return None
     txn.put_unlogged(account_id, REPLIED, sender.lower(), Replied(now))
+    expire_at(txn, now + period, account_id, REPLIED, sender.lower())
     reply = compose_reply(vacation, message, sender, _addressed_as(message, own), hostname)
     return queue_message(txn, account_id, reply, Envelope(mail_from=Address(email=""),
                                                           rcpt_to=[Address(email=sender)]), now=now)

@@ -6,8 +6,8 @@ relay every recipient takes the same route. Delivered directly, recipients are g
 domain, else the domain's MX hosts by preference, else its own address (the implicit MX); a null MX
 (RFC 7505) means the domain takes no mail.
 
-DNS goes through a `Resolver`: dnspython's in production; tests give a stub, as nothing here may
-reach the network.
+DNS goes through the server's one resolver (jmapd/dns.py, with the configured name servers);
+tests give a stub, as nothing here may reach the network.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..config import OutboxConfig, RelayConfig
+from ..dns import resolver_for
 
 
 @dataclass(frozen=True)
@@ -44,46 +45,13 @@ class Plan:
 
 
 class Resolver(Protocol):
+    """What routing asks of DNS: jmapd.dns.Resolver in production; tests give a stub."""
+
     async def mx(self, domain: str) -> list[tuple[int, str]] | None:
         """(preference, host) pairs; [] when the domain has no MX; None when it does not exist."""
 
-    async def addresses(self, host: str) -> list[str]:
-        """A and AAAA addresses of a host, [] if none."""
-
-
-class DnsResolver:
-    """dnspython's asynchronous resolver."""
-
-    def __init__(self, timeout: float = 10.0):
-        import dns.asyncresolver
-
-        self._resolver = dns.asyncresolver.Resolver()
-        self._resolver.lifetime = timeout
-
-    async def mx(self, domain: str) -> list[tuple[int, str]] | None:
-        import dns.exception
-        import dns.resolver
-
-        try:
-            answer = await self._resolver.resolve(domain, "MX")
-        except dns.resolver.NXDOMAIN:
-            return None
-        except dns.resolver.NoAnswer:
-            return []
-        except dns.exception.DNSException as exc:
-            raise LookupError(str(exc)) from None
-        return [(r.preference, r.exchange.to_text(omit_final_dot=True)) for r in answer]
-
-    async def addresses(self, host: str) -> list[str]:
-        import dns.exception
-
-        found: list[str] = []
-        for kind in ("A", "AAAA"):
-            try:
-                found += [r.to_text() for r in await self._resolver.resolve(host, kind)]
-            except dns.exception.DNSException:
-                continue
-        return found
+    async def addresses(self, host: str, ipv6: bool = False) -> list[str]:
+        """A (or AAAA) addresses of a host, [] if none."""
 
 
 def relay_route(relay: RelayConfig) -> Route:
@@ -124,7 +92,7 @@ class Router:
         if domain in self.transport:
             return Route(domain, (self.transport[domain],), "opportunistic")
         if self.resolver is None:
-            self.resolver = DnsResolver(self.settings.timeout)
+            self.resolver = resolver_for([])
         try:
             mx = await self.resolver.mx(domain)
             if mx is None:
@@ -135,7 +103,8 @@ class Router:
             exchangers = [host for _, host in sorted(mx)] if mx else [domain]
             hosts: list[tuple[str, int]] = []
             for exchanger in exchangers:
-                hosts += [(address, self.settings.mx_port) for address in await self.resolver.addresses(exchanger)]
+                found = await self.resolver.addresses(exchanger) + await self.resolver.addresses(exchanger, ipv6=True)
+                hosts += [(address, self.settings.mx_port) for address in found]
         except LookupError as exc:
             return Unroutable(f"451 4.4.3 looking up {domain} failed: {exc}", False)
         if not hosts:

@@ -151,7 +151,7 @@ class SmtpTransport:
         options = [f"SIZE={len(message)}"] if "size" in client.esmtp_extensions else []
         if "8bitmime" in client.esmtp_extensions and not message.isascii():
             options.append("BODY=8BITMIME")
-        response = await client.mail(mail_from, options=options)
+        await client.mail(mail_from, options=options)
         results: dict[str, Outcome] = {}
         accepted = []
         for rcpt in recipients:

@@ -19,7 +19,7 @@ from ..mail.addresses import domain_of, is_local_domain, resolve
 from ..mail.delivery import DEFAULT_FILTERS, DeliveryFilter, Destination, Incoming, deliver
 from ..methods.services import Server
 from . import replies
-from .dns import Resolver, resolver_for
+from ..dns import Resolver, resolver_for
 from .handlers import BaseHandler, normalize_line_endings
 from .senderauth import authenticate, without_forged_results
 

@@ -7,47 +7,19 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from jmapd.config import OutboxConfig
-from jmapd.testing import LiveServer, free_port
+from jmapd.testing import LiveServer, SmtpSink
 
 from .conftest import DRAFT, DraftClient, message
 
 SUBMISSION = "urn:ietf:params:jmap:submission"
 
 
-class Relay:
-    """An SMTP relay that keeps what it accepts."""
-
-    def __init__(self):
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return "250 2.0.0 accepted"
-
-    def wait_for(self, subject: str, timeout: float = 15.0) -> tuple[str, list[str], bytes]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for item in self.received:
-                if f"Subject: {subject}".encode() in item[2]:
-                    return item
-            time.sleep(0.05)
-        raise AssertionError(f"{subject!r} never reached the relay")
-
-    def has(self, subject: str) -> bool:
-        return any(f"Subject: {subject}".encode() in item[2] for item in self.received)
-
-
 @pytest.fixture(scope="module")
 def relay():
-    r = Relay()
-    r.controller.start()
-    yield r
-    r.controller.stop()
+    with SmtpSink() as r:
+        yield r
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +73,8 @@ def test_send_by_creating_in_the_outbox(sender, relay):
     result = sender.ok("setMessages", "messagesSet", {"create": {"m": outgoing(
         sender, "Sent at once", roles["outbox"], inReplyToMessageId=parent)}})
     made = result["created"]["m"]["id"]
-    mail_from, rcpt_tos, content = relay.wait_for("Sent at once")
+    sent = relay.wait_for_subject("Sent at once")
+    mail_from, rcpt_tos = sent.mail_from, sent.rcpt_tos
     assert mail_from == f"{sender.rfc.username}@example.test" and rcpt_tos == ["bob@remote.example"]
     sent = wait_until(lambda: in_mailbox(sender, roles["sent"]))
     assert [m["subject"] for m in sent] == ["Sent at once"] and sent[0]["id"] != made
@@ -132,10 +105,10 @@ def test_delayed_send_then_cancel_by_moving_out(sender, relay):
                                                                 later_id: {"mailboxIds": [roles["outbox"]]}}})
     assert sorted(moved["updated"]) == sorted([soon_id, later_id])
     time.sleep(0.5)
-    assert not relay.has("Delayed a little")  # held until its date
+    assert not relay.with_subject("Delayed a little")  # held until its date
     back = sender.ok("setMessages", "messagesSet", {"update": {later_id: {"mailboxIds": [roles["drafts"]]}}})
     assert back["updated"] == [later_id]
-    relay.wait_for("Delayed a little")
+    relay.wait_for_subject("Delayed a little")
     wait_until(lambda: any(m["subject"] == "Delayed a little" for m in in_mailbox(sender, roles["sent"])))
     drafts = in_mailbox(sender, roles["drafts"])
     assert [m["id"] for m in drafts] == [later_id]
@@ -146,7 +119,7 @@ def test_delayed_send_then_cancel_by_moving_out(sender, relay):
                                                                      "path": "/ids"}}, "g"]],
                                   using=["urn:ietf:params:jmap:core", SUBMISSION])["methodResponses"]
     assert [s["undoStatus"] for s in statuses[1][1]["list"]] == ["canceled"]
-    assert not relay.has("Delayed an hour")
+    assert not relay.with_subject("Delayed an hour")
 
 
 def test_unsendable_messages_are_refused(sender, relay):

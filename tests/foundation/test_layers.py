@@ -23,7 +23,7 @@ RANKS = {
     "jmapd.http": 5, "jmapd.push": 5, "jmapd.outbox": 5, "jmapd.imap": 5, "jmapd.importers": 5,
     "jmapd.cli": 6, "jmapd.server": 6, "jmapd.testing": 7,
     "jmapd.testdouble": 6,
-    "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1,
+    "jmapd.config": 1, "jmapd.seed": 1, "jmapd.loadgen": 1, "jmapd.dns": 1, "jmapd.mutf7": 1,
     "jmapd.limits": 1, "jmapd.hints": 1,
     "jmapd.smtp": 5, "jmapd.draft": 5,
 }

@@ -41,13 +41,19 @@ def test_parse_cost_estimate_covers_the_parse():
     """The estimate is not below what tracemalloc sees a parse (with its views computed) allocate."""
     import tracemalloc
 
-    for raw in (_many_parts(2_000), message(7)):
+    def measured(raw: bytes):
         tracemalloc.start()
         parsed = parse_message(raw, "B1")
         parsed.properties(["bodyStructure", "textBody", "htmlBody", "attachments", "preview"])
         parsed.body_values(parsed.body_value_part_ids(True, True, True))
         held, _ = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        return held, parsed
+
+    for raw in (_many_parts(2_000), message(7)):
+        # tracemalloc also counts what other threads of this process (a test server's) allocate
+        # meanwhile: of three parses, the least is the parse's own.
+        held, parsed = min((measured(raw) for _ in range(3)), key=lambda m: m[0])
         assert held <= parsed_cost(parsed), (len(raw), held, parsed_cost(parsed))
 
 

@@ -11,7 +11,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import dns.message
@@ -20,13 +19,12 @@ import dns.rdatatype
 import dns.rrset
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from jmapd.config import OutboxConfig, Receiving
 from jmapd.limits import ConnectionSettings
 from jmapd.mail.addresses import add_domain
-from jmapd.smtp.dns import Resolver
-from jmapd.testing import LiveServer, free_port
+from jmapd.dns import Resolver
+from jmapd.testing import LiveServer, SmtpSink
 
 _ids = itertools.count()
 
@@ -107,32 +105,11 @@ def nameserver():
     server.close()
 
 
-class Sink:
-    """An SMTP server on loopback (aiosmtpd) that keeps what it is sent: where the outbox relays."""
-
-    def __init__(self):
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return "250 2.0.0 accepted"
-
-    def wait(self, count: int, timeout: float = 15.0) -> list[tuple[str, list[str], bytes]]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count:
-            assert time.monotonic() < deadline, f"{count} messages at the sink (got {len(self.received)})"
-            time.sleep(0.05)
-        return self.received
-
-
 @pytest.fixture(scope="module")
 def sink():
-    sink = Sink()
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
+    """Where the outbox relays."""
+    with SmtpSink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import smtplib
 
 import pytest
 
-from jmapd.config import Receiving
 from jmapd.limits.logins import LoginLimits
 from jmapd.testing import LiveServer
 
@@ -137,9 +136,9 @@ def test_submitted_mail_is_sent_kept_in_sent_and_an_email_submission(mailserver,
         client.login(alice.username, "pw-" + alice.username)
         client.sendmail(address, ["friend@elsewhere.test", "other@elsewhere.test"],
                         message(subject, sender=address, to="friend@elsewhere.test"))
-    got = [r for r in sink.wait(before + 1) if subject.encode() in r[2]]
+    got = [r for r in sink.wait(before + 1) if subject.encode() in r.content]
     assert len(got) == 1
-    mail_from, rcpts, content = got[0]
+    mail_from, rcpts = got[0].mail_from, got[0].rcpt_tos
     assert mail_from == address and sorted(rcpts) == ["friend@elsewhere.test", "other@elsewhere.test"]
     [copy] = inbox_emails(alice, "sent", ("subject", "keywords", "headers"))
     assert copy["subject"] == subject and copy["keywords"] == {"$seen": True}
@@ -176,6 +175,6 @@ def test_vacation_reply_fires_on_delivered_mail(mailserver, jmap_user, sink):
     before = len(sink.received)
     lmtp_deliver(port_of(mailserver, "lmtp"), sender, [f"{alice.username}@example.test"],
                  message("are you there?", sender=sender))
-    replies = [r for r in sink.wait(before + 1) if sender in r[1]]
-    assert len(replies) == 1 and replies[0][0] == "<>"  # the null reverse-path
-    assert b"Auto-Submitted: auto-replied" in replies[0][2]
+    replies = [r for r in sink.wait(before + 1) if sender in r.rcpt_tos]
+    assert len(replies) == 1 and replies[0].mail_from == "<>"  # the null reverse-path
+    assert b"Auto-Submitted: auto-replied" in replies[0].content

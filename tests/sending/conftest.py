@@ -3,16 +3,14 @@ and a jmapd that sends to them."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from jmapd.config import OutboxConfig
-from jmapd.testing import LiveServer, free_port
+from jmapd.testing import LiveServer, SmtpSink
 
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
@@ -21,79 +19,7 @@ VACATION = "urn:ietf:params:jmap:vacationresponse"
 USING = [CORE, MAIL, SUBMISSION]
 
 
-class Received:
-    def __init__(self, mail_from: str, rcpt_tos: list[str], content: bytes, port: int):
-        self.mail_from = mail_from
-        self.rcpt_tos = rcpt_tos
-        self.content = content
-        self.port = port
-
-
-class Sink:
-    """An SMTP server that keeps what it accepts. `data_replies` are answered to DATA in turn
-    ("drop" closes the connection instead); `refuse` maps recipients to their RCPT reply;
-    `hold` makes DATA wait until it is set."""
-
-    def __init__(self, **smtp: Any):
-        self.received: list[Received] = []
-        self.data_replies: list[str] = []
-        self.refuse: dict[str, str] = {}
-        self.hold: threading.Event | None = None
-        self.data_started = threading.Event()
-        self.delay = 0.0  # seconds each DATA takes
-        self.active = 0  # transactions in DATA now, and the most at once
-        self.most_active = 0
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp)
-
-    def start(self) -> "Sink":
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        import asyncio
-
-        self.data_started.set()
-        if self.delay:
-            with self.lock:
-                self.active += 1
-                self.most_active = max(self.most_active, self.active)
-            await asyncio.sleep(self.delay)
-            with self.lock:
-                self.active -= 1
-        if self.hold is not None:
-            # A relay that has the content and is slow to answer: it delivers whatever happens
-            # to the connection meanwhile.
-            with self.lock:
-                self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
-                                              self.port))
-            while not self.hold.is_set():
-                await asyncio.sleep(0.05)
-            return "250 2.0.0 accepted"
-        with self.lock:
-            reply = self.data_replies.pop(0) if self.data_replies else "250 2.0.0 accepted"
-        if reply == "drop":
-            server.transport.close()
-            return "421 closing"
-        if reply.startswith("250"):
-            with self.lock:
-                self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
-                                              self.port))
-        return reply
-
-    def wait(self, count: int, timeout: float = 15.0) -> list[Received]:
-        return wait_for(lambda: self.received if len(self.received) >= count else None, timeout,
-                        f"{count} messages at the sink (got {len(self.received)})")
+Sink = SmtpSink
 
 
 def wait_for(probe: Callable[[], Any], timeout: float = 15.0, what: str = "a condition") -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dkim
@@ -32,8 +31,8 @@ class StubResolver:
             return None  # NXDOMAIN
         return self._mx[domain]
 
-    async def addresses(self, host):
-        return self._addresses.get(host, [])
+    async def addresses(self, host, ipv6=False):
+        return [] if ipv6 else self._addresses.get(host, [])
 
 
 @pytest.fixture(scope="module")

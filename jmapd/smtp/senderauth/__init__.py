@@ -18,7 +18,7 @@ import authres
 import authres.dmarc
 
 from ...mail.delivery import SenderAuthentication
-from ..dns import Resolver
+from ...dns import Resolver
 from .dkim_check import DkimResult, check_dkim
 from .dmarc import DmarcResult, check_dmarc
 from .spf import SpfResult, check_spf

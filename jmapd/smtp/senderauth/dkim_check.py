@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import dkim
 
-from ..dns import DnsTemporaryError, Resolver
+from ...dns import DnsTemporaryError, Resolver
 
 #: Signatures looked at per message; more are ignored (RFC 6376 §6.1 lets a verifier limit them).
 MAX_SIGNATURES = 5

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..dns import DnsTemporaryError, Resolver
+from ...dns import DnsTemporaryError, Resolver
 from .dkim_check import DkimResult
 from .spf import SpfResult
 

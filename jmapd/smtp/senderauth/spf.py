@@ -13,7 +13,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from ..dns import DnsTemporaryError, Resolver
+from ...dns import DnsTemporaryError, Resolver
 
 MAX_DNS_TERMS = 10
 MAX_VOID_LOOKUPS = 2
@@ -171,7 +171,7 @@ async def _matches(query: _Query, domain: str, mechanism: str, depth: int) -> bo
         return await _address_matches(query, target, v4, v6)
     if name == "mx":
         query.budget.term()
-        exchanges = query.budget.void(await query.resolver.mx(target))
+        exchanges = query.budget.void(await query.resolver.mx(target) or [])
         if len(exchanges) > MAX_MX_NAMES:
             raise SpfPermanentError(f"{target} has more than 10 MX records")
         for _, exchange in exchanges:

@@ -1,5 +1,6 @@
-"""IMAP's modified UTF-7 for folder names (RFC 3501 §5.1.3), used by IMAP servers and by Dovecot's
-Maildir++ folder names on disk. The standard library's codecs have only plain UTF-7."""
+"""IMAP's modified UTF-7 for folder names (RFC 3501 §5.1.3): on the wire of jmapd's IMAP server (for
+clients that have not enabled UTF-8), in the names other IMAP servers list to the importer, and in
+Dovecot's Maildir++ folder names on disk. The standard library's codecs have only plain UTF-7."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""DNS for sender authentication: the one resolver every check asks (dnspython's asyncio resolver).
+"""DNS: the one resolver every lookup asks (dnspython's asyncio resolver).
 
-SPF, DKIM and DMARC each look names up; they all go through one `Resolver`, so that a deployment
-points it at its own name servers and tests at a name server of their own on loopback. A name
-that does not exist and a name without records of the type asked are both an empty answer (what
-SPF counts as a void lookup, RFC 7208 §4.6.4); a server that fails or does not answer in time is a
-`DnsTemporaryError` (SPF and DMARC `temperror`).
+SPF, DKIM and DMARC on mail coming in, and the outbox finding each domain's mail exchangers on mail
+going out, all go through one `Resolver`, so that a deployment points it at its own name servers
+(`nameservers` in jmapd.toml) and tests at a name server of their own on loopback. A name without
+records of the type asked is an empty answer (what SPF counts as a void lookup, RFC 7208 §4.6.4);
+so is a name that does not exist, except for MX, where the outbox must tell "no such domain" from
+"no MX, the domain is its own exchanger" (RFC 5321 §5.1). A server that fails or does not answer
+in time is a `DnsTemporaryError` (SPF and DMARC `temperror`, a retry later for the outbox).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import dns.resolver
 
 #: Seconds one lookup may take, all retries included.
 LOOKUP_LIFETIME = 5.0
+NO_SUCH_NAME = object()
 
 
-class DnsTemporaryError(Exception):
+class DnsTemporaryError(LookupError):
     """The answer could not be had now; asking again later may work."""
 
 
@@ -41,7 +44,9 @@ class Resolver:
     async def _query(self, name: str, rdtype: str):
         try:
             return await self._resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        except dns.resolver.NXDOMAIN:
+            return NO_SUCH_NAME
+        except dns.resolver.NoAnswer:
             return None
         except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.LifetimeTimeout) as exc:
             raise DnsTemporaryError(f"{name} {rdtype}: {exc}") from None
@@ -51,19 +56,21 @@ class Resolver:
     async def txt(self, name: str) -> list[str]:
         """Each TXT record as one string (its character-strings joined, RFC 7208 §3.3)."""
         answer = await self._query(name, "TXT")
-        if answer is None or answer.rrset is None:
+        if answer in (None, NO_SUCH_NAME) or answer.rrset is None:
             return []
         return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
 
     async def addresses(self, name: str, ipv6: bool = False) -> list[str]:
         answer = await self._query(name, "AAAA" if ipv6 else "A")
-        if answer is None or answer.rrset is None:
+        if answer in (None, NO_SUCH_NAME) or answer.rrset is None:
             return []
         return [r.address for r in answer]
 
-    async def mx(self, name: str) -> list[tuple[int, str]]:
-        """(preference, exchange) pairs, most preferred first."""
+    async def mx(self, name: str) -> list[tuple[int, str]] | None:
+        """(preference, exchange) pairs, most preferred first; None when the name does not exist."""
         answer = await self._query(name, "MX")
+        if answer is NO_SUCH_NAME:
+            return None
         if answer is None or answer.rrset is None:
             return []
         return sorted((r.preference, r.exchange.to_text(omit_final_dot=True)) for r in answer)
