@@ -308,6 +308,9 @@ service imap-login {{
     port = 0
   }}
 }}
+service indexer-worker {{
+  vsz_limit = 0
+}}
 service stats {{
   unix_listener stats-writer {{
     mode = 0666
