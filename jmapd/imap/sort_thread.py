@@ -201,24 +201,25 @@ def thread_references(found: list[tuple[int, int, EmailRecord]], by_uid: bool) -
     roots = [node for node in containers.values() if node.parent is None]
 
     # (3) prune dummies: empty ones go, others give their children to their parent (at the root
-    # only when there is one child)
-    def prune(children: list[Node], at_root: bool) -> list[Node]:
+    # only when there is one child); children before their parents, without recursion (a reply
+    # chain may be thousands of messages deep)
+    for node in reversed(_descendants(roots)):
         kept: list[Node] = []
-        for child in children:
-            child.children = prune(child.children, False)
-            for grandchild in child.children:
-                grandchild.parent = child
+        for child in node.children:
             if child.record is not None:
-                kept.append(child)
-            elif not child.children:
-                continue
-            elif at_root and len(child.children) > 1:
                 kept.append(child)
             else:
                 kept.extend(child.children)
-        return kept
-
-    roots = prune(roots, True)
+        for child in kept:
+            child.parent = node
+        node.children = kept
+    pruned: list[Node] = []
+    for root in roots:
+        if root.record is not None or len(root.children) > 1:
+            pruned.append(root)
+        else:
+            pruned.extend(root.children)
+    roots = pruned
     for root in roots:
         root.parent = None
 
@@ -257,16 +258,22 @@ def thread_references(found: list[tuple[int, int, EmailRecord]], by_uid: bool) -
             table[subject] = dummy
     roots = merged
 
-    # (6) sort every set of siblings by sent date, the deepest first
-    def sort_tree(node: Node) -> None:
-        for child in node.children:
-            sort_tree(child)
+    # (6) sort every set of siblings by sent date, the deepest first (a message's date does not
+    # depend on its children; a dummy, only at the root, sorts as its first child)
+    for node in reversed(_descendants(roots)):
         node.children.sort(key=Node.date_key)
-
-    for root in roots:
-        sort_tree(root)
     roots.sort(key=Node.date_key)
     return roots
+
+
+def _descendants(roots: list[Node]) -> list[Node]:
+    """Every container under the roots (the roots included), each before its children."""
+    out, stack = [], list(roots)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children)
+    return out
 
 
 def thread_ordered_subject(found: list[tuple[int, int, EmailRecord]], by_uid: bool) -> list[Node]:
@@ -287,14 +294,28 @@ def thread_ordered_subject(found: list[tuple[int, int, EmailRecord]], by_uid: bo
     return roots
 
 
-def render(node: Node) -> str:
+def render(root: Node) -> str:
     """RFC 5256 §5 thread-list: a message and its one child in a row, several children each in
-    parentheses; a dummy is only its children."""
-    head = [] if node.number is None else [str(node.number)]
-    if len(node.children) == 1 and node.number is not None:
-        return " ".join(head + [render(node.children[0])])
-    nested = "".join(f"({render(child)})" for child in node.children)
-    return " ".join(head + [nested]) if nested else " ".join(head)
+    parentheses; a dummy is only its children. Written without recursion."""
+    out: list[str] = []
+    stack: list[Node | str] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        parts: list[Node | str] = []
+        if item.number is not None:
+            parts.append(str(item.number))
+            if item.children:
+                parts.append(" ")
+        if item.number is not None and len(item.children) == 1:
+            parts.append(item.children[0])
+        else:
+            for child in item.children:
+                parts += ["(", child, ")"]
+        stack.extend(reversed(parts))
+    return "".join(out)
 
 
 def thread(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:

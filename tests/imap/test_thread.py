@@ -166,3 +166,35 @@ def test_sort_subject_and_date_follow_rfc_5256(conn):
 def test_base_subject(subject, base, reply):
     """RFC 5256 §2.1: the base subject, and whether a reply or forward marker was removed."""
     assert imap_base_subject(subject) == (base, reply)
+
+
+def test_references_thread_thousands_deep(account):
+    """RFC 5256 §4 over a reply chain 2,500 messages deep (each In-Reply-To the one before): one
+    thread, every message the only child of the one before, answered without running out of stack."""
+    from email.utils import formatdate
+
+    from jmapd.mail.parsing import parse_for_import
+    from jmapd.mail.writer import store_message
+    from store.blobs import blob_id_for
+    from store.records import Mailbox
+    from store.users import get_user
+
+    store = account.server.server.store
+    with store.read() as txn:
+        account_id = get_user(txn, account.name).account_id
+        inbox = next(i for i, m in txn.scan(account_id, "Mailbox", Mailbox) if m.role == "inbox")
+    count = 2500
+    raws = [(f"From: a@example.com\r\nSubject: Re: deep\r\nDate: {formatdate(1_700_000_000 + 60 * n)}\r\n"
+             f"Message-ID: <c{n}@x>\r\n" + (f"In-Reply-To: <c{n - 1}@x>\r\n" if n else "") + "\r\nbody\r\n").encode()
+            for n in range(count)]
+    parsed = [parse_for_import(raw, blob_id_for(raw)) for raw in raws]
+
+    def work(txn):
+        for n, (raw, p) in enumerate(zip(raws, parsed)):
+            store_message(txn, account_id, raw, p, mailbox_ids=[inbox], keywords=[], received_at=1_700_000_000 + n)
+
+    store.write(work)
+    conn = account.imaplib()
+    conn.select("INBOX")
+    assert thread(conn, "ALL") == ("(" + " ".join(str(n) for n in range(1, count + 1)) + ")").encode()
+    conn.logout()
