@@ -5,7 +5,7 @@
         [--markdown-out FILE] [--json-out FILE]
 
 Run it under `flock /tmp/jmapd-bench.lock` on a shared machine. Needs root (Dovecot and Cyrus drop
-privileges to `nobody`).
+privileges to `nobody`). CYRUS_PEER names the Cyrus peer scripts' folder (for its TCP_NODELAY shim).
 
 Dataset: `jmapd seed --format eml` (threads, attachments capped, non-ASCII headers, keywords) in
 DATA/dataset, written once as one Maildir (DATA/maildir: every message in INBOX, its keywords as
@@ -64,7 +64,7 @@ from jmapd.testing import free_port
 USER, PASSWORD = "bench", "bench"
 HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID REFERENCES IN-REPLY-TO)]"
 HERE = Path(__file__).resolve().parent
-CYRUS_PEER = HERE.parent.parent / "shared" / "peers" / "cyrus"
+CYRUS_PEER = Path(os.environ.get("CYRUS_PEER", HERE.parent.parent / "shared" / "peers" / "cyrus"))
 CYRUS_PACKAGES = ["cyrus-common", "cyrus-imapd", "sasl2-bin", "libclamav12", "libical3", "libpcre3", "libzephyr4"]
 CLOCK = os.sysconf("SC_CLK_TCK")
 
