@@ -13,8 +13,9 @@ AND go cheapest first, so the costly ones see only what the cheap ones left:
 - EMAILID and THREADID look the message or the thread up;
 - MODSEQ and SAVEDATE read the UID entries, dates and sizes the Email records, of the remaining
   messages only;
-- HEADER reads the header sections of the remaining messages, at most HEADER_SCAN_LIMIT of them
-  (beyond, NO [LIMIT] asks for a narrower search, RFC 5530).
+- HEADER on Message-ID, In-Reply-To, References and Subject reads the records (which keep them);
+  on any other field, the header sections of the remaining messages, at most HEADER_SCAN_LIMIT of
+  them (beyond, NO [LIMIT] asks for a narrower search, RFC 5530).
 
 Commands run in a worker thread, never on the event loop.
 """
@@ -184,7 +185,29 @@ def _thread_emails(thread_id: str) -> Callable[[Context], list[str]]:
     return ids
 
 
+# Header fields whose value the Email record keeps (as JMAP serves it): HEADER on them reads records,
+# not message octets, so it needs no bound (mail apps look messages up by Message-ID this way).
+_RECORD_HEADERS = {
+    "message-id": lambda s: _ids_text(s.message_id),
+    "in-reply-to": lambda s: _ids_text(s.in_reply_to),
+    "references": lambda s: _ids_text(s.references),
+    "subject": lambda s: [s.subject] if s.subject is not None else [],
+}
+
+
+def _ids_text(ids: list[str] | None) -> list[str]:
+    return [" ".join(f"<{i}>" for i in ids)] if ids else []
+
+
 def _header_key(field: str, needle: str) -> Key:
+    from_record = _RECORD_HEADERS.get(field.lower())
+    if from_record is not None:
+        def test(ctx, u):
+            r = ctx.record(u)
+            return r is not None and any(needle in v.lower() for v in from_record(r.summary))
+
+        return _per_message(RECORD, test)
+
     def run(ctx, candidates):
         if len(candidates) > HEADER_SCAN_LIMIT:
             raise No(f"SEARCH HEADER would read {len(candidates)} messages (at most {HEADER_SCAN_LIMIT}); "

@@ -208,15 +208,19 @@ def test_search_on_flags_and_sets_reads_no_records(account, email_reads):
 
 def test_search_header_is_bounded(account, monkeypatch):
     """RFC 9051 §6.4.4 HEADER reads message headers: over more messages than the server reads at
-    once it answers NO [LIMIT] (RFC 5530), and a narrower search is answered."""
+    once it answers NO [LIMIT] (RFC 5530), and a narrower search is answered; Message-ID and
+    Subject are matched from the records, with no bound."""
     conn = account.imaplib()
     for n in range(4):
-        conn.append("INBOX", None, None, message(f"header {n}"))
+        conn.append("INBOX", None, None, message(f"header {n}", msgid="m-lookup" if n == 1 else None))
     conn.select("INBOX")
     monkeypatch.setattr(search_module, "HEADER_SCAN_LIMIT", 2)
-    typ, data = conn.search(None, "HEADER", "Subject", "\"header 3\"")
+    typ, data = conn.search(None, "HEADER", "Date", "1994")
     assert typ == "NO" and b"[LIMIT]" in data[0]
-    assert conn.search(None, "3:4", "HEADER", "Subject", "\"header 3\"") == ("OK", [b"4"])
+    assert conn.search(None, "3:4", "HEADER", "Date", "1994") == ("OK", [b"3 4"])
+    # fields the records keep are searched there, unbounded: a Message-ID lookup always works
+    assert conn.search(None, "HEADER", "Subject", "\"header 3\"") == ("OK", [b"4"])
+    assert conn.search(None, "HEADER", "Message-ID", "<m-lookup@example.com>") == ("OK", [b"2"])
     conn.logout()
 
 
