@@ -349,9 +349,10 @@ def dovecot(data: Path, maildir: Path, reload: bool):
     root = data / "dovecot"
     uid, gid = _nobody()
     loaded = root / "loaded.json"
-    if reload or not loaded.exists():
+    home = root / "home" / USER
+    if reload:
         shutil.rmtree(root, ignore_errors=True)
-        home = root / "home" / USER
+    if not home.exists():  # (a load stopped half-way resumes: doveadm index continues where it was)
         home.mkdir(parents=True)
         subprocess.run(["cp", "-al", str(maildir), str(home / "Maildir")], check=True)
         (home / "Maildir" / "complete").unlink()
