@@ -12,7 +12,8 @@ Two paths, chosen by backlog:
 
 * hot path: a small backlog is indexed right here and committed with
   ``merge=False`` (a default commit may merge segments and hold the writer
-  for tens of seconds);
+  for tens of seconds); under a steady stream, what arrives within
+  ``coalesce_seconds`` of the last commit is gathered into one;
 * bulk path: a large backlog is cut into units that worker processes index
   into segments of their own (:mod:`index.segments`), several at a time;
   this thread adopts them in modseq order.
@@ -86,6 +87,17 @@ class WriterConfig(msgspec.Struct, frozen=True):
     merge_policy: MergePolicy = MergePolicy()
     #: Seconds without work before a background merge may start.
     idle_merge_delay: float = 1.0
+    #: Coalescing under a steady stream: every commit writes, syncs and opens a segment and records
+    #: the modseq, whatever its size, so a commit of the few documents that arrived while the last
+    #: one ran costs far more per document than one of many. A backlog smaller than
+    #: ``bulk_min_docs`` is cut only once this many seconds have passed since the last cut;
+    #: what arrives meanwhile joins it. After a quiet spell the first change is cut at once, so a
+    #: lone message is as quickly searchable as without it.
+    coalesce_seconds: float = 0.1
+    #: Under such a stream (the last cut less than two windows ago), a unit of at least this many
+    #: documents goes to a builder process as a large backlog does, so that its analysis does not
+    #: come out of the server's own threads while mail keeps arriving; 0 keeps it here.
+    stream_min_docs: int = 16
     #: Above this many segments a merge starts even while busy. Merging
     #: while a backlog is being built takes the CPU the builders need (a merge
     #: rewrites every document it takes), so the bound only guards search
@@ -146,6 +158,7 @@ class Writer:
         self._merger: WorkerProcess | None = None
         self._bulk_ok = config.builders > 0
         self._idle_since = time.monotonic()
+        self._last_cut = float("-inf")
         self._merge_pause_until = 0.0  # after a failed merge, wait a while
         self._checked_segments: tuple[Segment, ...] | None = None  # nothing to merge there
         self._stopping = False
@@ -273,7 +286,10 @@ class Writer:
         return self._can_cut()
 
     def _wait_timeout(self) -> float | None:
-        """How long to sleep: until a background merge may be due, if any."""
+        """How long to sleep: until a small backlog held back may be cut, or until a background
+        merge may be due, if any."""
+        if not self._jobs and self._queue.can_cut() and self._coalescing():
+            return max(0.001, self._last_cut + self.config.coalesce_seconds - time.monotonic())
         if (
             self.config.merges
             and self._merge is None
@@ -289,7 +305,7 @@ class Writer:
         if not self._queue.can_cut():
             return False
         if not self._jobs:
-            return True
+            return not self._coalescing()
         # Behind units still being built, only more bulk work may queue up: whatever waits as
         # soon as a builder is idle (the end of a backlog must not be left to one builder while
         # the other has nothing to do), or one full unit ahead while every builder is busy.
@@ -298,6 +314,21 @@ class Writer:
         if self._building() < self.config.builders:
             return self._queue.queued >= self.config.bulk_min_docs
         return self._remote_inflight() <= self.config.builders and self._queue.queued >= self.config.bulk_unit_docs
+
+    def _coalescing(self) -> bool:
+        """Whether a small backlog waits for more to join it (see ``coalesce_seconds``)."""
+        return (
+            not self._stopping
+            and self._queue.queued < self.config.bulk_min_docs
+            and time.monotonic() < self._last_cut + self.config.coalesce_seconds
+        )
+
+    def _streaming(self) -> bool:
+        """A backlog worth a builder that gathered under a steady stream (see ``stream_min_docs``)."""
+        return (
+            0 < self.config.stream_min_docs <= self._queue.queued
+            and time.monotonic() - self._last_cut < 2 * self.config.coalesce_seconds
+        )
 
     def _remote_inflight(self) -> int:
         return sum(1 for j in self._jobs if j.future is not None)
@@ -317,7 +348,8 @@ class Writer:
         with self._cv:
             if not self._can_cut():
                 return False
-            remote = self._bulk_ok and (self._queue.queued >= self.config.bulk_min_docs or bool(self._jobs))
+            remote = self._bulk_ok and (self._queue.queued >= self.config.bulk_min_docs or bool(self._jobs)
+                                        or self._streaming())
             if remote:
                 unit, dropped = self._queue.take(self._bulk_unit_size(), self.config.bulk_unit_chars)
             else:
@@ -326,6 +358,7 @@ class Writer:
             if unit is None:
                 return True
             self._jobs.append(unit)
+            self._last_cut = time.monotonic()
         if remote and unit.docs:
             self._send(unit)
         return True

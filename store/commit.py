@@ -9,6 +9,7 @@ gets its exception back, while the others commit.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import lmdb
 from .txn import WriteTxn
 
 MAX_GROUP = 64
+log = logging.getLogger("store")
 
 
 @dataclass(eq=False)
@@ -75,6 +77,7 @@ class GroupCommitter:
     def _commit(self, group: list[_Pending]) -> None:
         while True:
             touched: set[tuple[str, str]] = set()
+            callbacks: list[Callable[[], None]] = []
             txn = self.env.begin(write=True)
             try:
                 for pending in group:
@@ -86,6 +89,7 @@ class GroupCommitter:
                         wtxn.finish()
                         child.commit()
                         touched |= wtxn.touched
+                        callbacks.extend(wtxn.on_commit)
                     except lmdb.MapFullError:
                         child.abort()
                         raise
@@ -104,6 +108,11 @@ class GroupCommitter:
                     pending.done.set()
                 return
             break
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # nor must a callback's
+                log.exception("a store commit callback failed")
         if touched:
             try:
                 self.committed(touched)

@@ -7,7 +7,7 @@ without the log knowing, and a crash cannot separate the two.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -111,6 +111,13 @@ class WriteTxn(ReadTxn):
         # Every change bumps a few of them (modseq, the type's state, ids, totals), so an import
         # of a hundred messages would otherwise read and rewrite the same keys hundreds of times.
         self._counters: dict[bytes, int] = {}
+        # Run once the transaction is durably committed, before listeners hear of it.
+        self.on_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Have `fn` called once this transaction is durably committed, before the store's listeners
+        are told of the commit; never if it is not (a savepoint that raises drops what it added)."""
+        self.on_commit.append(fn)
 
     @contextmanager
     def savepoint(self) -> Iterator["WriteTxn"]:
@@ -125,6 +132,7 @@ class WriteTxn(ReadTxn):
         touches = {key: set(props) for key, props in self.pending_touches.items()}
         touched = set(self.touched)
         counters = dict(self._counters)
+        callbacks = len(self.on_commit)
         try:
             yield self
         except BaseException:
@@ -132,6 +140,7 @@ class WriteTxn(ReadTxn):
             self.pending_touches = touches
             self.touched = touched
             self._counters = counters
+            del self.on_commit[callbacks:]
             self.memo.clear()
             raise
         else:

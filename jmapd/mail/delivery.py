@@ -275,6 +275,13 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
             done.append((i, outcome))
             if outcome.stored and not outcome.duplicate and not outcome.junk and copy.destination.mailbox_role == "inbox":
                 _run_hooks(txn, hooks, incoming, copy, outcome.stored)
+        if mail.hand_over is not None:
+            # Handed over at the commit, before the indexer is woken by it: later, it would often
+            # find the new Emails in the feed first and parse them again.
+            fresh = {(copy.destination.account_id, outcome.stored.email_id): copy.parsed.summary
+                     for (_, copy), (_, outcome) in zip(copies, done) if outcome.stored and not outcome.duplicate}
+            if fresh:
+                txn.after_commit(lambda: mail.hand_over(fresh))
         if within is not None:
             placed = dict(done)
             within(txn, [placed.get(i) or outcomes[i] for i in range(len(destinations))])
@@ -283,9 +290,6 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
     stored = mail.store.write(work) if copies or within is not None else []
     for i, outcome in stored:
         outcomes[i] = outcome
-    fresh = [(copy, outcomes[i]) for i, copy in copies if outcomes[i].stored and not outcomes[i].duplicate]
-    if mail.hand_over is not None and fresh:
-        mail.hand_over({(c.destination.account_id, o.stored.email_id): c.parsed.summary for c, o in fresh})
     return [o for o in outcomes if o is not None]
 
 

@@ -73,12 +73,11 @@ class Mail:
             email_id, record = store_message(
                 txn, account_id, raw, parsed, received_at=when, keywords=check_keywords(keywords),
                 mailbox_ids=check_mailboxes(txn, account_id, mailboxes, self.max_mailboxes))
+            if self.hand_over is not None:  # before the indexer is woken by the commit
+                txn.after_commit(lambda: self.hand_over({(account_id, email_id): parsed.summary}))
             return Stored(email_id, record.thread_id, record.blob_id, record.size, record.received_at)
 
-        stored = self.store.write(work)
-        if self.hand_over is not None:
-            self.hand_over({(account_id, stored.email_id): parsed.summary})
-        return stored
+        return self.store.write(work)
 
     def move(self, account_id: str, email_id: str, mailboxes: Iterable[str]) -> EmailRecord:
         """Put a message in exactly these mailboxes."""

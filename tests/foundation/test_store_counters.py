@@ -73,3 +73,33 @@ def test_a_write_that_raises_leaves_no_counter_behind(store):
         assert txn.state("acct", "Mailbox") == 1
         assert txn.counter("acct", "count:Mailbox") == 0
 
+
+
+def test_after_commit_runs_once_committed_and_before_listeners_only_for_what_committed(store):
+    """RFC 8620 §7 (push follows commits): what a write asks to run after its commit runs once the
+    commit is durable and before the store's listeners hear of it; a savepoint that fails, or a
+    write that raises, takes its callbacks back with its changes."""
+    events = []
+    store.add_listener(lambda touched: events.append("listener"))
+
+    def work(txn):
+        txn.create("acct", "Mailbox", "m1", Mailbox(name="one"))
+        txn.after_commit(lambda: events.append(("kept", store_has("m1"))))
+        with pytest.raises(ValueError):
+            with txn.savepoint():
+                txn.after_commit(lambda: events.append("from a failed savepoint"))
+                raise ValueError("rejected")
+        assert events == []  # nothing runs before the commit
+
+    def store_has(mailbox_id):
+        with store.read() as txn:
+            return txn.get("acct", "Mailbox", mailbox_id, Mailbox) is not None
+
+    def failing(txn):
+        txn.after_commit(lambda: events.append("from a failed write"))
+        raise RuntimeError("broken")
+
+    store.write(work)
+    with pytest.raises(RuntimeError):
+        store.write(failing)
+    assert events == [("kept", True), "listener"]

@@ -71,6 +71,26 @@ def test_bulk_path_matches_model(tmp_path):
     assert not os.listdir(tmp_path / "ix" / "work") if (tmp_path / "ix" / "work").exists() else True
 
 
+def test_a_steady_stream_goes_to_builders_and_matches_model(tmp_path):
+    """RFC 8621 §4.4: small batches arriving one after another, gathered by the coalescing window
+    into units that worker processes build (as a large backlog is), end in exactly the state the
+    batches describe, rewrites and deletes included."""
+    import time
+
+    cfg = WriterConfig(merges=False, builders=1, coalesce_seconds=0.05, stream_min_docs=4)
+    batches, expected = _model_batches(60, 1)
+    ix = SearchIndex.open(str(tmp_path / "ix"), cfg)
+    try:
+        for b in batches:
+            ix.submit(b)
+            time.sleep(0.004)
+        assert ix.wait_for(60, 60)
+        assert _state(ix, 60) == expected
+        assert ix._writer._workers, "no unit of the stream went to a builder process"
+    finally:
+        ix.close()
+
+
 def test_background_merges_keep_results(tmp_path):
     """RFC 8621 §4.4: merging segments in idle time changes nothing a query
     sees, and deletes during merges are kept."""

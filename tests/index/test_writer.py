@@ -143,3 +143,62 @@ def test_submit_after_close_raises(tmp_path):
         pass
     else:
         raise AssertionError("submit after close must raise")
+
+
+def test_a_steady_stream_is_gathered_into_few_commits_and_stays_searchable(tmp_path):
+    """RFC 8621 §4.4 (a text filter finds what the store holds): one-document batches arriving
+    every few milliseconds are committed together, at most one commit per `coalesce_seconds`,
+    and each is searchable soon after it was submitted."""
+    from index import WriterConfig
+
+    ix = SearchIndex.open(str(tmp_path / "ix"), WriterConfig(merges=False, builders=0, coalesce_seconds=0.1))
+    try:
+        lags = []
+        started = time.monotonic()
+        for m in range(1, 101):
+            submitted = time.monotonic()
+            ix.submit(IndexBatch(m, [doc(f"m{m}", body=f"stream word{m}")], []))
+            if m % 10 == 0:
+                assert ix.wait_for(m, 30)
+                lags.append(time.monotonic() - submitted)
+            else:
+                time.sleep(0.004)
+        elapsed = time.monotonic() - started
+        assert len(ix.search("acc", "body", "stream")) == 100
+        assert ix.search("acc", "body", "word57") == {"m57"}
+        # One commit (one segment, merges being off) per tenth of a second at most, and the
+        # first: one per batch would be a hundred.
+        assert ix.segment_count() <= elapsed / 0.1 + 2
+        assert max(lags) < 1.0
+    finally:
+        ix.close()
+
+
+def test_a_lone_change_is_not_held_back_and_close_flushes_a_held_one(tmp_path):
+    """RFC 8621 §4.4: the first change after a quiet spell is committed at once whatever the
+    coalescing window; one held back in the window is committed by an orderly close, not lost."""
+    from index import WriterConfig
+
+    config = WriterConfig(merges=False, builders=0, coalesce_seconds=30.0, bulk_min_docs=8)
+    ix = SearchIndex.open(str(tmp_path / "ix"), config)
+    try:
+        ix.submit(IndexBatch(1, [doc("m1", body="lonely")], []))
+        assert ix.wait_for(1, 5.0)  # not the 30 s window
+        assert ix.search("acc", "body", "lonely") == {"m1"}
+        ix.submit(IndexBatch(2, [doc("m2", body="held")], []))
+        assert not ix.wait_for(2, 0.3)  # within the window: gathered, not yet committed
+        # Enough waiting to be worth a commit of its own is cut at once.
+        ix.submit(IndexBatch(3, [doc(f"b{i}", body="bulk") for i in range(8)], []))
+        assert ix.wait_for(3, 5.0)
+        assert ix.search("acc", "body", "held") == {"m2"}
+        ix.submit(IndexBatch(4, [doc("m4", body="last")], []))
+        closing = time.monotonic()
+    finally:
+        ix.close()
+    assert time.monotonic() - closing < 10.0
+    again = SearchIndex.open(str(tmp_path / "ix"), config)
+    try:
+        assert again.applied_modseq() == 4
+        assert again.search("acc", "body", "last") == {"m4"}
+    finally:
+        again.close()

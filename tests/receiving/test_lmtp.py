@@ -169,3 +169,63 @@ def test_bare_lf_from_the_mta_is_stored_with_crlf(mailserver, jmap_user):
         assert client.getreply()[0] == 250
     [email] = inbox_emails(alice)
     assert email["subject"] == "bare lf" and header(email, "From") == ["Bob <bob@sender.test>"]
+
+
+def test_mail_streamed_over_two_connections_is_searchable_soon_after_each_250(mailserver, jmap_user):
+    """RFC 2033 §4.2 (250 after the message is stored) and RFC 8621 §4.4.1 (`text` finds it):
+    while messages keep arriving on two LMTP connections (the index gathering them into few
+    commits), each sampled message is found by a text search well within 2 s of its 250, and a
+    lone message after the stream is found as quickly."""
+    import queue
+    import time
+
+    alice = jmap_user()
+    address = f"{alice.username}@example.test"
+    port = port_of(mailserver, "lmtp")
+    acked: queue.Queue = queue.Queue()
+    failures: list[str] = []
+
+    def stream(first: int) -> None:
+        try:
+            with smtplib.LMTP("127.0.0.1", port) as client:
+                client.ehlo("mta.example.test")
+                for n in range(first, first + 40):
+                    client.mail("bob@sender.test")
+                    client.rcpt(address)
+                    code, reply = client.data(message(f"stream {n}", body=f"stream body zqstream{n}x"))
+                    if code != 250:
+                        failures.append(f"{n}: {code} {reply!r}")
+                    if n % 8 == 0:
+                        acked.put((f"zqstream{n}x", time.monotonic()))
+        except Exception as exc:  # reported by the main thread
+            failures.append(repr(exc))
+
+    senders = [threading.Thread(target=stream, args=(first,)) for first in (0, 1000)]
+    for sender in senders:
+        sender.start()
+
+    def found_after(token: str, since: float) -> float:
+        while True:
+            if alice.ok("Email/query", {"filter": {"text": token}})["ids"]:
+                return time.monotonic() - since
+            assert time.monotonic() - since < 10, f"{token} not found"
+            time.sleep(0.02)
+
+    lags = []
+    while any(s.is_alive() for s in senders) or not acked.empty():
+        try:
+            token, since = acked.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        lags.append(found_after(token, since))
+    for sender in senders:
+        sender.join()
+    assert not failures
+    assert len(lags) == 10
+    assert max(lags) < 2.0, lags
+    time.sleep(0.3)  # the stream is over: a quiet spell longer than the index's window
+    replies = lmtp_deliver(port, "bob@sender.test", [address], message("lone", body="lone zqlonely"))
+    since = time.monotonic()
+    assert replies[address][0] == 250
+    assert found_after("zqlonely", since) < 1.0
+    assert alice.mailboxes()["inbox"]["totalEmails"] == 81
