@@ -394,6 +394,7 @@ def mixed_load_memory(target: Target) -> dict[str, Any]:
                                  "filter": {"header": ["Message-ID", str(rng.randrange(10**6))]}}, "q"]]
 
     done = {"requests": 0, "failed": 0}
+    failures: dict[str, int] = {}
 
     async def client(n: int, until: float) -> None:
         rng = random.Random(n)
@@ -402,8 +403,12 @@ def mixed_load_memory(target: Target) -> dict[str, Any]:
             while time.monotonic() < until:
                 r = await http.post(target.jmap.api_url, json={"using": USING, "methodCalls": calls(rng)})
                 done["requests"] += 1
-                if r.status_code != 200 or any(resp[0] == "error" for resp in r.json()["methodResponses"]):
+                kinds = ([f"HTTP {r.status_code}"] if r.status_code != 200 else
+                         [f"{resp[1].get('type')}: {resp[1].get('description', '')[:60]}"
+                          for resp in r.json()["methodResponses"] if resp[0] == "error"])
+                if kinds:
                     done["failed"] += 1
+                    failures[kinds[0]] = failures.get(kinds[0], 0) + 1
 
     samples: list[tuple[float, float, float]] = []
     stop = threading.Event()
@@ -428,7 +433,7 @@ def mixed_load_memory(target: Target) -> dict[str, Any]:
     sampler.join()
     after = process_tree_memory(target.pid)
     server_alone = process_tree_memory(target.pid, children=False)
-    return {"hostile_requests": done["requests"], "answers": {"failed": done["failed"]},
+    return {"hostile_requests": done["requests"], "answers": {"failed": done["failed"], **failures},
             "server_process_after_mb": [round(v, 1) for v in server_alone],
             "rss_before_mb": round(before[0], 1), "anon_before_mb": round(before[1], 1),
             "rss_during_max_mb": round(max(r for _, r, _ in during), 1),

@@ -1,7 +1,7 @@
 """Import throughput of `jmapd import mbox|maildir|imap`, with the importer's peak memory.
 
     .venv/bin/python bench/import_tools_bench.py [--count 100000] [--seed 1] [--max-attachment-bytes 200000]
-                                                 [--skip-imap]
+                                                 [--skip-imap] [--only mbox|maildir|imap] [--dataset DIR]
 
 Dataset: `jmapd seed`'s deterministic mailbox (threads, median ~10 KB, attachments capped as
 given, several folders, keywords), written once as a Maildir++ tree (flags in file names, mtimes
@@ -11,13 +11,16 @@ command into a fresh data folder and is timed from start to exit. The IMAP sourc
 Maildir tree, its index built before the clock starts. Peak memory is the largest anonymous
 resident memory (RssAnon) of the importer and its parse workers together, sampled every 0.2 s.
 CPU is the user and system time of the importer and its parse workers (not Dovecot's), which
-depends far less than the elapsed time on what else the machine runs.
+depends far less than the elapsed time on what else the machine runs. With `--dataset DIR` the
+dataset is kept in DIR and reused by the next run with the same count, seed and cap (writing
+100,000 messages takes longer than importing them).
 """
 
 from __future__ import annotations
 
 import argparse
 import calendar
+import json
 import os
 import resource
 import shutil
@@ -48,7 +51,9 @@ def write_dataset(root: Path, count: int, seed: int, max_attachment: int | None)
     total = n = 0
     mbox_files: dict[str, object] = {}
     for n, message in enumerate(iter_messages(seed, count, SeedOptions(max_attachment_bytes=max_attachment)), 1):
-        path = [] if message.folder == "INBOX" else message.folder.split("/")
+        # The seed names its inbox "Inbox": it is the Maildir's top (a `.Inbox` folder beside it
+        # would be hidden by Dovecot's INBOX, which matches its name without regard to case).
+        path = [] if message.folder.upper() == "INBOX" else message.folder.split("/")
         when = epoch(message.received_at)
         directory = maildir.folder_directory(str(md_root), path)
         if not os.path.isdir(os.path.join(directory, "cur")):
@@ -141,9 +146,10 @@ def imap_run(work: Path, messages: int, total: int) -> None:
             conn.uid("FETCH", "1:*", "(UID RFC822.SIZE FLAGS INTERNALDATE)")
         conn.logout()
         data = fresh_account(work, "imap")
-        seconds, peak, _, cpu = timed(["import", "imap", "--host", "127.0.0.1", "--port", str(server.port), "--plain",
+        seconds, peak, out, cpu = timed(["import", "imap", "--host", "127.0.0.1", "--port", str(server.port), "--plain",
                                   "--user", user, "--into", "bench", "--quiet", "--data", str(data)],
                                  env={"JMAPD_IMPORT_PASSWORD": password})
+        assert f"total: {messages} imported" in out, out
         report("IMAP from Dovecot", messages, total, seconds, peak, cpu)
     finally:
         server.stop()
@@ -156,24 +162,43 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-attachment-bytes", type=int, default=200_000)
     parser.add_argument("--skip-imap", action="store_true")
+    parser.add_argument("--only", choices=("mbox", "maildir", "imap"), help="run this import alone")
+    parser.add_argument("--dataset", type=Path, help="keep the dataset here and reuse it")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="jmapd-import-bench-"))
+    work = args.dataset or Path(tempfile.mkdtemp(prefix="jmapd-import-bench-"))
     try:
         started = time.perf_counter()
-        messages, total = write_dataset(work, args.count, args.seed, args.max_attachment_bytes)
-        print(f"dataset: {messages} messages, {total / 1e6:.0f} MB (written in {time.perf_counter() - started:.0f} s)",
+        marker = work / "dataset.json"
+        wanted = {"count": args.count, "seed": args.seed, "max_attachment_bytes": args.max_attachment_bytes,
+                  "layout": 2}
+        known = json.loads(marker.read_text()) if marker.exists() else {}
+        if {k: known.get(k) for k in wanted} == wanted:
+            messages, total = known["messages"], known["bytes"]
+        else:
+            for stale in (work / "maildir", work / "mbox", marker):
+                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+            work.mkdir(parents=True, exist_ok=True)
+            messages, total = write_dataset(work, args.count, args.seed, args.max_attachment_bytes)
+            marker.write_text(json.dumps({**wanted, "messages": messages, "bytes": total}))
+        print(f"dataset: {messages} messages, {total / 1e6:.0f} MB (ready in {time.perf_counter() - started:.0f} s)",
               flush=True)
         for kind, source in (("mbox", work / "mbox"), ("maildir", work / "maildir")):
+            if args.only not in (None, kind):
+                continue
             data = fresh_account(work, kind)
             seconds, peak, out, cpu = timed(["import", kind, str(source), "--user", "bench", "--quiet",
                                              "--data", str(data)])
             assert f"total: {messages} imported" in out, out
             report(f"{kind} import", messages, total, seconds, peak, cpu)
             shutil.rmtree(data)
-        if not args.skip_imap:
+        if not args.skip_imap and args.only in (None, "imap"):
             imap_run(work, messages, total)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.dataset is None:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            for data in work.glob("data-*"):
+                shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,22 @@ the parent decides when work stops.
 
 Frames are an 8-byte length and a pickle, both ways; the peer is our own
 child, so pickle is safe here.
+
+Between jobs a worker gives back what its last job left: garbage in reference
+cycles, then the heap pages malloc kept free. Otherwise an idle builder held
+50 MB after a bulk load for as long as it lived (36 to 38 MB now; a fresh
+one, 17 MB). A worker idle for a while is retired altogether
+(:func:`retire_idle`, which the server calls from its memory trimmer): five
+idle children of a server held about 230 MB between them, code included. The
+next job starts a new interpreter in the same :class:`WorkerProcess`, so
+callers never see the difference but a fraction of a second.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import importlib
 import os
 import pickle
@@ -27,9 +39,11 @@ import struct
 import subprocess
 import sys
 import threading
+import time
+import weakref
 from typing import Any
 
-__all__ = ["WorkerError", "WorkerProcess", "main"]
+__all__ = ["WorkerError", "WorkerProcess", "main", "retire_idle", "settle", "trim_heap"]
 
 _LEN = struct.Struct("<Q")
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,24 +78,48 @@ class WorkerProcess:
     scheduling priority, for work that should yield to request handling."""
 
     def __init__(self, jobs: str = f"{_PACKAGE}.segments", nice: int = 0) -> None:
-        code = (
+        self._code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
             f"from {_PACKAGE}.workers import main; main({os.getpid()}, {jobs!r}, {int(nice)})"
         )
+        self._lock = threading.Lock()
+        self._retired = False  # stopped for being idle; the next job starts it again
+        self._closed = False
+        self.last_used = time.monotonic()
+        self._spawn()
+        _WORKERS.add(self)
+
+    def _spawn(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", code],
+            [sys.executable, "-c", self._code],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
         )
-        self._lock = threading.Lock()
+        self._retired = False
 
     @property
     def pid(self) -> int:
         return self._proc.pid
 
     def alive(self) -> bool:
-        return self._proc.poll() is None
+        """Whether it can take a job: running, or retired for idleness (a job restarts it)."""
+        return (self._retired and not self._closed) or self._proc.poll() is None
+
+    def retire_if_idle(self, idle_seconds: float) -> bool:
+        """Stop the child if no job came for `idle_seconds`; never while a job runs."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self._retired or self._closed or time.monotonic() - self.last_used < idle_seconds:
+                return False
+            if self._proc.poll() is not None:
+                return False
+            self._stop_child()
+            self._retired = True
+            return True
+        finally:
+            self._lock.release()
 
     def run(self, kind: str, *args: Any, timeout: float | None = None) -> Any:
         """Run job ``kind`` (a name in the worker's ``JOBS``).
@@ -92,6 +130,9 @@ class WorkerProcess:
         rather than dead, nor hold up the server's shutdown.
         """
         with self._lock:
+            if self._retired and not self._closed:
+                self._spawn()
+            self.last_used = time.monotonic()
             watchdog = threading.Timer(timeout, self.kill) if timeout is not None else None
             if watchdog is not None:
                 watchdog.daemon = True
@@ -106,6 +147,7 @@ class WorkerProcess:
             finally:
                 if watchdog is not None:
                     watchdog.cancel()
+                self.last_used = time.monotonic()
         if status != "ok":
             raise WorkerError(value)
         return value
@@ -122,7 +164,11 @@ class WorkerProcess:
                 pass
 
     def close(self) -> None:
-        """Let an idle worker exit on its own (end of input)."""
+        """Let an idle worker exit on its own (end of input); it takes no more jobs."""
+        self._closed = True
+        self._stop_child()
+
+    def _stop_child(self) -> None:
         try:
             self._proc.stdin.close()
         except OSError:
@@ -135,6 +181,36 @@ class WorkerProcess:
             self._proc.stdout.close()
         except OSError:
             pass
+
+
+_WORKERS: "weakref.WeakSet[WorkerProcess]" = weakref.WeakSet()
+
+
+def retire_idle(idle_seconds: float) -> int:
+    """Stop every worker of this process that has had no job for `idle_seconds`; returns how many."""
+    return sum(worker.retire_if_idle(idle_seconds) for worker in list(_WORKERS))
+
+
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
+def trim_heap() -> bool:
+    """Give the pages malloc holds free, wherever in its heaps, back to the system (glibc only; it
+    runs outside the GIL); True when some were."""
+    return _MALLOC_TRIM is not None and bool(_MALLOC_TRIM(0))
+
+
+def settle() -> bool:
+    """Free what is garbage, then trim the heap (see trim_heap)."""
+    gc.collect()
+    return trim_heap()
 
 
 def _die_with_parent() -> None:
@@ -176,3 +252,5 @@ def main(parent_pid: int | None = None, jobs_module: str = f"{_PACKAGE}.segments
             _write(stdout, outcome)
         except OSError:
             return
+        del outcome
+        settle()

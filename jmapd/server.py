@@ -26,7 +26,7 @@ from .http.app import create_app
 from .limits import EXTRAS_KEY, configure_process, raise_descriptor_limit
 from .mail.accounts import create_user, generate_password
 from .methods.services import BackgroundService, Server
-from .workers.memory import limit_arenas
+from .workers.memory import limit_arenas, quiet_collector
 
 FIRST_USER = "admin"
 # Where the first user's generated password is written (readable by the owner only), in the data folder.
@@ -117,7 +117,9 @@ def app_factory():
     gate = configure_process(config.connections, raise_descriptor_limit())
     server = open_server(config)
     server.extras[EXTRAS_KEY] = gate
-    return create_app(config, server, background_services(config))
+    app = create_app(config, server, background_services(config))
+    quiet_collector()
+    return app
 
 
 def uvicorn_options(config: Config) -> dict:
@@ -231,6 +233,7 @@ def serve(config: Config) -> int:
         print("jmapd: stopped", flush=True)
         return 0
     runner = uvicorn.Server(uvicorn.Config(create_app(config, server, background_services(config)), **options))
+    quiet_collector()
     try:
         runner.run(sockets=[sock])
     finally:

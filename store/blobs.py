@@ -22,8 +22,11 @@ def blob_id_for(data: bytes) -> str:
     return BLOB_PREFIX + hashlib.sha256(data).hexdigest()[:40]
 
 
-def put_blob(txn: WriteTxn, account_id: str, data: bytes, content_type: str) -> tuple[str, BlobRef]:
-    blob_id = blob_id_for(data)
+def put_blob(txn: WriteTxn, account_id: str, data: bytes, content_type: str,
+             blob_id: str | None = None) -> tuple[str, BlobRef]:
+    """Store `data` once by content; `blob_id` is blob_id_for(data) when the caller has it already
+    (hashing a large message costs as much as much of the rest of storing it)."""
+    blob_id = blob_id or blob_id_for(data)
     db = txn.dbs["blobs"]
     if txn.txn.get(blob_id.encode(), db=db) is None:
         txn.txn.put(blob_id.encode(), data, db=db)

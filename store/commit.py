@@ -78,7 +78,11 @@ class GroupCommitter:
         while True:
             touched: set[tuple[str, str]] = set()
             callbacks: list[Callable[[], None]] = []
-            txn = self.env.begin(write=True)
+            try:
+                txn = self.env.begin(write=True)
+            except lmdb.MapResizedError:  # another process (an import, say) grew the map
+                self.env.set_mapsize(0)
+                continue
             try:
                 for pending in group:
                     pending.result, pending.error = None, None

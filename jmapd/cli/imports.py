@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shutil
 import sys
 
 import lmdb
@@ -87,7 +88,7 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         except ImportFault as exc:
             status, fault = 1, str(exc)
         except (lmdb.Error, OSError) as exc:
-            status, fault = 1, f"{store_fault(exc)}; what was imported is kept, and a rerun continues"
+            status, fault = 1, f"{store_fault(exc, config.data)}; what was imported is kept, and a rerun continues"
         finally:
             pool.close()
         print(progress.summary(), flush=True)
@@ -98,11 +99,32 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         return status
 
 
-def store_fault(exc: BaseException) -> str:
+#: A write that fails with this little room left on the disk is blamed on the disk being full:
+#: LMDB reports a page write cut short by a full disk as an I/O error, not as ENOSPC.
+NEARLY_FULL = 64 << 20
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def store_fault(exc: BaseException, folder: str) -> str:
+    """One line for a failed write to the data folder (or to an export's folder)."""
     text = str(exc)
-    if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "MDB_MAP_FULL" in text:
-        return "the disk is full"
+    code = getattr(exc, "errno", None)
+    free = _free_bytes(folder)
+    if code in _FULL_ERRNOS or "No space left" in text or "MDB_MAP_FULL" in text or (
+            free is not None and free < NEARLY_FULL and isinstance(exc, (lmdb.Error, OSError))):
+        room = "" if free is None else f", {free / 1e6:.1f} MB free"
+        return f"the disk holding {folder} is full ({text.splitlines()[0] if text else type(exc).__name__}{room})"
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _free_bytes(folder: str) -> int | None:
+    path = os.path.abspath(folder)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
 
 
 def _import(args, destination, progress) -> None:
@@ -137,7 +159,7 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
         except export.NoSuchMailboxName as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:
-            print(f"jmapd: {store_fault(exc)}", file=sys.stderr)
+            print(f"jmapd: {store_fault(exc, args.out)}", file=sys.stderr)
             return 1
     print(f"exported {sum(d.messages for d in done)} messages from {len(done)} mailboxes to {args.out}")
     return 0

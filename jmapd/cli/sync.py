@@ -85,7 +85,7 @@ def _run(args, config, store, key_file) -> int:
             try:
                 results = sync.run_pass(store, fernet, only=args.id, progress_for=lambda e: Progress(quiet=True))
             except OSError as exc:
-                print(f"jmapd: {store_fault(exc)}", file=sys.stderr)
+                print(f"jmapd: {store_fault(exc, config.data)}", file=sys.stderr)
                 return 1
         failed = [(i, e) for i, e in results if e]
         for record_id, error in results:

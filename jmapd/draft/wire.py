@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from ..protocol.errors import RequestError
-from ..protocol.wire import MAX_DEPTH, nesting
+from ..protocol.wire import check_shape
 
 Calls = list[tuple[str, dict[str, Any], str]]
 
@@ -18,7 +18,9 @@ _any_decoder = msgspec.json.Decoder()
 
 def decode_calls(body: bytes) -> Calls:
     """Raw bytes to method calls, telling bad JSON (notJSON) from a bad shape (notRequest), and an
-    RFC 8620 Request object (sent here by mistake) from anything else."""
+    RFC 8620 Request object (sent here by mistake) from anything else; too deep or too many values
+    are refused before decoding, as for the API's requests."""
+    check_shape(body)
     try:
         calls = _calls_decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -34,6 +36,4 @@ def decode_calls(body: bytes) -> Calls:
                            ) from None
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
         raise RequestError("notJSON", f"The request body is not valid JSON: {exc}") from None
-    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nesting(body) > MAX_DEPTH:
-        raise RequestError("notJSON", f"The request nests JSON deeper than {MAX_DEPTH} levels.")
     return calls

@@ -72,14 +72,14 @@ def append(session: Session, tag: str, p: Parser) -> str:
                                         keywords=check_keywords(keywords), received_at=when)
             uids.append(uid_index.uid_of(txn, account_id, folder.id, email_id))
             stored[(account_id, email_id)] = message.summary
-        return uids, stored
+        hand_over = session.server.mail.hand_over
+        if hand_over is not None:  # at the commit, before the indexer is woken by it (no second parse)
+            txn.after_commit(lambda: hand_over(stored))
+        return uids
 
     try:
-        uids, stored = session.server.store.write(work)
+        uids = session.server.store.write(work)
     except MailError as exc:
         raise No(str(exc)) from None
-    hand_over = session.server.mail.hand_over
-    if hand_over is not None:
-        hand_over(stored)
     validity = uid_index.uid_validity(account_id, folder.id)
     return f"[APPENDUID {validity} {','.join(map(str, uids))}] APPEND completed"

@@ -170,7 +170,7 @@ class Destination:
         received_at = next((t for t in (item.received_at, facts.received_at, item.received_fallback)
                             if t is not None), now)
         email_id, _ = store_message(txn, account_id, item.raw, facts, mailbox_ids=[item.mailbox_id],
-                                    keywords=item.keywords, received_at=received_at)
+                                    keywords=item.keywords, received_at=received_at, blob_id=item.blob_id)
         for key in (content, *item.keys):
             ledger.remember(txn, account_id, key, email_id)
         summaries[(account_id, email_id)] = facts.summary

@@ -41,6 +41,7 @@ FETCH_MESSAGES = 250
 RETRIES = 3
 TIMEOUT_S = 60.0
 _BODY_ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])"
+NO_DATA = "the server returned no data for it (expunged meanwhile, or unreadable there)"
 
 
 class ImapSource(msgspec.Struct, kw_only=True):
@@ -300,8 +301,8 @@ class ImapImport:
         batches = _plan(wanted)
         results: queue.Queue = queue.Queue(maxsize=2)
         stop = threading.Event()
-        fetcher = threading.Thread(target=self._fetcher, args=(batches, results, stop), daemon=True,
-                                   name="jmapd-imap-fetch")
+        fetcher = threading.Thread(target=self._fetcher, args=(folder, state.uidvalidity, batches, results, stop),
+                                   daemon=True, name="jmapd-imap-fetch")
         fetcher.start()
         key = self.source.key
         store = Batches(self.destination, key, folder_key, self.progress.advance)
@@ -313,12 +314,13 @@ class ImapImport:
                 got = results.get()
                 if isinstance(got, BaseException):
                     raise got
-                by_uid = {f.uid: f for f in got if f.body is not None}
+                fetched, reasons = got
+                by_uid = {f.uid: f for f in fetched if f.body is not None}
                 for uid in uids:
                     item = by_uid.get(uid)
                     if item is None:
                         failed.append(uid)
-                        self.progress.fail(f"the server could not return UID {uid}")
+                        self.progress.fail(f"UID {uid}: {reasons.get(uid, NO_DATA)}")
                         continue
                     keys = [ledger.uid_key(key, folder_key, state.uidvalidity, uid)]
                     mid = message_id(item.body)
@@ -341,14 +343,16 @@ class ImapImport:
             finally:
                 fetcher.join(timeout=5)
 
-    def _fetcher(self, batches: list[list[int]], results: queue.Queue, stop: threading.Event) -> None:
-        conn = self.session.conn
+    def _fetcher(self, folder: RemoteFolder, uidvalidity: int, batches: list[list[int]], results: queue.Queue,
+                 stop: threading.Event) -> None:
+        """Fetches batch after batch for the storing thread: (messages, why some UIDs are missing),
+        or the exception that ended the folder."""
+        drops = _Drops(self.retries + 2)
         for uids in batches:
             if stop.is_set():
                 return
             try:
-                typ, data = conn.uid("FETCH", uid_set(uids), _BODY_ITEMS)
-                got: object = parse_fetch(data) if typ == "OK" else self._one_by_one(conn, uids)
+                got: object = self._fetch_batch(folder, uidvalidity, uids, drops)
             except BaseException as exc:  # handed to the storing thread, which decides
                 got = Dropped(str(exc)) if isinstance(exc, (OSError, imaplib.IMAP4.abort)) else exc
             while not stop.is_set():
@@ -360,15 +364,88 @@ class ImapImport:
             if isinstance(got, BaseException):
                 return
 
-    @staticmethod
-    def _one_by_one(conn: imaplib.IMAP4, uids: list[int]) -> list[Fetched]:
-        """A batch the server refused as a whole: fetched a message at a time, to find the bad one."""
-        out = []
+    def _fetch_batch(self, folder: RemoteFolder, uidvalidity: int, uids: list[int],
+                     drops: "_Drops") -> tuple[list[Fetched], dict[int, str]]:
+        conn = self.session.conn
+        try:
+            typ, data = conn.uid("FETCH", uid_set(uids), _BODY_ITEMS)
+        except (OSError, imaplib.IMAP4.abort) as exc:
+            # A network fault, or a server hanging up on a message it cannot read (Dovecot says
+            # BYE): reconnect, and take this batch a message at a time to tell which.
+            self._reopen(folder, uidvalidity, exc, drops)
+            return self._one_by_one(folder, uidvalidity, uids, drops)
+        drops.fine()
+        # After a NO, imaplib keeps what came before it among the untagged responses.
+        got = parse_fetch(data if typ == "OK" else conn.untagged_responses.pop("FETCH", []))
+        have = {f.uid for f in got if f.body is not None}
+        missing = [uid for uid in uids if uid not in have]
+        if not missing:
+            return got, {}
+        more, reasons = self._one_by_one(folder, uidvalidity, missing, drops)
+        return got + more, reasons
+
+    def _one_by_one(self, folder: RemoteFolder, uidvalidity: int, uids: list[int],
+                    drops: "_Drops") -> tuple[list[Fetched], dict[int, str]]:
+        """Each UID fetched alone, so one the server cannot return fails alone, with the reason: a
+        NO, no data, or the connection closed twice in a row when asked for it."""
+        out: list[Fetched] = []
+        reasons: dict[int, str] = {}
         for uid in uids:
-            typ, data = conn.uid("FETCH", str(uid), _BODY_ITEMS)
-            if typ == "OK":
-                out += parse_fetch(data)
-        return out
+            for attempt in range(2):
+                try:
+                    typ, data = self.session.conn.uid("FETCH", str(uid), _BODY_ITEMS)
+                except (OSError, imaplib.IMAP4.abort) as exc:
+                    self._reopen(folder, uidvalidity, exc, drops)
+                    reasons[uid] = f"the server closed the connection when asked for it ({_one_line(exc)})"
+                    continue
+                drops.fine()
+                found = [f for f in parse_fetch(data) if f.uid == uid and f.body is not None] if typ == "OK" else []
+                if found:
+                    out += found
+                    reasons.pop(uid, None)
+                else:
+                    reasons[uid] = NO_DATA if typ == "OK" else f"the server answered {typ}: {_text(data)}"
+                break
+        return out, reasons
+
+    def _reopen(self, folder: RemoteFolder, uidvalidity: int, exc: BaseException, drops: "_Drops") -> None:
+        """A new connection on the same folder, after a pause; Dropped (the whole folder starts
+        again from its last commit) when drops keep coming or the folder was rebuilt meanwhile."""
+        drops.dropped(exc)
+        log.warning("connection lost in %s (%s); reconnecting", folder.label, _one_line(exc))
+        _close(self.session.conn)
+        time.sleep(self.retry_wait)
+        try:
+            self.session = connect(self.source, self.password)
+        except ImapFault as fault:
+            raise Dropped(str(fault)) from None
+        typ, data = self.session.conn.select(quote(folder.raw_name), readonly=True)
+        if typ != "OK" or _number(self.session.conn, "UIDVALIDITY") != uidvalidity:
+            raise Dropped(f"{folder.label} changed while reconnecting")
+
+
+class _Drops:
+    """Connection drops in a row with no successful FETCH between them: past `limit`, the network
+    (not one unreadable message) is at fault, and the folder's retries take over."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.count = 0
+
+    def fine(self) -> None:
+        self.count = 0
+
+    def dropped(self, exc: BaseException) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            raise Dropped(_one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if text.startswith("command: ") and " => " in text:  # imaplib's wording of a BYE
+        text = text.split(" => ", 1)[1]
+    return text.splitlines()[0]
 
 
 def _plan(wanted: dict[int, int]) -> list[list[int]]:

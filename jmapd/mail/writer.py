@@ -155,9 +155,10 @@ def store_message(txn: WriteTxn, account_id: str, raw: bytes, parsed: ParsedMess
                   keywords: list[str], received_at: int, blob_id: str | None = None) -> tuple[str, EmailRecord]:
     """A message's octets become an Email: every way mail arrives (delivery, Email/import, Email/set,
     IMAP APPEND, importers) ends here. The octets are stored once by content; `blob_id` names a blob
-    the account may already read (an upload), which is then not stored again."""
+    the account may already read (an upload), which is then not stored again; blob ids name their
+    content, so a blob id given is that of `raw` and is not worked out again."""
     if blob_id is None or blob_ref(txn, account_id, blob_id) is None:
-        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822")
+        blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822", blob_id)
     return insert_email(txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(parsed.summary),
                         mailbox_ids=mailbox_ids, keywords=keywords, received_at=received_at,
                         subject_key=parsed.thread_subject)

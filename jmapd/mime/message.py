@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .bodies import body_value
-from .headers import FORMS, parse_header_property
+from .headers import FORMS, parse_header_property, split_header_block
 from .html_text import html_to_text
-from .parse import Part, parse_tree
+from .parse import Part, message_start, parse_tree
 from .structure import DEFAULT_BODY_PROPERTIES, flatten, render_part
 from .text import decode_bytes, decode_raw_header, lookup_charset
 
-__all__ = ["Message", "parse_message", "CONVENIENCE_HEADERS", "PREVIEW_LENGTH"]
+__all__ = ["Message", "parse_message", "top_header", "CONVENIENCE_HEADERS", "PREVIEW_LENGTH"]
 
 PREVIEW_LENGTH = 256
 
@@ -376,3 +376,22 @@ def parse_message(raw: bytes, blob_id: str) -> Message:
         root.disp_params = {}
         root.part_id = "1"
     return Message(raw, blob_id, root)
+
+
+def top_header(raw: bytes, name: str, form: str) -> list[Any] | None:
+    """What ``Message.header(name, form, all=True)`` gives, read from the message's header section
+    alone, its body left unparsed; None when a value of the field has 8-bit octets (their parsed
+    forms depend on the charsets the body declares: ask the parsed Message then). ValueError for an
+    unknown form, as Message.header."""
+    fn = FORMS.get(form)
+    if fn is None:
+        raise ValueError(f"unknown header form {form!r}")
+    try:
+        headers, _ = split_header_block(raw, message_start(raw), len(raw))
+    except Exception:  # parse_message copes with anything; let it
+        return None
+    wanted = name.lower()
+    values = [v for n, v in headers if n.lower() == wanted]
+    if form != "Raw" and not all(v.isascii() for v in values):
+        return None
+    return [fn(v) for v in values]

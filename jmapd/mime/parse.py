@@ -12,11 +12,25 @@ from .bodies import decode_transfer
 from .headers import RawHeader, split_header_block, unfold
 from .params import parse_content_type, parse_disposition, strip_comments
 
-__all__ = ["Part", "parse_tree", "has_header_section", "MAX_DEPTH"]
+__all__ = ["Part", "parse_tree", "message_start", "has_header_section", "MAX_DEPTH", "MAX_PARTS"]
 
 # Nesting beyond this is treated as an opaque leaf: real mail never comes close,
 # and it bounds recursion on hostile input.
 MAX_DEPTH = 60
+# Entities one message is split into, at most; what a multipart holds past them stays in its
+# last part, unsplit. Real mail (digests included) has a few hundred at most; 4 MB of hostile
+# MIME can hold 100,000, whose parse took half a second and whose objects took 20 ms to free in
+# one go, holding the GIL (and the event loop with it) all that time.
+MAX_PARTS = 10_000
+
+
+class _Budget:
+    """Entities the parse of one message may still make (besides its root)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
 
 
 class Part:
@@ -129,8 +143,10 @@ class Part:
         return n or None
 
 
-def _find_delimiters(raw: bytes, start: int, end: int, boundary: bytes) -> tuple[list[tuple[int, int]], bool]:
-    """Locate boundary delimiter lines in raw[start:end] (RFC 2046 §5.1.1).
+def _find_delimiters(raw: bytes, start: int, end: int, boundary: bytes,
+                     most: int) -> tuple[list[tuple[int, int]], bool]:
+    """Locate boundary delimiter lines in raw[start:end] (RFC 2046 §5.1.1), the first `most` of
+    them at most.
 
     Returns ([(line_start, after_line)], closed). A delimiter must begin a line
     and be followed only by optional "--" and white space, so a boundary that
@@ -160,6 +176,8 @@ def _find_delimiters(raw: bytes, start: int, end: int, boundary: bytes) -> tuple
         if closing:
             return found + [(i, line_end + 1 if nl != -1 else end)], True
         found.append((i, line_end + 1 if nl != -1 else end))
+        if len(found) >= most:
+            return found, False
         pos = line_end
 
 
@@ -172,7 +190,7 @@ def _line_break_before(raw: bytes, start: int, pos: int) -> int:
     return pos
 
 
-def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int) -> Part:
+def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int, budget: _Budget) -> Part:
     headers, body_start = split_header_block(raw, start, end)
     part = Part(raw, headers, body_start, end)
     part.start = start  # IMAP's BODY[n.MIME] is the octets from here to body_start
@@ -209,8 +227,8 @@ def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int) -> 
     if ctype.startswith("multipart/"):
         boundary = params.get("boundary", "").strip()
         children = None
-        if boundary and depth < MAX_DEPTH:
-            children = _split(raw, body_start, end, boundary.encode("utf-8", "surrogateescape"), ctype, depth)
+        if boundary and depth < MAX_DEPTH and budget.left > 0:
+            children = _split(raw, body_start, end, boundary.encode("utf-8", "surrogateescape"), ctype, depth, budget)
         if children:
             part.children = children
             for i, c in enumerate(children):
@@ -224,8 +242,8 @@ def _entity(raw: bytes, start: int, end: int, default_type: str, depth: int) -> 
     return part
 
 
-def _split(raw: bytes, start: int, end: int, boundary: bytes, ctype: str, depth: int) -> list[Part]:
-    delims, closed = _find_delimiters(raw, start, end, boundary)
+def _split(raw: bytes, start: int, end: int, boundary: bytes, ctype: str, depth: int, budget: _Budget) -> list[Part]:
+    delims, closed = _find_delimiters(raw, start, end, boundary, budget.left + 1)
     if not delims:
         return []
     default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
@@ -239,12 +257,17 @@ def _split(raw: bytes, start: int, end: int, boundary: bytes, ctype: str, depth:
         s, e = bodies[-1]
         if not raw[s:e].strip():
             bodies.pop()  # a trailing delimiter that should have been the close delimiter
-    for s, e in bodies:
-        children.append(_entity(raw, s, e, default, depth + 1))
+    opaque = len(bodies) > budget.left
+    if opaque:  # the last part the budget allows keeps the rest of the multipart, unsplit
+        bodies[budget.left - 1:] = [(bodies[budget.left - 1][0], end)]
+    budget.left -= len(bodies)  # taken before any child splits, so nested parts share what is left
+    for n, (s, e) in enumerate(bodies):
+        last = opaque and n == len(bodies) - 1
+        children.append(_entity(raw, s, e, default, MAX_DEPTH if last else depth + 1, budget))
     return children
 
 
-def _message_start(raw: bytes) -> int:
+def message_start(raw: bytes) -> int:
     """Where the message begins: after a leading mbox ``From `` line, if any."""
     if raw.startswith(b"From "):
         nl = raw.find(b"\n")
@@ -256,7 +279,7 @@ def has_header_section(raw: bytes) -> bool:
     """Whether the octets begin with at least one header field (RFC 5322 §2.1): what sets a
     message, however malformed, apart from a blob that is not one at all. Reads the first
     field only."""
-    start = _message_start(raw)
+    start = message_start(raw)
     headers, _ = split_header_block(raw, start, min(len(raw), start + 64 * 1024))
     return bool(headers)
 
@@ -268,7 +291,7 @@ def parse_tree(raw: bytes) -> Part:
     in depth-first document order (RFC 8621 §4.1.4); message/rfc822 parts are
     leaves, their inner structure is not expanded.
     """
-    root = _entity(raw, _message_start(raw), len(raw), "text/plain", 0)
+    root = _entity(raw, message_start(raw), len(raw), "text/plain", 0, _Budget(MAX_PARTS - 1))
     counter = 0
     stack = [root]
     while stack:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import lmdb
 import pytest
@@ -11,6 +14,8 @@ from store import SchemaError, Store
 from store.blobs import put_blob, read_blob
 from store.records import Mailbox
 from store.schema import CURRENT_VERSION, Migration, registry
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_mailbox(store: Store, name: str) -> None:
@@ -104,6 +109,22 @@ def test_map_grows_when_full(tmp_path):
     with store.read() as txn:
         assert read_blob(txn, "acct", blob_id) == data
     assert store.env.info()["map_size"] > 1 << 20
+
+
+def test_map_grown_by_another_process(tmp_path):
+    """Another process sharing the folder (`jmapd import` beside the server) grows the map; this
+    process's next write adopts the larger map instead of its writer failing for good."""
+    store = Store.open(str(tmp_path), map_size=1 << 20)
+    store.write(lambda txn: put_blob(txn, "acct", b"first", "text/plain"))
+    grow = ("import os, sys; from store import Store; from store.blobs import put_blob; "
+            "s = Store.open(sys.argv[1], map_size=1 << 20); "
+            "s.write(lambda t: put_blob(t, 'acct', os.urandom(3 << 20), 'application/octet-stream')); s.close()")
+    subprocess.run([sys.executable, "-c", grow, str(tmp_path)], check=True, cwd=ROOT)
+    blob_id, _ = store.write(lambda txn: put_blob(txn, "acct", b"after", "text/plain"))
+    with store.read() as txn:
+        assert read_blob(txn, "acct", blob_id) == b"after"
+    assert store.env.info()["map_size"] > 1 << 20
+    store.close()
 
 
 def test_layout_1_mailbox_counters_become_records(tmp_path):

@@ -8,6 +8,9 @@ meanwhile is measured by bench/hostile.py, not here.
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 
 from jmapd.methods import build_registry
@@ -15,7 +18,7 @@ from jmapd.methods.context import Context
 from jmapd.methods.email.render import MAX_RENDERED_PARTS
 from jmapd.methods.filtering import MAX_COMPARATORS, MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH
 from jmapd.protocol.engine import Engine
-from jmapd.protocol.wire import Request
+from jmapd.protocol.wire import MAX_VALUES, SCAN_WINDOW, Request, shape
 
 from .conftest import CORE, MAIL, import_messages
 
@@ -75,12 +78,13 @@ def test_email_get_of_a_message_with_too_many_parts(mail):
            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
            + b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * parts + b"--b--\r\n")
     (made,) = import_messages(mail, [raw], mail.inbox)["created"].values()
-    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["bodyStructure", "textBody"]})
+    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["bodyStructure", "textBody", "htmlBody"]})
     assert error["type"] == "requestTooLarge" and "body parts" in error["description"]
     got = mail.ok("Email/get", {"ids": [made["id"]], "properties": ["subject", "size", "attachments"],
                                 "bodyProperties": ["partId"]})
     assert got["list"][0]["subject"] == "parts" and len(got["list"][0]["attachments"]) <= parts
-    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["bodyValues"], "fetchAllBodyValues": True})
+    error = _error(mail, "Email/get", {"ids": [made["id"]], "properties": ["textBody", "htmlBody", "bodyValues"],
+                                       "fetchAllBodyValues": True})
     assert error["type"] == "requestTooLarge"
 
 
@@ -142,3 +146,45 @@ def test_only_bounded_calls_stay_on_the_loop(call, blocks):
     name, args = call
     run = _run([[name, {"accountId": "a", **args}, "c"]])
     assert run.next_may_block() is blocks
+
+
+def _raw_request(mail, sort_count: int, text: str = "") -> httpx.Response:
+    body = json.dumps({"using": [CORE, MAIL], "methodCalls": [
+        ["Email/query", {"accountId": mail.account_id, "sort": [{"property": "subject"}] * sort_count}, "q"],
+        ["Core/echo", {"text": text}, "e"]]}).encode()
+    return mail.http.post(mail.api_url, content=body, headers={"content-type": "application/json"})
+
+
+def test_a_request_of_too_many_values_is_refused_before_decoding(mail):
+    """RFC 8620 §3.6.1 `limit` (maxSizeRequest) for a request holding more JSON values than the
+    server decodes at once (finding 1: decoding and freeing 100,000 comparators held every other
+    user for tens of milliseconds); a request just within the bound is answered."""
+    per_comparator = 3  # `{`, `:` and `,`
+    within = _raw_request(mail, (MAX_VALUES - 100) // per_comparator)
+    assert within.status_code == 200 and within.json()["methodResponses"][0][0] == "Email/query"
+    over = _raw_request(mail, MAX_VALUES // per_comparator + 10)
+    assert over.status_code == 400, over.text
+    problem = over.json()
+    assert problem["type"] == "urn:ietf:params:jmap:error:limit" and problem["limit"] == "maxSizeRequest"
+    assert str(MAX_VALUES) in problem["detail"]
+
+
+def test_values_inside_strings_do_not_count(mail):
+    """RFC 8259 §7: brackets, commas and colons inside a string are the string's characters, so a
+    long text of them (a message body sent to Email/set, say) is no reason to refuse the request,
+    however far it runs past the window the server reads at a time."""
+    text = '{"a": [1, 2], "b": "\\"]"}, ' * (MAX_VALUES // 4) + "\\\\"
+    response = _raw_request(mail, 1, text)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["methodResponses"][1] == ["Core/echo", {"text": text}, "e"]
+
+
+def test_shape_is_measured_across_windows():
+    """RFC 8620 §8.4 nesting, and the count of values, come out the same whatever window a string
+    or a run of brackets crosses."""
+    for cut in (1, 7, 64):
+        body = json.dumps({"a": ["x" * (SCAN_WINDOW - cut), {"b": [[["\\\"]]]"]]]}], "c": "]" * SCAN_WINDOW * 2}).encode()
+        # 6 levels ({ [ { [ [ [); 2 objects, 4 arrays, 3 members' colons and 2 commas
+        assert shape(body) == (6, 11)
+    deep = b"[" * (SCAN_WINDOW + 5) + b"]" * (SCAN_WINDOW + 5)
+    assert shape(deep, max_depth=SCAN_WINDOW * 4)[0] == SCAN_WINDOW + 5

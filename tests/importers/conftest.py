@@ -215,12 +215,13 @@ class Dovecot:
 
     def fill_inbox(self, user: str, messages: list[bytes], flags: str = "S") -> None:
         """Put messages straight into the user's Maildir inbox (much faster than APPEND), owned
-        by the user Dovecot runs mail as."""
+        by the user Dovecot runs mail as, named as Dovecot names them (with the sizes, `,S=` and `,W=`)."""
         folder = self.maildir(user)
         for sub in ("cur", "new", "tmp"):
             os.makedirs(folder / sub, exist_ok=True)
         for n, raw in enumerate(messages):
-            (folder / "cur" / f"{1600000000 + n}.m{n}.host:2,{flags}").write_bytes(raw)
+            virtual = len(raw) + raw.count(b"\n") - raw.count(b"\r\n")  # the size with CRLF line ends
+            (folder / "cur" / f"{1600000000 + n}.m{n}.host,S={len(raw)},W={virtual}:2,{flags}").write_bytes(raw)
         for path in [folder.parent, folder, *folder.rglob("*")]:
             os.chown(path, self.uid, self.gid)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 
 import lmdb
 import pytest
@@ -101,3 +103,45 @@ def test_older_data_folder_gets_its_byte_totals(tmp_path, jmapd, corpus):
     finally:
         store.close()
     assert used == sum(f.stat().st_size for f in source.rglob("*.eml"))
+
+
+def test_import_beside_a_running_server_is_pushed_and_searchable(server, client_type, jmapd, tmp_path):
+    """RFC 8620 §7.3 EventSource, §5.2 /changes and RFC 8621 §4.4.1 `text`: while `jmapd serve`
+    runs on the data folder, `jmapd import mbox --data` (another process) writes into the live store;
+    the server's EventSource clients get a StateChange for Email, /changes lists every imported
+    Email, and the server's search index catches up with them all."""
+    jmapd.data = server.config.data
+    server.add_user("live-mover", "live-pw")
+    client = client_type(server.url, "live-mover", "live-pw")
+    count = 400
+    mbox = tmp_path / "live.mbox"
+    with open(mbox, "wb") as f:
+        for n in range(count):
+            f.write(b"From x Sat Jan  3 01:05:34 2004\nFrom: a@example.org\nSubject: live %d\n\n"
+                    b"the word quillwort is in every one of them\n\n" % n)
+    state = client.ok("Email/get", {"ids": []})["state"]
+    url = (client.session["eventSourceUrl"].replace("{types}", "Email").replace("{closeafter}", "state")
+           .replace("{ping}", "0"))
+    with client.http.stream("GET", url, timeout=30) as response:
+        assert response.status_code == 200
+        importing = jmapd.popen("import", "mbox", str(mbox), "--user", "live-mover", "--quiet")
+        event = next(json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: "))
+    assert importing.wait(timeout=60) == 0, importing.stderr.read().decode()
+    assert event["@type"] == "StateChange" and set(event["changed"][client.account_id]) >= {"Email"}
+
+    created, since = [], state
+    while True:
+        changes = client.ok("Email/changes", {"sinceState": since})
+        created += changes["created"]
+        since = changes["newState"]
+        if not changes["hasMoreChanges"]:
+            break
+    assert len(created) == count
+    deadline = time.monotonic() + 30
+    while True:
+        found = client.ok("Email/query", {"filter": {"text": "quillwort"}, "calculateTotal": True})
+        if found["total"] == count or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert found["total"] == count and set(found["ids"]) <= set(created)
+    client.close()

@@ -78,3 +78,51 @@ def test_the_server_syncs_in_the_background(tmp_path, jmapd, imap_source, client
         wait_for("after add")
         assert len(client.ok("Email/changes", {"sinceState": state})["created"]) == 1
         client.close()
+
+
+def test_other_folders_arrive_within_the_interval(tmp_path, jmapd, imap_source, client_type):
+    """RFC 2177 IDLE watches one folder (the INBOX); every other folder, old or created since, is
+    read by the pass the interval brings: mail arriving there appears within the source's interval
+    (RFC 8620 §5.2 /changes), whether or not the INBOX has news."""
+    data = tmp_path / "served"
+    jmapd.data = data
+    interval = 3
+    with LiveServer(data=str(data), sync_check_every=0.2) as server:
+        server.add_user("folders", "folders-pw")
+        client = client_type(server.url, "folders", "folders-pw")
+        remote = imap_source.add_user()
+        conn = imap_source.imap(*remote)
+        conn.create("Work")
+        append(conn, "Work", message("work before"))
+        jmapd("sync", "add", "--host", "127.0.0.1", "--port", str(imap_source.port), "--plain", "--user", remote[0],
+              "--into", "folders", "--interval", str(interval), env={"JMAPD_IMPORT_PASSWORD": remote[1]}, check=True)
+
+        def where() -> dict[str, set[str]]:
+            names = {m["id"]: m["name"] for m in client.ok("Mailbox/get", {"ids": None})["list"]}
+            ids = client.ok("Email/query", {})["ids"]
+            found = client.ok("Email/get", {"ids": ids, "properties": ["subject", "mailboxIds"]})["list"]
+            return {e["subject"]: {names[m] for m in e["mailboxIds"]} for e in found}
+
+        def wait_for(subject: str, timeout: float) -> dict[str, set[str]]:
+            deadline = time.monotonic() + timeout
+            while subject not in (now := where()):
+                assert time.monotonic() < deadline, f"{subject!r} did not arrive within {timeout} s"
+                time.sleep(0.1)
+            return now
+
+        wait_for("work before", 20)
+        service = server.server.extras["sync"]
+        deadline = time.monotonic() + 20
+        while not any(w.idling.is_set() for w in service._watchers.values()):
+            assert time.monotonic() < deadline, "no IDLE watcher"
+            time.sleep(0.1)
+        passes = service.passes
+        append(conn, "Work", message("work after"))
+        conn.create("Later")
+        append(conn, "Later", message("in a new folder"))
+        conn.logout()
+        started = time.monotonic()
+        assert wait_for("work after", interval + 5)["work after"] == {"Work"}
+        assert wait_for("in a new folder", interval + 5)["in a new folder"] == {"Later"}
+        assert time.monotonic() - started <= interval + 5 and service.passes > passes
+        client.close()

@@ -6,6 +6,7 @@ import pytest
 
 from jmapd.mime import part_blob_id, parse_message, split_part_blob_id
 from jmapd.mime.params import parse_content_type, parse_disposition
+from jmapd.mime.parse import MAX_PARTS
 
 
 def types(msg):
@@ -188,6 +189,38 @@ def test_degenerate_inputs_never_raise(raw):
     msg = parse_message(raw, "B")
     msg.properties(["subject", "from", "sentAt", "preview", "hasAttachment", "bodyStructure", "textBody", "htmlBody", "attachments", "headers"])
     msg.body_values(msg.body_value_part_ids(fetch_all=True), 10)
+
+
+def _entities(root) -> int:
+    count, stack = 0, [root]
+    while stack:
+        part = stack.pop()
+        count += 1
+        stack.extend(part.children or ())
+    return count
+
+
+def test_the_number_of_parts_is_bounded():
+    """Best effort on hostile input (RFC 2046 §5.1.1 sets no bound on body parts): a message is
+    split into at most MAX_PARTS entities, the last keeping what its multipart holds beyond them,
+    unsplit; however the parts nest, and with the parts before the bound as they are."""
+    part = b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    raw = (b"From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           + part * (MAX_PARTS + 500) + b"--b--\r\n")
+    root = parse_message(raw, "B").root
+    assert _entities(root) == MAX_PARTS and len(root.children) == MAX_PARTS - 1
+    assert root.children[-2].body == b"x"
+    assert root.children[-1].body.count(b"--b\r\n") == 501 and root.children[-1].children is None
+
+    def nest(level: int) -> bytes:  # each level: a multipart of 400 parts, the first nesting again
+        if level == 40:
+            return b"Content-Type: text/plain\r\n\r\nleaf"
+        b = f"b{level}".encode()
+        return (b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n" + nest(level + 1)
+                + (b"\r\n--" + b + b"\r\nContent-Type: text/plain\r\n\r\nx") * 400 + b"\r\n--" + b + b"--\r\n")
+
+    assert _entities(parse_message(b"From: a@example.org\r\n" + nest(0), "N").root) == MAX_PARTS
+    assert _entities(parse_message(b"From: a@example.org\r\n" + nest(30), "S").root) == 1 + 10 * 401
 
 
 def test_deep_nesting_is_bounded():

@@ -2,7 +2,8 @@
 
 Everything but the text conditions and `header` is decided from the Email record (metadata and the
 MIME summary). Text conditions ask the full-text search for the matching ids once per query.
-`header` needs the raw header fields, so it parses the message: the only condition that does.
+`header` needs the raw header fields, so it reads each message's header section: the only
+condition that reads messages.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Protocol
 from store import ReadTxn
 
 from ...mail.keywords import valid_keyword
-from ...mail.messages import stored_message
+from ...mail.messages import stored_header
 from ...mail.records import EmailRecord, ThreadRecord
 from ...protocol.budget import check_budget
 from ...protocol.errors import MethodError, invalid_arguments
@@ -146,9 +147,8 @@ def _header_test(value: Any, txn: ReadTxn, account_id: str) -> Predicate:
     needle = value[1].casefold() if len(value) == 2 else None
 
     def test(email_id: str, record: EmailRecord) -> bool:
-        check_budget()  # a parse per message
-        message = stored_message(txn, account_id, record.blob_id)
-        texts = message.header(name, "Text", all=True) or []
+        check_budget()  # a read of the message's header section per message
+        texts = stored_header(txn, account_id, record.blob_id, name, "Text")
         if needle is None:
             return bool(texts)
         return any(needle in t.casefold() for t in texts)

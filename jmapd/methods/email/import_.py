@@ -114,13 +114,13 @@ def import_emails(ctx: Context, raw_args: dict[str, Any]) -> dict[str, Any]:
             summaries[(account_id, email_id)] = parsed.summary
             created[creation_id] = {"id": email_id, "blobId": record.blob_id, "threadId": record.thread_id,
                                     "size": record.size}
+        search = ctx.server.extras.get("search")
+        if search is not None and summaries:  # at the commit, before the indexer is woken by it
+            txn.after_commit(lambda: search.hand_over(summaries))
         return {"accountId": account_id, "oldState": old_state, "newState": str(txn.state(account_id, "Email")),
                 "created": created or None, "notCreated": not_created or None}
 
     response = ctx.store.write(work)
-    search = ctx.server.extras.get("search")
-    if search is not None:
-        search.hand_over(summaries)
     if len(prepared) >= MIN_POOLED_BATCH:
         give_back()  # a batch of messages and their parses were just freed
     return response
