@@ -1,31 +1,42 @@
-"""jmapd's IMAP beside Dovecot: the same folder loaded into each, then the same IMAP workload.
+"""jmapd's IMAP beside Dovecot and Cyrus: the same folder loaded into each, then the same IMAP workload.
 
     .venv/bin/python bench/imap_bench.py [--count 100000] [--seed 1] [--max-attachment-bytes 200000]
-                                         [--servers jmapd,dovecot] [--markdown-out FILE] [--json-out FILE]
+        [--servers jmapd,dovecot,cyrus] [--data /work/benchdata/imap] [--reload]
+        [--markdown-out FILE] [--json-out FILE]
 
-Dataset: `jmapd seed --format eml` (threads, attachments capped as `make bench` caps them,
-non-ASCII headers, keywords), every message put in one folder, INBOX, with its keywords as flags
-and its receivedAt as the internal date, loaded over IMAP MULTIAPPEND (bench/imap_load.py) into:
+Run it under `flock /tmp/jmapd-bench.lock` on a shared machine. Needs root (Dovecot and Cyrus drop
+privileges to `nobody`). CYRUS_PEER names the Cyrus peer scripts' folder (for its TCP_NODELAY shim).
 
-- jmapd: `jmapd serve --imap` on a fresh data folder; measured once its search index has settled;
-- Dovecot: Debian's `dovecot-imapd` with a private configuration (its own folders and port on
-  loopback, sdbox mail storage, the fts-xapian full-text plugin from Debian's
-  `dovecot-fts-xapian`, installed by this script when missing), its index brought up to date by
-  one search before measuring. Nothing of the system's Dovecot is used but its binaries.
+Dataset: `jmapd seed --format eml` (threads, attachments capped, non-ASCII headers, keywords) in
+DATA/dataset, written once as one Maildir (DATA/maildir: every message in INBOX, its keywords as
+Maildir flags, its receivedAt as the file's time). Each server is loaded from it the fastest
+honest way it has, once; the loaded data stays in DATA/<server> for later runs (`--reload` loads
+again):
 
-The servers run one after the other. Workload, each on a fresh logged-in connection:
+- jmapd: `jmapd import maildir` into a fresh data folder, then `jmapd serve --imap`, measured once
+  its search index has settled;
+- Dovecot 2.3 (Debian's `dovecot-imapd`, private configuration, its own port on loopback, the
+  fts-xapian plugin from `dovecot-fts-xapian`): serves a hard-linked copy of the Maildir directly;
+  its index and full-text index are built by a first SELECT, FETCH and SEARCH;
+- Cyrus IMAP 3.6 (Debian's packages unpacked into DATA/cyrus-root with `apt-get download` and
+  `dpkg-deb -x`, since `cyrus-imapd` and `dovecot-imapd` cannot be installed together): loaded
+  over IMAP MULTIAPPEND (4 connections, bench/imap_load.py, as bench/compare.sh loads it), then its
+  Xapian index built by one `squatter` run. Its TCP_NODELAY shim is preloaded, as compare.sh does.
+
+The servers run one after the other. Before measuring, each does one untimed initial sync (so every
+server reads from a warm page cache and its own caches). Workload, on fresh logged-in connections:
 
 - initial sync: SELECT INBOX, UID FETCH 1:* (FLAGS ENVELOPE) (3 rounds);
-- 50 headers: UID FETCH of 50 UIDs (BODY.PEEK[HEADER.FIELDS (...)] RFC822.SIZE FLAGS) (30 rounds);
+- fetch 50 headers: UID FETCH of 50 UIDs (BODY.PEEK[HEADER.FIELDS (...)] RFC822.SIZE FLAGS) (30 rounds);
 - open a message: UID FETCH uid (BODY.PEEK[]) of a random message (50 rounds);
 - STORE flags: UID STORE uid +FLAGS (\\Flagged), answered (50 rounds);
-- SEARCH TEXT for the dataset's rarest marker word found in it (10 rounds);
+- SEARCH TEXT for the dataset's rarest marker word (10 rounds);
 - IDLE wake-up: one connection IDLEs, another stores a flag; the time from sending the STORE to
   the IDLEing connection reading the FETCH, the store's commit included (20 rounds).
 
-For jmapd it also measures Mailbox/get over HTTP with and without 1,000 connections in IDLE.
-Prints one line per figure (median and p90 in milliseconds) and writes a markdown table if asked.
-Needs root for Dovecot (it installs the xapian plugin and drops privileges to `nobody`).
+Each row reports the median and p90 in milliseconds and the server's CPU seconds per round (user +
+system time of the server's processes, from /proc, children reaped included): the CPU figure
+depends far less on other work on the machine than the elapsed time does.
 """
 
 from __future__ import annotations
@@ -34,28 +45,28 @@ import argparse
 import json
 import os
 import random
-import re
-import resource
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 import imap_load
 from load_dataset import read_dataset
-from servers import JMAPD, basic, wait_index_settled
+from servers import JMAPD, wait_index_settled
 
-from jmapd.testing import free_port, wait_until_answering
+from jmapd.importers import flags as maildir_flags
+from jmapd.testing import free_port
 
 USER, PASSWORD = "bench", "bench"
 HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID REFERENCES IN-REPLY-TO)]"
+HERE = Path(__file__).resolve().parent
+CYRUS_PEER = Path(os.environ.get("CYRUS_PEER", HERE.parent.parent / "shared" / "peers" / "cyrus"))
+CYRUS_PACKAGES = ["cyrus-common", "cyrus-imapd", "sasl2-bin", "libclamav12", "libical3", "libpcre3", "libzephyr4"]
+CLOCK = os.sysconf("SC_CLK_TCK")
 
 
 # -- a plain IMAP client that times commands --------------------------------------------------------
@@ -78,6 +89,45 @@ def summary(values: list[float]) -> dict:
             "rounds": len(ordered)}
 
 
+# -- server CPU ------------------------------------------------------------------------------------
+def tree_cpu(root: int) -> float:
+    """CPU seconds of a process and its descendants, with the children it has already reaped."""
+    parents: dict[int, int] = {}
+    times: dict[int, tuple[int, int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]))
+    total = times.get(root, (0, 0))[1]
+    for pid, (own, _) in times.items():
+        p = pid
+        while p and p != root:
+            p = parents.get(p, 0)
+        if p == root:
+            total += own
+    return total / CLOCK
+
+
+class Cpu:
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def __enter__(self):
+        self.start = tree_cpu(self.pid)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.3)  # let a server reap the processes of closed connections
+        self.seconds = tree_cpu(self.pid) - self.start
+
+
+# -- the workload ----------------------------------------------------------------------------------
 def idle_wakeup(port: int, uid: int) -> float:
     watcher, actor = connect(port), connect(port)
     watcher.command("SELECT INBOX")
@@ -104,101 +154,130 @@ def idle_wakeup(port: int, uid: int) -> float:
     return (woke - sent) * 1000
 
 
-def workload(port: int, rare_word: str, rng: random.Random) -> dict:
+def initial_sync(port: int) -> tuple[float, int]:
+    client = connect(port)
+    start = time.perf_counter()
+    client.command("SELECT INBOX")
+    lines = client.command("UID FETCH 1:* (FLAGS ENVELOPE)")
+    elapsed = (time.perf_counter() - start) * 1000
+    client.close()
+    return elapsed, sum(1 for line in lines if b" FETCH " in line[:40])
+
+
+def workload(port: int, pid: int, rare_word: str | None, rng: random.Random) -> dict:
     results: dict[str, dict] = {}
-    sync = []
-    for _ in range(3):
-        client = connect(port)
-        start = time.perf_counter()
-        client.command("SELECT INBOX")
-        lines = client.command("UID FETCH 1:* (FLAGS ENVELOPE)")
-        sync.append((time.perf_counter() - start) * 1000)
-        fetched = sum(1 for line in lines if b" FETCH " in line[:40])
-        client.close()
-    results["initial sync: UID FETCH 1:* (FLAGS ENVELOPE)"] = {**summary(sync), "messages": fetched}
+
+    def row(name: str, samples: list[float], cpu: Cpu, **extra) -> None:
+        results[name] = {**summary(samples), "cpu_s_per_round": cpu.seconds / len(samples), **extra}
+        print(f"  {name}: {json.dumps(results[name])}", flush=True)
+
+    with Cpu(pid) as cpu:
+        rounds = [initial_sync(port) for _ in range(3)]
+    row("initial sync: UID FETCH 1:* (FLAGS ENVELOPE)", [r[0] for r in rounds], cpu, messages=rounds[-1][1])
     client = connect(port)
     client.command("SELECT INBOX")
     uids = [int(x) for line in client.command("UID SEARCH ALL") for x in line.split()[2:]]
+    with Cpu(pid) as cpu:
+        samples = []
+        for _ in range(30):
+            start = rng.randrange(0, max(1, len(uids) - 50))
+            chosen = ",".join(map(str, uids[start:start + 50]))
+            samples.append(client.timed(f"UID FETCH {chosen} (UID FLAGS RFC822.SIZE {HEADER_FIELDS})")[0])
+    row("fetch 50 headers", samples, cpu)
+    with Cpu(pid) as cpu:
+        samples = [client.timed(f"UID FETCH {rng.choice(uids)} (BODY.PEEK[])")[0] for _ in range(50)]
+    row("open a message: BODY.PEEK[]", samples, cpu)
     samples = []
-    for _ in range(30):
-        start = rng.randrange(0, max(1, len(uids) - 50))
-        chosen = ",".join(map(str, uids[start:start + 50]))
-        samples.append(client.timed(f"UID FETCH {chosen} (UID FLAGS RFC822.SIZE {HEADER_FIELDS})")[0])
-    results["fetch 50 headers"] = summary(samples)
-    samples = [client.timed(f"UID FETCH {rng.choice(uids)} (BODY.PEEK[])")[0] for _ in range(50)]
-    results["open a message: BODY.PEEK[]"] = summary(samples)
-    samples = []
-    for _ in range(50):
-        uid = rng.choice(uids)
-        samples.append(client.timed(f"UID STORE {uid} +FLAGS (\\Flagged)")[0])
-        client.command(f"UID STORE {uid} -FLAGS (\\Flagged)")
-    results["STORE flags"] = summary(samples)
+    with Cpu(pid) as cpu:
+        for _ in range(50):
+            uid = rng.choice(uids)
+            samples.append(client.timed(f"UID STORE {uid} +FLAGS (\\Flagged)")[0])
+            client.command(f"UID STORE {uid} -FLAGS (\\Flagged)")
+    row("STORE flags (+FLAGS, then -FLAGS untimed)", samples, cpu)
     samples, found = [], 0
-    for _ in range(10):
-        elapsed, lines = client.timed(f"UID SEARCH TEXT {rare_word}")
-        samples.append(elapsed)
-        found = sum(len(line.split()) - 2 for line in lines if line.startswith(b"* SEARCH"))
-    results[f"SEARCH TEXT (rare word)"] = {**summary(samples), "found": found}
+    if rare_word is not None:
+        with Cpu(pid) as cpu:
+            for _ in range(10):
+                elapsed, lines = client.timed(f"UID SEARCH TEXT {rare_word}")
+                samples.append(elapsed)
+                found = sum(len(line.split()) - 2 for line in lines if line.startswith(b"* SEARCH"))
+        row("SEARCH TEXT (rare word)", samples, cpu, found=found)
     client.close()
-    results["IDLE wake-up"] = summary([idle_wakeup(port, rng.choice(uids)) for _ in range(20)])
+    with Cpu(pid) as cpu:
+        samples = [idle_wakeup(port, rng.choice(uids)) for _ in range(20)]
+    row("IDLE wake-up", samples, cpu)
     return results
 
 
-def http_under_idle(http_url: str, imap_port: int, data: str, connections: int = 1000) -> dict:
-    """Mailbox/get latency over HTTP alone, then with `connections` IMAP sessions in IDLE, spread
-    over users of their own (jmapd admits 50 connections per user)."""
-    users = [f"idle{n}" for n in range((connections + 49) // 50)]
-    for name in users:
-        subprocess.run([JMAPD, "user", "add", name, "--password", PASSWORD, "--data", data], check=True,
-                       capture_output=True)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, connections * 2 + 256)), hard))
-    with httpx.Client(headers={"Authorization": basic(USER, PASSWORD)}, timeout=30) as http:
-        session = http.get(http_url + "/jmap/session").json()
-        account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        body = {"using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
-                "methodCalls": [["Mailbox/get", {"accountId": account, "ids": None}, "0"]]}
+# -- the dataset as one Maildir --------------------------------------------------------------------
+def write_maildir(data: Path, messages: list[imap_load.Message]) -> Path:
+    """Every message hard-linked into one Maildir's cur/ (no copy of 3 GB), flags in its name,
+    receivedAt as its time."""
+    root = data / "maildir"
+    if (root / "complete").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True)
+    for n, m in enumerate(messages):
+        when = _epoch(m.received_at)
+        target = root / "cur" / f"{when}.s{n}.bench:2,{maildir_flags.to_maildir(m.keywords, {})}"
+        os.link(m.path, target)
+        os.utime(target, (when, when))
+    (root / "complete").touch()
+    return root
 
-        def measure() -> dict:
-            samples = []
-            for _ in range(200):
-                start = time.perf_counter()
-                http.post(session["apiUrl"], json=body).raise_for_status()
-                samples.append((time.perf_counter() - start) * 1000)
-            return summary(samples)
 
-        alone = measure()
-        idlers = []
-        for n in range(connections):
-            sock = socket.create_connection(("127.0.0.1", imap_port), timeout=30)
-            reader = sock.makefile("rb")
-            reader.readline()
-            sock.sendall(b"a LOGIN %s bench\r\nb SELECT INBOX\r\nc IDLE\r\n" % users[n // 50].encode())
-            while not reader.readline().startswith(b"+"):
-                pass
-            idlers.append((sock, reader))
-        with_idle = measure()
-        for sock, _ in idlers:
-            sock.close()
-    return {"Mailbox/get over HTTP, no IMAP connections": alone,
-            f"Mailbox/get over HTTP, {connections} IMAP connections in IDLE": with_idle}
+def _epoch(utc: str) -> int:
+    import calendar
+
+    return calendar.timegm(time.strptime(utc, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def wait_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def timed_run(args: list[str], **kwargs) -> tuple[float, float]:
+    """(elapsed seconds, CPU seconds of the command and its children)."""
+    before = os.times()
+    start = time.perf_counter()
+    subprocess.run(args, check=True, **kwargs)
+    after = os.times()
+    return time.perf_counter() - start, (after.children_user - before.children_user
+                                         + after.children_system - before.children_system)
 
 
 # -- the servers -----------------------------------------------------------------------------------
 @contextmanager
-def jmapd(work: Path):
-    data = work / "jmapd"
-    subprocess.run([JMAPD, "user", "add", USER, "--password", PASSWORD, "--data", str(data)], check=True,
-                   capture_output=True)
-    http, imap = free_port(), free_port()
-    proc = subprocess.Popen([JMAPD, "serve", "--port", str(http), "--imap", f"127.0.0.1:{imap}", "--data", str(data)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def jmapd(data: Path, maildir: Path, reload: bool):
+    folder = data / "jmapd"
+    loaded = folder / "loaded.json"
+    if reload or not loaded.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([JMAPD, "user", "add", USER, "--password", PASSWORD, "--data", str(folder)], check=True,
+                       capture_output=True)
+        elapsed, cpu = timed_run([JMAPD, "import", "maildir", str(maildir), "--user", USER, "--data", str(folder),
+                                  "--quiet"], stdout=subprocess.DEVNULL)
+        loaded.write_text(json.dumps({"how": "jmapd import maildir", "seconds": elapsed, "cpu_s": cpu}))
+    imap, http = free_port(), free_port()
+    proc = subprocess.Popen([JMAPD, "serve", "--port", str(http), "--imap", f"127.0.0.1:{imap}", "--data",
+                             str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until_answering(f"http://127.0.0.1:{http}/.well-known/jmap")
-        yield {"imap": imap, "http": f"http://127.0.0.1:{http}", "data": str(data), "pid": proc.pid}
+        wait_port(imap)
+        yield {"imap": imap, "pid": proc.pid, "load": json.loads(loaded.read_text()),
+               "settle": lambda word: wait_index_settled(str(folder))}
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
 DOVECOT_CONF = """\
@@ -211,7 +290,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
-mail_location = sdbox:~/sdbox
+mail_location = maildir:~/Maildir
 mail_plugins = $mail_plugins fts fts_xapian
 passdb {{
   driver = passwd-file
@@ -229,6 +308,9 @@ service imap-login {{
   inet_listener imaps {{
     port = 0
   }}
+}}
+service indexer-worker {{
+  vsz_limit = 0
 }}
 service stats {{
   unix_listener stats-writer {{
@@ -250,52 +332,197 @@ def ensure_xapian_plugin() -> None:
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, capture_output=True)
 
 
+def _owner(path: Path, uid: int, gid: int) -> None:
+    subprocess.run(["chown", "-R", f"{uid}:{gid}", str(path)], check=True)
+
+
+def _nobody() -> tuple[int, int]:
+    uid = int(subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout)
+    gid = int(subprocess.run(["id", "-g", "nobody"], capture_output=True, text=True).stdout)
+    return uid, gid
+
+
 @contextmanager
-def dovecot(work: Path):
+def dovecot(data: Path, maildir: Path, reload: bool, text_search: bool = True):
     if shutil.which("dovecot") is None:
         sys.exit("Dovecot is not installed: apt-get install dovecot-imapd")
     ensure_xapian_plugin()
-    root = work / "dovecot"
-    for sub in ("run", "state", "home"):
+    root = data / "dovecot"
+    uid, gid = _nobody()
+    loaded = root / "loaded.json"
+    home = root / "home" / USER
+    if reload:
+        shutil.rmtree(root, ignore_errors=True)
+    if not home.exists():  # (a load stopped half-way resumes: doveadm index continues where it was)
+        home.mkdir(parents=True)
+        subprocess.run(["cp", "-al", str(maildir), str(home / "Maildir")], check=True)
+        (home / "Maildir" / "complete").unlink()
+        _owner(root / "home", uid, gid)
+    for sub in ("run", "state"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    nobody = int(subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout)
-    nogroup = int(subprocess.run(["id", "-g", "nobody"], capture_output=True, text=True).stdout)
-    os.chown(root / "home", nobody, nogroup)
     os.chmod(root, 0o755)
-    os.chmod(work, 0o755)
     (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     port = free_port()
     config = root / "dovecot.conf"
-    config.write_text(DOVECOT_CONF.format(root=root, uid=nobody, gid=nogroup, port=port))
+    config.write_text(DOVECOT_CONF.format(root=root, uid=uid, gid=gid, port=port))
     subprocess.run(["dovecot", "-c", str(config)], check=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield {"imap": port, "config": str(config)}
+        wait_port(port)
+        pid = int((root / "run" / "master.pid").read_text())
+
+        def settle(word: str) -> float:
+            start = time.perf_counter()
+            client = connect(port)
+            client.command("SELECT INBOX")
+            client.command(f"UID SEARCH TEXT {word}")
+            client.close()
+            return time.perf_counter() - start
+
+        if not loaded.exists() or (text_search and "fts-xapian" not in loaded.read_text()):
+            # loading a Maildir is building Dovecot's index and full-text index of it
+            start = time.perf_counter()
+            before = os.times()
+            initial_sync(port)
+            if text_search:
+                subprocess.run(["doveadm", "-c", str(config), "index", "-u", USER, "INBOX"], check=True)
+            after = os.times()
+            elapsed = time.perf_counter() - start
+            loaded.write_text(json.dumps({"how": "Dovecot serving the Maildir: its index built by the first "
+                                                 "SELECT and FETCH" + (", fts-xapian by `doveadm index`"
+                                                                       if text_search else ""),
+                                          "seconds": elapsed, "doveadm_cpu_s": after.children_user
+                                          - before.children_user + after.children_system - before.children_system}))
+        yield {"imap": port, "pid": pid, "load": json.loads(loaded.read_text()), "settle": settle}
     finally:
         subprocess.run(["doveadm", "-c", str(config), "stop"], capture_output=True)
+        time.sleep(1)
 
 
-def settle(name: str, server: dict, word: str) -> float:
-    """Let the server finish indexing what was loaded, so no row measures a half-built index: jmapd's
-    background segment merges; Dovecot indexes at APPEND (fts_autoindex) and catches up on the
-    first search, which is made here."""
-    start = time.perf_counter()
-    if name == "jmapd":
-        wait_index_settled(server["data"])
-    else:
-        client = connect(server["imap"])
-        client.command("SELECT INBOX")
-        client.command(f"UID SEARCH TEXT {word}")
-        client.close()
-    return time.perf_counter() - start
+# Cyrus IMAP 3.6 from Debian's packages, unpacked (it conflicts with dovecot-imapd as a package).
+CYRUS_IMAPD_CONF = """\
+configdirectory: {d}/lib
+defaultpartition: default
+partition-default: {d}/spool
+proc_path: {d}/run/proc
+mboxname_lockpath: {d}/run/lock
+lmtpsocket: {d}/run/socket/lmtp
+idlesocket: {d}/run/socket/idle
+notifysocket: {d}/run/socket/notify
+servername: localhost
+altnamespace: yes
+unixhierarchysep: yes
+allowplaintext: yes
+sasl_pwcheck_method: auxprop
+sasl_auxprop_plugin: sasldb
+sasl_sasldb_path: {d}/etc/sasldb2
+sasl_mech_list: PLAIN LOGIN
+conversations: yes
+conversations_db: twoskip
+search_engine: xapian
+defaultsearchtier: t1
+t1searchpartition-default: {d}/search
+search_batchsize: 1000000
+hashimapspool: true
+duplicatesuppression: no
+autocreate_quota: 0
+autocreate_inbox_folders: Trash
+umask: 077
+"""
+CYRUS_CONF = """\
+START {{
+  recover  cmd="{bin}/ctl_cyrusdb -C {d}/etc/imapd.conf -r"
+}}
+SERVICES {{
+  imap     cmd="{bin}/imapd -C {d}/etc/imapd.conf" listen="127.0.0.1:{port}" proto=tcp4 prefork=1 maxchild=100
+}}
+EVENTS {{
+  checkpoint cmd="{bin}/ctl_cyrusdb -C {d}/etc/imapd.conf -c" period=30
+}}
+DAEMON {{
+  idled    cmd="{bin}/idled -C {d}/etc/imapd.conf"
+}}
+"""
+
+
+def cyrus_root(data: Path) -> Path:
+    root = data / "cyrus-root"
+    if (root / "usr/lib/cyrus/bin/imapd").exists():
+        return root
+    debs = data / "cyrus-debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["apt-get", "download", *CYRUS_PACKAGES], cwd=debs, check=True, capture_output=True)
+    for deb in debs.glob("*.deb"):
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    return root
+
+
+@contextmanager
+def cyrus(data: Path, messages: list[imap_load.Message], reload: bool, text_search: bool = True):
+    root = cyrus_root(data)
+    d = data / "cyrus"
+    bin_dir = root / "usr/lib/cyrus/bin"
+    uid, gid = _nobody()
+    env = {**os.environ, "CYRUS_USER": "nobody",
+           "LD_LIBRARY_PATH": f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu"}
+    config = d / "etc" / "imapd.conf"
+    loaded = d / "loaded.json"
+    if reload or not loaded.exists():
+        shutil.rmtree(d, ignore_errors=True)
+        for sub in ("etc", "spool", "search", "run/proc", "run/lock", "run/socket", "lib/db", "lib/socket",
+                    "lib/log", "lib/msg", "lib/proc", "lib/lock", "lib/user", "lib/quota",
+                    *(f"{top}/{c}" for top in ("lib/user", "lib/quota", "lib/lock", "spool") for c in
+                      "abcdefghijklmnopqrstuvwxyz")):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        subprocess.run(["saslpasswd2", "-f", str(d / "etc/sasldb2"), "-u", "localhost", "-p", "-c", USER],
+                       input=PASSWORD.encode(), check=True, env={**env, "PATH": f"{root}/usr/sbin:{os.environ['PATH']}"})
+        os.chmod(d, 0o755)
+    port = free_port()
+    config.write_text(CYRUS_IMAPD_CONF.format(d=d))
+    (d / "etc/cyrus.conf").write_text(CYRUS_CONF.format(d=d, bin=bin_dir, port=port))
+    shim = d / "nodelay.so"
+    if not shim.exists():
+        subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(shim), str(CYRUS_PEER / "nodelay.c"), "-ldl"],
+                       check=True)
+    _owner(d, uid, gid)
+    os.chmod(d / "etc/sasldb2", 0o644)
+    pidfile = d / "run/master.pid"
+    pidfile.unlink(missing_ok=True)
+    subprocess.run([str(bin_dir / "master"), "-C", str(config), "-M", str(d / "etc/cyrus.conf"), "-p", str(pidfile),
+                    "-d"], check=True, env={**env, "LD_PRELOAD": str(shim)})
+    try:
+        wait_port(port)
+        for _ in range(50):
+            if pidfile.exists() and pidfile.read_text().strip():
+                break
+            time.sleep(0.1)
+        pid = int(pidfile.read_text())
+
+        def squatter() -> None:
+            subprocess.run([str(bin_dir / "squatter"), "-C", str(config), "-u", USER], check=True, env=env,
+                           capture_output=True, user=uid, group=gid)
+
+        def settle(word: str) -> float:
+            return 0.0  # the load ends with a squatter run over every message; nothing came since
+
+        if not loaded.exists():
+            seconds = imap_load.load("127.0.0.1", port, USER, PASSWORD, messages, {"INBOX": "inbox"})
+            index_start = time.perf_counter()
+            before = os.times()
+            if text_search:
+                squatter()
+            after = os.times()
+            loaded.write_text(json.dumps({"how": "IMAP MULTIAPPEND (4 connections), then one squatter run",
+                                          "seconds": seconds + time.perf_counter() - index_start,
+                                          "append_seconds": seconds,
+                                          "squatter_cpu_s": after.children_user - before.children_user
+                                          + after.children_system - before.children_system}))
+        yield {"imap": port, "pid": pid, "load": json.loads(loaded.read_text()), "settle": settle}
+    finally:
+        try:
+            os.kill(int(pidfile.read_text()), 15)
+        except (OSError, ValueError):
+            pass
+        time.sleep(2)
 
 
 def main() -> None:
@@ -303,68 +530,75 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-attachment-bytes", type=int, default=200_000)
-    parser.add_argument("--servers", default="jmapd,dovecot")
-    parser.add_argument("--idle-connections", type=int, default=1000)
+    parser.add_argument("--servers", default="jmapd,dovecot,cyrus")
+    parser.add_argument("--data", default="/work/benchdata/imap")
+    parser.add_argument("--reload", action="store_true", help="load every server again")
+    parser.add_argument("--no-text-search", action="store_true",
+                        help="leave out SEARCH TEXT (and Dovecot's full-text index, the longest part of its load)")
     parser.add_argument("--markdown-out")
     parser.add_argument("--json-out")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="imap-bench-"))
-    report: dict[str, dict] = {}
-    try:
-        dataset = work / "dataset"
+    data = Path(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+    os.chmod(data, 0o755)
+    dataset = data / "dataset"
+    if not (dataset / "manifest.json").exists():
         subprocess.run([JMAPD, "seed", "--out", str(dataset), "--count", str(args.count), "--seed", str(args.seed),
                         "--format", "eml", "--max-attachment-bytes", str(args.max_attachment_bytes)], check=True,
                        stdout=subprocess.DEVNULL)
-        messages, manifest = read_dataset(dataset)
-        for m in messages:
-            m.folder = "INBOX"
-        rare = min((m for m in manifest["markers"] if m["messages"] > 0), key=lambda m: m["messages"])
-        total_mb = sum(m.size for m in messages) / 1e6
-        print(f"dataset: {len(messages)} messages, {total_mb:.0f} MB, one folder; rare word {rare['word']!r} "
-              f"in {rare['messages']} messages", flush=True)
-        for name in args.servers.split(","):
-            with (jmapd if name == "jmapd" else dovecot)(work) as server:
-                seconds = imap_load.load("127.0.0.1", server["imap"], USER, PASSWORD, messages, {"INBOX": "inbox"})
-                settled = settle(name, server, rare["word"])
-                print(f"{name}: loaded in {seconds:.0f} s ({len(messages) / seconds:.0f} messages/s), "
-                      f"index settled {settled:.0f} s later", flush=True)
-                rows = workload(server["imap"], rare["word"], random.Random(args.seed))
-                print(f"  {json.dumps(rows)}", flush=True)
-                if name == "jmapd" and args.idle_connections:
-                    rows.update(http_under_idle(server["http"], server["imap"], server["data"],
-                                                args.idle_connections))
-                rows["load (MULTIAPPEND)"] = {"seconds": seconds, "messages_per_s": len(messages) / seconds}
-                report[name] = rows
-                for row, values in rows.items():
-                    print(f"  {row}: {json.dumps(values)}", flush=True)
-                if name == "dovecot":
-                    shutil.rmtree(work / "dovecot" / "home", ignore_errors=True)
-            if name == "jmapd":
-                shutil.rmtree(work / "jmapd", ignore_errors=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    messages, manifest = read_dataset(dataset)
+    if len(messages) != args.count:
+        sys.exit(f"{dataset} holds {len(messages)} messages, not {args.count}: move it away to make another")
+    for m in messages:
+        m.folder = "INBOX"
+    maildir = write_maildir(data, messages)
+    rare = min((m for m in manifest["markers"] if m["messages"] > 0), key=lambda m: m["messages"])
+    total_mb = sum(m.size for m in messages) / 1e6
+    print(f"dataset: {len(messages)} messages, {total_mb:.0f} MB, one folder; rare word {rare['word']!r} "
+          f"in {rare['messages']} messages", flush=True)
+    report: dict[str, dict] = {}
+    for name in args.servers.split(","):
+        if name == "jmapd":
+            server = jmapd(data, maildir, args.reload)
+        elif name == "dovecot":
+            server = dovecot(data, maildir, args.reload, not args.no_text_search)
+        elif name == "cyrus":
+            server = cyrus(data, messages, args.reload, not args.no_text_search)
+        else:
+            sys.exit(f"unknown server {name}")
+        with server as s:
+            print(f"{name}: loaded by {s['load']['how']} in {s['load']['seconds']:.0f} s", flush=True)
+            settled = 0.0 if args.no_text_search and name != "jmapd" else s["settle"](rare["word"])
+            with Cpu(s["pid"]) as cpu:
+                warm_ms, _ = initial_sync(s["imap"])
+            print(f"{name}: settled in {settled:.0f} s; warm-up sync {warm_ms:.0f} ms ({cpu.seconds:.1f} CPU s)",
+                  flush=True)
+            rows = workload(s["imap"], s["pid"], None if args.no_text_search else rare["word"],
+                            random.Random(args.seed))
+            report[name] = {"rows": rows, "load": s["load"], "load_avg": os.getloadavg()}
+            print(f"{name}: load average after the workload {os.getloadavg()}", flush=True)
+    result = {"count": args.count, "rare": rare, "servers": report}
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"count": args.count, "rare": rare, "servers": report}, indent=1))
+        Path(args.json_out).write_text(json.dumps(result, indent=1))
     if args.markdown_out:
-        Path(args.markdown_out).write_text(markdown(report, args.count))
+        Path(args.markdown_out).write_text(markdown(report))
+    print(markdown(report))
 
 
-def markdown(report: dict, count: int) -> str:
+def markdown(report: dict) -> str:
     names = list(report)
-    rows = [r for r in report[names[0]] if "median_ms" in report[names[0]][r]]
-    head = "| figure | " + " | ".join(f"{n} median (p90) ms" for n in names)
-    if len(names) == 2:
-        head += f" | {names[0]}/{names[1]}"
-    lines = [head + " |", "|" + " --- |" * (len(names) + 1 + (len(names) == 2))]
+    rows = list(report[names[0]]["rows"])
+    head = "| figure | " + " | ".join(f"{n} median (p90) ms | {n} CPU s/round" for n in names)
+    lines = [head + " |", "|" + " --- |" * (1 + 2 * len(names))]
     for row in rows:
-        cells = [f"{report[n][row]['median_ms']:.1f} ({report[n][row]['p90_ms']:.1f})" if row in report[n] else "–"
-                 for n in names]
-        ratio = ""
-        if len(names) == 2 and row in report[names[1]] and report[names[1]][row]["median_ms"] > 0:
-            ratio = f" | {report[names[0]][row]['median_ms'] / report[names[1]][row]['median_ms']:.2f}"
-        lines.append(f"| {row} | " + " | ".join(cells) + ratio + " |")
-    loads = " ".join(f"{n}: {report[n]['load (MULTIAPPEND)']['messages_per_s']:.0f} messages/s." for n in names)
-    return "\n".join(lines) + f"\n\nLoading {count} messages over MULTIAPPEND: {loads}\n"
+        cells = []
+        for n in names:
+            r = report[n]["rows"].get(row)
+            cells += ["–", "–"] if r is None else [f"{r['median_ms']:,.1f} ({r['p90_ms']:,.1f})",
+                                                   f"{r['cpu_s_per_round']:.4f}"]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    loads = " ".join(f"{n}: {report[n]['load']['how']}, {report[n]['load']['seconds']:.0f} s." for n in names)
+    return "\n".join(lines) + f"\n\nLoading: {loads}\n"
 
 
 if __name__ == "__main__":

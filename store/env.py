@@ -26,8 +26,8 @@ DATABASES: list[str] = [
     "meta", "users", "tokens", "accounts", "records", "changes", "counters", "blobs", "blobrefs",
     # Email secondary indexes: Message-ID -> thread, and emails ordered by receivedAt per mailbox.
     "msgids", "by_mailbox",
-    # IMAP UIDs per mailbox, both ways (jmapd/mail/uids.py).
-    "uids", "uid_of",
+    # IMAP UIDs per mailbox, both ways, and the UIDs of each keyword (jmapd/mail/uids.py).
+    "uids", "uid_of", "uid_flags",
     # Store-wide feeds that background workers follow (store/feed.py).
     "feeds",
 ]

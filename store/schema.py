@@ -17,7 +17,7 @@ import lmdb
 from . import keys
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 4
+CURRENT_VERSION = 5
 VERSION_KEY = b"schema_version"
 
 
@@ -107,11 +107,44 @@ def _account_byte_totals(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
         txn.put(keys.counter(account.decode(), "bytes:Email"), u64(total), db=dbs["counters"])
 
 
+def _imap_flag_index(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
+    """Layout 5 lists, per mailbox and keyword, the UIDs of the messages that have it
+    (`uid_flags`, jmapd/mail/uids.py), with the counters `kw:<mailbox>:<keyword>` and
+    `size:<mailbox>`; they are built here once from the UID index and the Email records."""
+    import msgspec
+
+    class Flagged(msgspec.Struct):  # the two fields of an Email record this needs
+        keywords: list[str] = []
+        size: int = 0
+
+    decoder = msgspec.msgpack.Decoder(Flagged)
+    totals: dict[bytes, int] = {}
+    with txn.cursor(db=dbs["uids"]) as cur:
+        for key, value in cur:
+            account, _, rest = key.partition(b"\x00")
+            mailbox, _, uid = rest.partition(b"\x00")
+            email_id = bytes(value[16:])
+            raw = txn.get(account + b"\x00Email\x00" + email_id, db=dbs["records"])
+            if raw is None:
+                continue
+            record = decoder.decode(raw)
+            prefix = account + b"\x00" + mailbox + b"\x00"
+            for keyword in record.keywords:
+                txn.put(prefix + keyword.encode() + b"\x00" + uid, email_id, db=dbs["uid_flags"])
+                name = account + b"\x00kw:" + mailbox + b":" + keyword.encode()
+                totals[name] = totals.get(name, 0) + 1
+            name = account + b"\x00size:" + mailbox
+            totals[name] = totals.get(name, 0) + record.size
+    for name, total in totals.items():
+        txn.put(name, u64(total), db=dbs["counters"])
+
+
 # Each step carries a data folder from one layout to the next.
 MIGRATIONS: dict[int, Migration] = registry(
     Migration(1, "mailbox counts kept as one record per mailbox", _mailbox_counts_as_records),
     Migration(2, "IMAP UIDs for every mailbox's messages", _imap_uids),
     Migration(3, "each account's total Email size kept as a counter", _account_byte_totals),
+    Migration(4, "the UIDs of each keyword per mailbox, with flag and size counters", _imap_flag_index),
 )
 
 

@@ -15,7 +15,8 @@ from . import keys
 from .txn import ReadTxn, WriteTxn
 
 # The databases whose keys start with `account id \0` (blobs themselves are shared by content).
-ACCOUNT_DATABASES = ("records", "changes", "counters", "blobrefs", "msgids", "by_mailbox")
+ACCOUNT_DATABASES = ("records", "changes", "counters", "blobrefs", "msgids", "by_mailbox", "uids", "uid_of",
+                     "uid_flags")
 
 
 class AccountSnapshot(msgspec.Struct, frozen=True):

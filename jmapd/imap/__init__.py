@@ -11,6 +11,9 @@ How IMAP maps onto the store, once:
 - A message in two JMAP mailboxes is in both folders, with one set of flags. COPY adds the target
   mailbox to the message; \\Deleted plus EXPUNGE takes it out of the selected mailbox only, and
   destroys it when that was its last mailbox.
+- The mail layer keeps, per mailbox, the UIDs of each keyword and counters of them and of the
+  mailbox's octets (`jmapd/mail/uids.py`): EXPUNGE reads only the `$deleted` messages, STATUS
+  reads counters, and SEARCH on flags and UID sets reads no message records (`search.py`).
 - MODSEQ is the account's change-log modseq: a message's MODSEQ is that of its last flag or
   placement change, HIGHESTMODSEQ the account's Email state.
 - Changes by any client, protocol or process reach a session as untagged EXISTS, EXPUNGE (or

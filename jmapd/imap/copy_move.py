@@ -12,7 +12,7 @@ from ..mail import uids as uid_index
 from ..mail.errors import MailError
 from ..mail.placement import check_mailboxes
 from ..mail.records import EmailRecord
-from ..mail.writer import EMAIL, insert_email, update_email
+from ..mail.writer import EMAIL, delete_email, insert_email, update_email
 from . import names
 from .errors import No
 from .flags import DELETED
@@ -96,25 +96,24 @@ def uid_move(session: Session, tag: str, p: Parser) -> str:
 # -- EXPUNGE, CLOSE, UNSELECT --------------------------------------------------------------------------
 def remove_deleted(session: Session, only_uids: set[int] | None = None) -> None:
     """Take messages flagged \\Deleted out of the selected mailbox; destroy those it was the last
-    mailbox of. Reads the mailbox's records (a message's flags are in its record), once."""
+    mailbox of. Reads the flag index's \\Deleted entries of this mailbox and those messages' records
+    only, whatever the mailbox's size."""
     selected = session.selected
     account_id, mailbox_id = session.account_id, selected.mailbox_id
 
     def work(txn):
-        for entry in list(uid_index.entries(txn, account_id, mailbox_id)):
-            if only_uids is not None and entry.uid not in only_uids:
+        for uid, email_id in list(uid_index.flagged(txn, account_id, mailbox_id, DELETED)):
+            if only_uids is not None and uid not in only_uids:
                 continue
-            record = txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
-            if record is None or DELETED not in record.keywords:
+            record = txn.get(account_id, EMAIL, email_id, EmailRecord)
+            if record is None:
                 continue
             remaining = [m for m in record.mailbox_ids if m != mailbox_id]
             if remaining:
-                update_email(txn, account_id, entry.email_id, record, mailbox_ids=remaining,
+                update_email(txn, account_id, email_id, record, mailbox_ids=remaining,
                              keywords=[k for k in record.keywords if k != DELETED])
             else:
-                from ..mail.writer import delete_email
-
-                delete_email(txn, account_id, entry.email_id, record)
+                delete_email(txn, account_id, email_id, record)
 
     session.server.store.write(work)
 

@@ -12,13 +12,13 @@ from typing import Any
 
 from ..mail import uids as uid_index
 from ..mail.counts import read_counts
-from ..mail.records import EmailRecord
+from ..mail.keywords import SEEN
 from ..mail.writer import EMAIL
 from ..protocol.capabilities import CORE, MAIL
 from ..protocol.wire import Request
 from . import names, wire
 from .errors import Bad, No
-from .flags import FLAGS, PERMANENT_FLAGS
+from .flags import DELETED, FLAGS, PERMANENT_FLAGS
 from .parser import Parser
 from .selected import Selected
 from .session import Session
@@ -114,14 +114,12 @@ def examine(session: Session, tag: str, p: Parser) -> str:
 
 
 def _first_unseen(txn, selected: Selected) -> int | None:
-    """The first message without \\Seen, for IMAP4rev1 clients; bounded to the mailbox's first
-    thousand messages (a hint the RFC lets a server leave out)."""
-    for entry in uid_index.entries(txn, selected.account_id, selected.mailbox_id):
-        record = txn.get(selected.account_id, EMAIL, entry.email_id, EmailRecord)
-        if record is not None and "$seen" not in record.keywords:
-            return selected.seq_of(entry.uid)
-        if (selected.seq_of(entry.uid) or 0) > 1000:
-            return None
+    """The first message without \\Seen, for IMAP4rev1 clients: the mailbox's UIDs walked beside
+    the \\Seen entries of the flag index, up to the first gap (keys only, no records)."""
+    seen = (uid for uid, _ in uid_index.flagged(txn, selected.account_id, selected.mailbox_id, SEEN))
+    for seq, uid in enumerate(selected.uids, 1):
+        if next(seen, None) != uid:
+            return seq
     return None
 
 
@@ -350,17 +348,20 @@ def status(session: Session, tag: str, p: Parser) -> str:
 
 
 def status_line(session: Session, txn, mailbox_id: str, encoded_name: bytes, items: list[str]) -> bytes:
-    """MESSAGES, UNSEEN and the UIDs come from counters; DELETED and SIZE read the mailbox's
-    records, which costs the mailbox's size (only when asked for)."""
+    """Every item is a counter the mail layer keeps (counts.py, uids.py): STATUS costs the same for
+    a mailbox of ten messages or of a million."""
     account_id = session.account_id
     counts = read_counts(txn, account_id, mailbox_id)
     values = []
-    scanned: dict[str, int] | None = None
     for item in items:
         if item == "MESSAGES":
             value = counts["totalEmails"]
-        elif item == "UNSEEN":
-            value = counts["unreadEmails"]
+        elif item == "UNSEEN":  # without \Seen (JMAP's unreadEmails also leaves drafts out)
+            value = counts["totalEmails"] - uid_index.flag_count(txn, account_id, mailbox_id, SEEN)
+        elif item == "DELETED":
+            value = uid_index.flag_count(txn, account_id, mailbox_id, DELETED)
+        elif item == "SIZE":
+            value = uid_index.mailbox_size(txn, account_id, mailbox_id)
         elif item == "UIDNEXT":
             value = uid_index.uid_next(txn, account_id, mailbox_id)
         elif item == "UIDVALIDITY":
@@ -369,16 +370,7 @@ def status_line(session: Session, txn, mailbox_id: str, encoded_name: bytes, ite
             value = 0
         elif item == "HIGHESTMODSEQ":
             value = max(txn.state(account_id, EMAIL), 1)
-        elif item == "APPENDLIMIT":
+        else:  # APPENDLIMIT
             value = session.service.append_limit
-        else:
-            if scanned is None:
-                scanned = {"SIZE": 0, "DELETED": 0}
-                for entry in uid_index.entries(txn, account_id, mailbox_id):
-                    record = txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
-                    if record is not None:
-                        scanned["SIZE"] += record.size
-                        scanned["DELETED"] += "$deleted" in record.keywords
-            value = scanned[item]
         values.append(f"{item} {value}")
     return b"* STATUS %s (%s)\r\n" % (encoded_name, " ".join(values).encode())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from ..mime import EmailSummary, parse_message, summarize
 from ..mime.parse import Part, parse_tree
@@ -37,9 +37,19 @@ def _header_text(text: str | None, utf8: bool) -> bytes:
     return wire.string(text, utf8)
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
 def _rfc5322_date(sent_at: str | None) -> str | None:
     if sent_at is None:
         return None
+    if len(sent_at) in (20, 25) and sent_at[10] == "T":  # "2024-01-01T10:00:00Z" or "...+02:00"
+        try:
+            day = date(int(sent_at[:4]), int(sent_at[5:7]), int(sent_at[8:10]))
+        except ValueError:
+            return None
+        zone = "+0000" if sent_at[19] == "Z" else sent_at[19:22] + sent_at[23:25]
+        return f"{_DAYS[day.weekday()]}, {sent_at[8:10]} {_MONTHS[day.month - 1]} {sent_at[:4]} {sent_at[11:19]} {zone}"
     try:
         when = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
     except ValueError:
@@ -48,7 +58,7 @@ def _rfc5322_date(sent_at: str | None) -> str | None:
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "+" if minutes >= 0 else "-"
     return "%s, %02d %s %04d %02d:%02d:%02d %s%02d%02d" % (
-        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[when.weekday()], when.day, _MONTHS[when.month - 1],
+        _DAYS[when.weekday()], when.day, _MONTHS[when.month - 1],
         when.year, when.hour, when.minute, when.second, sign, abs(minutes) // 60, abs(minutes) % 60)
 
 

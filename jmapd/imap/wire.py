@@ -19,7 +19,13 @@ def string(value: str | bytes | None, utf8: bool = False) -> bytes:
     """nstring: NIL, a quoted string, or a literal."""
     if value is None:
         return b"NIL"
-    data = value.encode("utf-8") if isinstance(value, str) else value
+    if isinstance(value, str):
+        # the common case, checked without a regular expression: printable ASCII, no quote or backslash
+        if len(value) < 1024 and value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+            return b'"' + value.encode() + b'"'
+        data = value.encode("utf-8")
+    else:
+        data = value
     if len(data) < 1024:
         if _QUOTABLE.match(data):
             return b'"' + data + b'"'

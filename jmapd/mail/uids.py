@@ -5,15 +5,21 @@ JMAP create, import, copy, move); leaving frees nothing, as UIDs are never reuse
 kept by the writer in the same transaction as the membership change, so it survives restarts and
 every process sees the same numbers.
 
-Two named databases hold it:
+Three named databases hold it:
 
-- `uids`:   account \\0 mailbox \\0 UID (4 bytes, big-endian)  ->  modseq (8) + savedate (8) + email id
-- `uid_of`: account \\0 mailbox \\0 email id                     ->  UID (4 bytes)
+- `uids`:      account \\0 mailbox \\0 UID (4 bytes, big-endian)  ->  modseq (8) + savedate (8) + email id
+- `uid_of`:    account \\0 mailbox \\0 email id                     ->  UID (4 bytes)
+- `uid_flags`: account \\0 mailbox \\0 keyword \\0 UID (4 bytes)    ->  email id
 
 and the counter `uidnext:<mailbox>` of each account holds the last UID given out there. The value
 keeps the message's per-mailbox MODSEQ (RFC 7162: the modseq of its last flag or placement change)
 and SAVEDATE (RFC 8514: when it entered the mailbox). Reading a mailbox's UIDs is one range scan
 of that mailbox: nothing scans an account.
+
+`uid_flags` lists, per mailbox and keyword, the UIDs of the messages that have it, with the
+counters `kw:<mailbox>:<keyword>` (how many) and `size:<mailbox>` (the octets of its messages)
+beside it: expunging reads only the messages flagged `$deleted`, STATUS UNSEEN, DELETED and SIZE
+read a counter, and a search on flags reads the UIDs of the flag it names, never the records.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import msgspec
 from store import ReadTxn, WriteTxn
 from store.codec import from_u64, u64
 
-UIDS, UID_OF = "uids", "uid_of"
+UIDS, UID_OF, UID_FLAGS = "uids", "uid_of", "uid_flags"
 MAX_UID = 0xFFFFFFFF
 
 
@@ -68,40 +74,79 @@ def _modseq(txn: WriteTxn, account_id: str) -> int:
     return txn.counter(account_id, "modseq")
 
 
-def enter(txn: WriteTxn, account_id: str, email_id: str, mailboxes: Iterable[str]) -> None:
+def _flag_key(prefix: bytes, keyword: str, uid: bytes) -> bytes:
+    return prefix + keyword.encode() + b"\x00" + uid
+
+
+def _count(mailbox_id: str, keyword: str) -> str:
+    return f"kw:{mailbox_id}:{keyword}"
+
+
+def _size(mailbox_id: str) -> str:
+    return "size:" + mailbox_id
+
+
+def _flag(txn: WriteTxn, prefix: bytes, account_id: str, mailbox_id: str, uid: bytes, email_id: str,
+          keywords: Iterable[str], sign: int) -> None:
+    flags = txn.dbs[UID_FLAGS]
+    for keyword in keywords:
+        key = _flag_key(prefix, keyword, uid)
+        if sign > 0:
+            txn.txn.put(key, email_id.encode(), db=flags)
+        else:
+            txn.txn.delete(key, db=flags)
+        txn.bump(account_id, _count(mailbox_id, keyword), sign)
+
+
+def enter(txn: WriteTxn, account_id: str, email_id: str, mailboxes: Iterable[str], keywords: Iterable[str],
+          size: int) -> None:
     """The message entered these mailboxes: each gives it its next UID."""
     modseq, now = _modseq(txn, account_id), int(time.time())
     uids, uid_of = txn.dbs[UIDS], txn.dbs[UID_OF]
+    keywords = list(keywords)
     for mailbox_id in mailboxes:
-        uid = txn.bump(account_id, "uidnext:" + mailbox_id)
+        uid = txn.bump(account_id, "uidnext:" + mailbox_id).to_bytes(4, "big")
         prefix = _prefix(account_id, mailbox_id)
-        txn.txn.put(prefix + uid.to_bytes(4, "big"), _value(modseq, now, email_id), db=uids)
-        txn.txn.put(prefix + email_id.encode(), uid.to_bytes(4, "big"), db=uid_of)
+        txn.txn.put(prefix + uid, _value(modseq, now, email_id), db=uids)
+        txn.txn.put(prefix + email_id.encode(), uid, db=uid_of)
+        _flag(txn, prefix, account_id, mailbox_id, uid, email_id, keywords, +1)
+        txn.bump(account_id, _size(mailbox_id), size)
 
 
-def leave(txn: WriteTxn, account_id: str, email_id: str, mailboxes: Iterable[str]) -> None:
-    """The message left these mailboxes: its UIDs there are gone for good."""
+def leave(txn: WriteTxn, account_id: str, email_id: str, mailboxes: Iterable[str], keywords: Iterable[str],
+          size: int) -> None:
+    """The message (with these keywords and size) left these mailboxes: its UIDs there are gone for good."""
     uids, uid_of = txn.dbs[UIDS], txn.dbs[UID_OF]
+    keywords = list(keywords)
     for mailbox_id in mailboxes:
         prefix = _prefix(account_id, mailbox_id)
         raw = txn.txn.pop(prefix + email_id.encode(), db=uid_of)
         if raw is not None:
-            txn.txn.delete(prefix + bytes(raw), db=uids)
+            uid = bytes(raw)
+            txn.txn.delete(prefix + uid, db=uids)
+            _flag(txn, prefix, account_id, mailbox_id, uid, email_id, keywords, -1)
+            txn.bump(account_id, _size(mailbox_id), -size)
 
 
-def touch(txn: WriteTxn, account_id: str, email_id: str, mailboxes: Iterable[str]) -> None:
-    """The message's flags changed: its MODSEQ in each of its mailboxes becomes this change's."""
+def touch(txn: WriteTxn, account_id: str, email_id: str, mailboxes: Iterable[str], old_keywords: Iterable[str],
+          new_keywords: Iterable[str]) -> None:
+    """The message's flags changed: its MODSEQ in each of its mailboxes becomes this change's, and
+    the flag index follows its keywords."""
     modseq = _modseq(txn, account_id)
     uids, uid_of = txn.dbs[UIDS], txn.dbs[UID_OF]
+    old, new = set(old_keywords), set(new_keywords)
     for mailbox_id in mailboxes:
         prefix = _prefix(account_id, mailbox_id)
         raw = txn.txn.get(prefix + email_id.encode(), db=uid_of)
         if raw is None:
             continue
-        key = prefix + bytes(raw)
-        old = txn.txn.get(key, db=uids)
-        if old is not None:
-            txn.txn.put(key, u64(modseq) + bytes(old)[8:], db=uids)
+        uid = bytes(raw)
+        key = prefix + uid
+        value = txn.txn.get(key, db=uids)
+        if value is not None:
+            txn.txn.put(key, u64(modseq) + bytes(value)[8:], db=uids)
+        _flag(txn, prefix, account_id, mailbox_id, uid, email_id, sorted(old - new), -1)
+        _flag(txn, prefix, account_id, mailbox_id, uid, email_id, sorted(new - old), +1)
 
 
 # -- readers ---------------------------------------------------------------------------------------
@@ -143,3 +188,48 @@ def entry(txn: ReadTxn, account_id: str, mailbox_id: str, uid: int) -> UidEntry 
 def uid_of(txn: ReadTxn, account_id: str, mailbox_id: str, email_id: str) -> int | None:
     raw = txn.txn.get(_prefix(account_id, mailbox_id) + email_id.encode(), db=txn.dbs[UID_OF])
     return None if raw is None else int.from_bytes(raw, "big")
+
+
+# -- the flag index --------------------------------------------------------------------------------
+def flagged(txn: ReadTxn, account_id: str, mailbox_id: str, keyword: str) -> Iterator[tuple[int, str]]:
+    """(UID, email id) of the mailbox's messages with this keyword, in UID order: a range scan of
+    those messages only."""
+    prefix = _flag_key(_prefix(account_id, mailbox_id), keyword, b"")
+    skip = len(prefix)
+    with txn.txn.cursor(db=txn.dbs[UID_FLAGS]) as cur:
+        if not cur.set_range(prefix):
+            return
+        for key, value in cur:
+            if not key.startswith(prefix):
+                return
+            yield int.from_bytes(key[skip:skip + 4], "big"), bytes(value).decode()
+
+
+def flagged_uids(txn: ReadTxn, account_id: str, mailbox_id: str, keyword: str) -> list[int]:
+    """Only the UIDs of `flagged`, decoded from the keys alone."""
+    prefix = _flag_key(_prefix(account_id, mailbox_id), keyword, b"")
+    skip = len(prefix)
+    out: list[int] = []
+    with txn.txn.cursor(db=txn.dbs[UID_FLAGS]) as cur:
+        if not cur.set_range(prefix):
+            return out
+        for key in cur.iternext(keys=True, values=False):
+            if not key.startswith(prefix):
+                break
+            out.append(int.from_bytes(key[skip:skip + 4], "big"))
+    return out
+
+
+def has_flag(txn: ReadTxn, account_id: str, mailbox_id: str, keyword: str, uid: int) -> bool:
+    key = _flag_key(_prefix(account_id, mailbox_id), keyword, uid.to_bytes(4, "big"))
+    return txn.txn.get(key, db=txn.dbs[UID_FLAGS]) is not None
+
+
+def flag_count(txn: ReadTxn, account_id: str, mailbox_id: str, keyword: str) -> int:
+    """How many of the mailbox's messages have this keyword (a counter, not a scan)."""
+    return txn.counter(account_id, _count(mailbox_id, keyword))
+
+
+def mailbox_size(txn: ReadTxn, account_id: str, mailbox_id: str) -> int:
+    """The octets of the mailbox's messages (RFC 8438 STATUS SIZE), a counter."""
+    return txn.counter(account_id, _size(mailbox_id))

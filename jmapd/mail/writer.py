@@ -1,8 +1,9 @@
 """The one place where Emails change, with everything derived from them, in one transaction.
 
 Creating, changing or destroying an Email also updates its Thread, the Message-ID index used for
-threading, the per-mailbox receivedAt index that mailbox views read, and the four counts of every
-mailbox involved (RFC 8621 §2), incrementally: nothing here scans an account.
+threading, the per-mailbox receivedAt index that mailbox views read, the IMAP UIDs and flag index
+(uids.py), and the four counts of every mailbox involved (RFC 8621 §2), incrementally: nothing here
+scans an account.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     txn.bump(account_id, "bytes:Email", size)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id))
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=True)
-    uids.enter(txn, account_id, email_id, record.mailbox_ids)
+    uids.enter(txn, account_id, email_id, record.mailbox_ids, record.keywords, record.size)
     _recount(txn, account_id, thread_id, Placement.of(None), Placement.of(record))
     return email_id, record
 
@@ -176,17 +177,17 @@ def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     update_index(txn, account_id, email_id, record, old_mailboxes - new_mailboxes, add=False)
     update_index(txn, account_id, email_id, record, new_mailboxes - old_mailboxes, add=True)
     txn.update(account_id, EMAIL, email_id, record)
-    uids.leave(txn, account_id, email_id, old_mailboxes - new_mailboxes)
-    uids.enter(txn, account_id, email_id, sorted(new_mailboxes - old_mailboxes))
+    uids.leave(txn, account_id, email_id, old_mailboxes - new_mailboxes, old_keywords, record.size)
+    uids.enter(txn, account_id, email_id, sorted(new_mailboxes - old_mailboxes), record.keywords, record.size)
     if record.keywords != old_keywords:
-        uids.touch(txn, account_id, email_id, old_mailboxes & new_mailboxes)
+        uids.touch(txn, account_id, email_id, old_mailboxes & new_mailboxes, old_keywords, record.keywords)
     _recount(txn, account_id, record.thread_id, old, Placement.of(record))
     return record
 
 
 def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
-    uids.leave(txn, account_id, email_id, record.mailbox_ids)
+    uids.leave(txn, account_id, email_id, record.mailbox_ids, record.keywords, record.size)
     txn.destroy(account_id, EMAIL, email_id)
     txn.bump(account_id, "count:Email", -1)
     txn.bump(account_id, "bytes:Email", -record.size)

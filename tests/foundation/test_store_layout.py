@@ -13,7 +13,7 @@ import pytest
 from store import SchemaError, Store
 from store.blobs import put_blob, read_blob
 from store.records import Mailbox
-from store.schema import Migration, registry
+from store.schema import CURRENT_VERSION, Migration, registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,8 +77,9 @@ def test_failed_migration_leaves_data_readable_by_old_version(tmp_path):
 
 def test_newer_layout_is_refused(tmp_path):
     """A folder written by a newer jmapd is refused with a clear message, never misread."""
-    Store.open(str(tmp_path), current_version=5, migrations=registry(
-        *[Migration(v, "x", lambda t, d: None) for v in range(1, 5)])).close()
+    newer = CURRENT_VERSION + 1
+    Store.open(str(tmp_path), current_version=newer, migrations=registry(
+        *[Migration(v, "x", lambda t, d: None) for v in range(1, newer)])).close()
     with pytest.raises(SchemaError, match="newer jmapd"):
         Store.open(str(tmp_path))
 

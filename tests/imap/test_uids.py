@@ -89,7 +89,7 @@ def test_layout_2_data_gets_uids_by_migration(tmp_path):
     mail.deliver(user.account_id, message("trash"), [trash, inbox], received_at=5000)
 
     def as_layout_2(txn):  # what a v2 folder holds: no UID index, no uidnext counters
-        for name in ("uids", "uid_of"):
+        for name in ("uids", "uid_of", "uid_flags"):
             txn.txn.drop(txn.dbs[name], delete=False)
         for mailbox_id in (inbox, trash):
             txn.txn.delete(user.account_id.encode() + b"\x00uidnext:" + mailbox_id.encode(), db=txn.dbs["counters"])

@@ -94,7 +94,7 @@ def test_older_data_folder_gets_its_byte_totals(tmp_path, jmapd, corpus):
     assert stale
     store = Store.open(str(jmapd.data))
     try:
-        assert store.migrations_run == ["v3 -> v4: each account's total Email size kept as a counter"]
+        assert store.migrations_run[0] == "v3 -> v4: each account's total Email size kept as a counter"
         from jmapd.mail.writer import account_bytes
         from store.users import get_user
 
