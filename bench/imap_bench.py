@@ -365,10 +365,16 @@ def dovecot(data: Path, maildir: Path, reload: bool, text_search: bool = True):
     port = free_port()
     config = root / "dovecot.conf"
     config.write_text(DOVECOT_CONF.format(root=root, uid=uid, gid=gid, port=port))
+    pidfile = root / "run" / "master.pid"
+    pidfile.unlink(missing_ok=True)
     subprocess.run(["dovecot", "-c", str(config)], check=True)
     try:
         wait_port(port)
-        pid = int((root / "run" / "master.pid").read_text())
+        for _ in range(50):  # the port may answer before the pid file is written
+            if pidfile.exists() and pidfile.read_text().strip():
+                break
+            time.sleep(0.1)
+        pid = int(pidfile.read_text())
 
         def settle(word: str) -> float:
             start = time.perf_counter()
