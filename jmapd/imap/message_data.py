@@ -14,7 +14,8 @@ import re
 from datetime import date, datetime, timezone
 
 from ..mime import EmailSummary, parse_message, summarize
-from ..mime.parse import Part, parse_tree
+from ..mime.headers import split_header_block
+from ..mime.parse import Part, message_start, parse_tree
 from . import wire
 from .errors import Bad, No
 
@@ -209,9 +210,19 @@ def _filtered(header: bytes, fields: list[str], keep: bool) -> bytes:
 
 
 def section_bytes(raw: bytes, section: Section) -> bytes:
-    root = parse_tree(raw)
     if not section.path and not section.text:
         return raw
+    if not section.path and section.text in ("HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT"):
+        # The message's own header or text: found where its header section ends, without the
+        # MIME tree (a mail app's list view asks for this, fifty messages at a time).
+        start = message_start(raw)
+        _, body_start = split_header_block(raw, start, len(raw))
+        if section.text == "TEXT":
+            return raw[body_start:]
+        header = raw[start:body_start]
+        return header if section.text == "HEADER" else _filtered(header, section.fields,
+                                                                  keep=section.text == "HEADER.FIELDS")
+    root = parse_tree(raw)
     target = resolve(root, section.path) if section.path else root
     if section.text == "MIME":
         if not section.path:
