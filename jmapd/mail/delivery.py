@@ -37,7 +37,7 @@ from store import WriteTxn
 from store.blobs import blob_id_for
 
 from . import clock
-from .expiry import expire_at, removes
+from .expiry import expire_at, removes_once_older
 from .errors import MailError, NoMailbox
 from .mailboxes import mailbox_by_role
 from .operations import Mail, Stored
@@ -226,11 +226,7 @@ class DeliveredMark(msgspec.Struct, array_like=True):
     at: int
 
 
-@removes(DELIVERED)
-def _forget_delivery(txn: WriteTxn, account_id: str, digest: str, now: int) -> None:
-    mark = txn.get(account_id, DELIVERED, digest, DeliveredMark)
-    if mark is not None and now - mark.at >= DUPLICATE_WINDOW:
-        txn.delete_unlogged(account_id, DELIVERED, digest)
+removes_once_older(DELIVERED, DeliveredMark, DUPLICATE_WINDOW)
 
 
 class _Copy(msgspec.Struct):

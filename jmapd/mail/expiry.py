@@ -46,6 +46,18 @@ def removes(kind: str) -> Callable[[Remover], Remover]:
     return register
 
 
+def removes_once_older(kind: str, record_type: type, keep_for: int) -> None:
+    """Register the usual remover: an unlogged record with an `at` time goes once it is `keep_for`
+    seconds old (one written again since is younger, and stays)."""
+
+    def remover(txn: WriteTxn, account_id: str, record_id: str, now: int) -> None:
+        record = txn.get(account_id, kind, record_id, record_type)
+        if record is not None and now - record.at >= keep_for:
+            txn.delete_unlogged(account_id, kind, record_id)
+
+    removes(kind)(remover)
+
+
 def expire_at(txn: WriteTxn, when: int, account_id: str, kind: str, record_id: str) -> None:
     """Have the record looked at for removal at `when` (seconds since the epoch)."""
     digest = hashlib.blake2b(f"{account_id}\0{kind}\0{record_id}".encode(), digest_size=8).hexdigest()
@@ -58,7 +70,6 @@ def prune(txn: WriteTxn, *, now: int, limit: int = 500) -> int:
     from . import delivery, submissions, vacation  # noqa: F401  (each registers its remover)
 
     done: list[str] = []
-    removed = 0
     for key, due in txn.scan(SERVER, EXPIRY, _Due):
         if int(key.partition(".")[0], 16) > now or len(done) >= limit:
             break

@@ -20,7 +20,7 @@ from ..mime import Message, parse_message
 from ..mime.compose import compose_email
 from .addresses import addresses_of, normalize_address
 from .errors import InvalidAddress
-from .expiry import expire_at, removes
+from .expiry import expire_at, removes_once_older
 from .identities import account_owner
 from .submissions import Address, Envelope, Queued, queue_message
 
@@ -47,12 +47,8 @@ class Replied(msgspec.Struct, array_like=True):
     at: int
 
 
-@removes(REPLIED)
-def _forget_reply(txn: WriteTxn, account_id: str, sender: str, now: int) -> None:
-    """A sender answered again since has a later entry of its own (RFC 3834 §4: one reply per period)."""
-    replied = txn.get(account_id, REPLIED, sender, Replied)
-    if replied is not None and now - replied.at >= DEFAULT_PERIOD:
-        txn.delete_unlogged(account_id, REPLIED, sender)
+# A sender answered again since has a younger note, which stays (RFC 3834 §4: one reply per period).
+removes_once_older(REPLIED, Replied, DEFAULT_PERIOD)
 
 
 class Decision(msgspec.Struct, frozen=True):
