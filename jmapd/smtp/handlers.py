@@ -40,6 +40,18 @@ class BaseHandler:
         smtp.close_after_reply = True
         return True
 
+    def envelope_refusal(self, smtp: Any, session: Any, envelope: Any, address: str,
+                         recipient: bool = False) -> str | None:
+        """The reply refusing a MAIL or RCPT before its address is looked at, or None: too many
+        commands, a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4), too many recipients."""
+        if self.over_command_budget(smtp, session):
+            return replies.TOO_MANY_COMMANDS
+        if not address.isascii() and not envelope.smtp_utf8:
+            return replies.NEEDS_SMTPUTF8.format(address=address)
+        if recipient and len(envelope.rcpt_tos) >= self.settings.max_recipients:
+            return replies.TOO_MANY_RECIPIENTS
+        return None
+
     async def handle_NOOP(self, smtp, session, envelope, arg):
         return replies.TOO_MANY_COMMANDS if self.over_command_budget(smtp, session) else "250 2.0.0 OK"
 

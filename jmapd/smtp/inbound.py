@@ -45,21 +45,17 @@ class InboundHandler(BaseHandler):
 
     # -- the envelope ------------------------------------------------------------------------------
     async def handle_MAIL(self, smtp, session, envelope, address: str, mail_options: list[str]):
-        if self.over_command_budget(smtp, session):
-            return replies.TOO_MANY_COMMANDS
-        if not address.isascii() and not envelope.smtp_utf8:
-            return replies.NEEDS_SMTPUTF8.format(address=address)
+        refusal = self.envelope_refusal(smtp, session, envelope, address)
+        if refusal is not None:
+            return refusal
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return replies.OK_SENDER
 
     async def handle_RCPT(self, smtp, session, envelope, address: str, rcpt_options: list[str]):
-        if self.over_command_budget(smtp, session):
-            return replies.TOO_MANY_COMMANDS
-        if not address.isascii() and not envelope.smtp_utf8:
-            return replies.NEEDS_SMTPUTF8.format(address=address)
-        if len(envelope.rcpt_tos) >= self.settings.max_recipients:
-            return replies.TOO_MANY_RECIPIENTS
+        refusal = self.envelope_refusal(smtp, session, envelope, address, recipient=True)
+        if refusal is not None:
+            return refusal
         # A few reads of memory-mapped records, done on the loop: handing them to a thread cost
         # more than the lookup, once per recipient of every message.
         recipient, local = self._resolve(address)

@@ -119,10 +119,9 @@ class SubmissionHandler(BaseHandler):
 
     # -- the envelope ------------------------------------------------------------------------------
     async def handle_MAIL(self, smtp, session, envelope, address: str, mail_options: list[str]):
-        if self.over_command_budget(smtp, session):
-            return replies.TOO_MANY_COMMANDS
-        if not address.isascii() and not envelope.smtp_utf8:
-            return replies.NEEDS_SMTPUTF8.format(address=address)
+        refusal = self.envelope_refusal(smtp, session, envelope, address)
+        if refusal is not None:
+            return refusal
         user: User = session.auth_data
         if address in ("", "<>") or not await asyncio.to_thread(self._may_send_as, user, address):
             return NOT_YOURS.format(address=address or "<>")
@@ -135,12 +134,9 @@ class SubmissionHandler(BaseHandler):
             return may_send_as(txn, user, address, self.server.hostname)
 
     async def handle_RCPT(self, smtp, session, envelope, address: str, rcpt_options: list[str]):
-        if self.over_command_budget(smtp, session):
-            return replies.TOO_MANY_COMMANDS
-        if not address.isascii() and not envelope.smtp_utf8:
-            return replies.NEEDS_SMTPUTF8.format(address=address)
-        if len(envelope.rcpt_tos) >= self.settings.max_recipients:
-            return replies.TOO_MANY_RECIPIENTS
+        refusal = self.envelope_refusal(smtp, session, envelope, address, recipient=True)
+        if refusal is not None:
+            return refusal
         if "@" not in address:
             return f"553 5.1.3 {address}: not a mailbox address"
         envelope.rcpt_tos.append(address)
