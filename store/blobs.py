@@ -49,8 +49,12 @@ def blob_ref(txn: ReadTxn, account_id: str, blob_id: str) -> BlobRef | None:
     return None if raw is None else decode(raw, BlobRef)
 
 
-def read_blob(txn: ReadTxn, account_id: str, blob_id: str) -> bytes | None:
-    """The blob's bytes if this account may read it, else None (indistinguishable from absent)."""
+def read_blob(txn: ReadTxn, account_id: str, blob_id: str) -> bytes | memoryview | None:
+    """The blob's bytes if this account may read it, else None (indistinguishable from absent).
+
+    In a `store.read(buffers=True)` transaction, a memoryview into the map rather than a copy: a
+    reader can then look at the first octets of a large message without the rest being read from
+    disk, but must copy what it keeps before the transaction ends."""
     if blob_ref(txn, account_id, blob_id) is None:
         return None
     return txn.txn.get(blob_id.encode(), db=txn.dbs["blobs"])

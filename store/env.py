@@ -108,9 +108,14 @@ class Store:
         """Called after each commit with the (account, type) pairs whose state changed."""
         self._listeners.append(listener)
 
-    def read(self) -> "_Reading":
-        """`with store.read() as txn:` a snapshot of the store, for as long as the block runs."""
-        return _Reading(self)
+    def read(self, buffers: bool = False) -> "_Reading":
+        """`with store.read() as txn:` a snapshot of the store, for as long as the block runs.
+
+        With `buffers`, the values `txn.txn` returns are memoryviews into the map instead of
+        copies, valid only until the block ends: a reader that needs a few octets of a large value
+        (a message's header section) touches only the pages holding them. Decode or copy what
+        must outlive the block, inside it."""
+        return _Reading(self, buffers)
 
     def write(self, fn: Callable[[WriteTxn], T]) -> T:
         """Run `fn` in a write transaction and commit it durably; returns what `fn` returned.
@@ -133,18 +138,19 @@ class _Reading:
     """The context manager of Store.read: a class rather than a generator, as every request opens
     several (a generator-based one costs as much again as the LMDB transaction itself)."""
 
-    __slots__ = ("store", "txn")
+    __slots__ = ("store", "buffers", "txn")
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, buffers: bool = False):
         self.store = store
+        self.buffers = buffers
 
     def __enter__(self) -> ReadTxn:
         env = self.store.env
         try:
-            self.txn = env.begin(buffers=False)
+            self.txn = env.begin(buffers=self.buffers)
         except lmdb.MapResizedError:
             env.set_mapsize(0)
-            self.txn = env.begin(buffers=False)
+            self.txn = env.begin(buffers=self.buffers)
         return ReadTxn(self.txn, self.store.dbs)
 
     def __exit__(self, *exc: object) -> None:

@@ -19,7 +19,8 @@ from ..mime.parse import parse_tree
 from . import wire
 from .errors import Bad
 from .flags import imap_flags
-from .message_data import Section, binary_bytes, body_structure, envelope, internal_date, section_bytes
+from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope, internal_date,
+                           section_bytes)
 from .parser import Parser
 from .session import Session
 
@@ -161,8 +162,11 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
         _mark_seen(session, messages)
     store = session.server.store
     account_id = session.account_id
+    # Body items read each message through a view into the store's map, so that a header section
+    # costs the pages it is on, not the whole message's (valid while the transaction is open).
+    needs_body = any(i.needs_body for i in items)
     for start in range(0, len(messages), 500):
-        with store.read() as txn:
+        with store.read(buffers=needs_body) as txn:
             for seq, uid in messages[start:start + 500]:
                 entry = uid_index.entry(txn, account_id, selected.mailbox_id, uid)
                 record = None if entry is None else txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
@@ -171,8 +175,8 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
                 if changed_since is not None and entry.modseq <= changed_since:
                     continue
                 raw = None
-                if any(i.needs_body for i in items):
-                    raw = read_blob(txn, account_id, record.blob_id) or b""
+                if needs_body:
+                    raw = StoredMessage(read_blob(txn, account_id, record.blob_id) or b"")
                 session.write(b"* %d FETCH (%s)\r\n" % (seq, b" ".join(
                     _render(item, session, uid, entry, record, raw) for item in items)))
     return "FETCH completed"
@@ -205,7 +209,7 @@ def _partial(data: bytes, item: Item) -> tuple[bytes, bytes]:
     return data[start:start + length], b"<%d>" % start
 
 
-def _render(item: Item, session: Session, uid: int, entry, record: EmailRecord, raw: bytes | None) -> bytes:
+def _render(item: Item, session: Session, uid: int, entry, record: EmailRecord, raw: StoredMessage | None) -> bytes:
     name = item.name
     if name == "UID":
         return b"UID %d" % uid
@@ -226,18 +230,18 @@ def _render(item: Item, session: Session, uid: int, entry, record: EmailRecord, 
     if name == "THREADID":
         return b"THREADID (%s)" % record.thread_id.encode()
     if name == "RFC822":
-        return b"RFC822 " + wire.literal(raw)
+        return b"RFC822 " + wire.literal(raw.whole())
     if name == "RFC822.HEADER":
-        return b"RFC822.HEADER " + wire.literal(section_bytes(raw, Section([], "HEADER")))
+        return b"RFC822.HEADER " + wire.literal(raw.header())
     if name == "RFC822.TEXT":
-        return b"RFC822.TEXT " + wire.literal(section_bytes(raw, Section([], "TEXT")))
+        return b"RFC822.TEXT " + wire.literal(raw.text())
     if name in ("BODY", "BODYSTRUCTURE") and item.section is None:
-        return name.encode() + b" " + body_structure(parse_tree(raw), extensible=name == "BODYSTRUCTURE")
+        return name.encode() + b" " + body_structure(parse_tree(raw.whole()), extensible=name == "BODYSTRUCTURE")
     if name in ("BODY", "BODY.PEEK"):
         data, origin = _partial(section_bytes(raw, item.section), item)
         return b"BODY[%s]%s %s" % (item.section.label(), origin, wire.literal(data))
     path = ".".join(str(n) for n in item.section.path).encode()
-    data = binary_bytes(raw, item.section.path)
+    data = binary_bytes(raw.whole(), item.section.path)
     if name == "BINARY.SIZE":
         return b"BINARY.SIZE[%s] %d" % (path, len(data))
     data, origin = _partial(data, item)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 from ..mime import EmailSummary, parse_message, summarize
-from ..mime.headers import split_header_block
+from ..mime.headers import header_end, split_header_block
 from ..mime.parse import Part, message_start, parse_tree
 from . import wire
 from .errors import Bad, No
@@ -157,14 +158,72 @@ class Section:
         self.path = path
         self.text = text  # "", HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT, MIME
         self.fields = fields or []
+        self._label: bytes | None = None
 
     def label(self) -> bytes:
-        spec = ".".join(str(n) for n in self.path)
-        if self.text:
-            spec = f"{spec}.{self.text}" if spec else self.text
-        if self.fields:
-            spec += " (" + " ".join(f.upper() for f in self.fields) + ")"
-        return spec.encode()
+        """The section as the response names it (written once per command, not per message)."""
+        if self._label is None:
+            spec = ".".join(str(n) for n in self.path)
+            if self.text:
+                spec = f"{spec}.{self.text}" if spec else self.text
+            if self.fields:
+                spec += " (" + " ".join(f.upper() for f in self.fields) + ")"
+            self._label = spec.encode()
+        return self._label
+
+
+# The first octets of a message read for its header section; a longer header reads more.
+HEAD_READ = 4096
+
+
+class StoredMessage:
+    """A stored message's octets as FETCH reads them, from a view into the store's map (or the
+    bytes themselves): its own header section from the first pages only, the whole message copied
+    once when an item needs it. A view is valid only while the read transaction that gave it is
+    open; nothing here returns one."""
+
+    __slots__ = ("view", "_whole", "_header", "_end", "plain")
+
+    def __init__(self, view: bytes | memoryview):
+        self.view = view
+        self._whole: bytes | None = None
+        self._header: bytes | None = None
+        self._end = 0
+        # Every line of the header section is a field or a folded line (RFC 5322 §2.2).
+        self.plain = False
+
+    def whole(self) -> bytes:
+        if self._whole is None:
+            self._whole = bytes(self.view)
+        return self._whole
+
+    def header(self) -> bytes:
+        """The message's own header section, its empty line included."""
+        if self._header is None:
+            self._find_header()
+        return self._header
+
+    def text(self) -> bytes:
+        """What follows the header section."""
+        if self._header is None:
+            self._find_header()
+        return self.whole()[self._end:]
+
+    def _find_header(self) -> None:
+        n = HEAD_READ
+        while True:
+            head = self._whole if self._whole is not None else bytes(self.view[:n])
+            start = message_start(head)
+            end = header_end(head, start)
+            if end is not None:
+                self.plain = True
+                break
+            if len(head) >= len(self.view):  # not plainly well-formed: the general splitter decides
+                self._whole = head
+                _, end = split_header_block(head, start, len(head))
+                break
+            n *= 16
+        self._header, self._end = head[start:end], end
 
 
 def _child(part: Part, n: int) -> Part:
@@ -191,11 +250,48 @@ def _header_block(part: Part) -> bytes:
     return part.raw[part.start:part.body_start]
 
 
-def _filtered(header: bytes, fields: list[str], keep: bool) -> bytes:
+_FIELD_NAME = re.compile(r"[!-9;-~]+\Z")
+
+
+@lru_cache(maxsize=64)
+def _field_lines(names: frozenset[str], keep: bool) -> re.Pattern[bytes]:
+    """The fields HEADER.FIELDS (keep) or HEADER.FIELDS.NOT names leave, each with its folded
+    lines (RFC 9051 §6.4.5: names matched without regard to case), found with the line break
+    before it and without its own last one. For HEADER.FIELDS a line's first character is looked
+    at before the names: most lines of a header are not asked for."""
+    wanted = b"|".join(re.escape(name.encode()) for name in sorted(names)) or b"(?!)"
+    named = rb"(?:" + wanted + rb")[ \t]*+:"
+    if keep:
+        first = b"".join(re.escape(bytes([c])) for c in sorted({name.encode()[0] for name in names}))
+        start = rb"(?=[" + first + rb"])" + named
+    else:
+        start = rb"(?!" + named + rb")[!-9;-~]++[ \t]*+:"
+    return re.compile(rb"\n" + start + rb"[^\n]*+(?:\n[ \t][^\n]*+)*+", re.IGNORECASE)
+
+
+def _filtered(header: bytes, fields: list[str], keep: bool, plain: bool = False) -> bytes:
+    """The field lines of a header section that HEADER.FIELDS (keep) or HEADER.FIELDS.NOT leave,
+    then an empty line. `plain`: every line of `header` is known to be a field or a folded line.
+    Lines end at LF (a CR before it is part of the line), as the header section's end is found."""
     wanted = {f.lower() for f in fields}
+    if not (plain or header_end(header) == len(header)):
+        return _filtered_by_line(header, wanted, keep)
+    # Every line a field or a folded line: one search finds the lines. Field names are ASCII, so
+    # a name asked for that is not one (or not ASCII once lowered) matches none.
+    names = frozenset(w for w in wanted if w.isascii() and _FIELD_NAME.match(w))
+    if keep and not names:
+        return b"\r\n"
+    found = _field_lines(names, keep).findall(b"\n" + header)
+    return b"".join(found)[1:] + b"\n\r\n" if found else b"\r\n"
+
+
+def _filtered_by_line(header: bytes, wanted: set[str], keep: bool) -> bytes:
+    """`_filtered` for any header section: a line that neither is a field nor folds one starts a
+    field all the same, named by what precedes its colon."""
     out = []
     current_keep = False
-    for line in header.splitlines(keepends=True):
+    *ended, last = header.split(b"\n")
+    for line in [line + b"\n" for line in ended] + ([last] if last else []):
         if line in (b"\r\n", b"\n"):
             break
         if line[:1] in (b" ", b"\t"):
@@ -209,19 +305,20 @@ def _filtered(header: bytes, fields: list[str], keep: bool) -> bytes:
     return b"".join(out) + b"\r\n"
 
 
-def section_bytes(raw: bytes, section: Section) -> bytes:
+def section_bytes(message: StoredMessage, section: Section) -> bytes:
     if not section.path and not section.text:
-        return raw
+        return message.whole()
     if not section.path and section.text in ("HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT"):
         # The message's own header or text: found where its header section ends, without the
-        # MIME tree (a mail app's list view asks for this, fifty messages at a time).
-        start = message_start(raw)
-        _, body_start = split_header_block(raw, start, len(raw))
+        # MIME tree, reading only the header's octets unless the text is asked for (a mail
+        # app's list view asks for header fields, fifty messages at a time).
         if section.text == "TEXT":
-            return raw[body_start:]
-        header = raw[start:body_start]
-        return header if section.text == "HEADER" else _filtered(header, section.fields,
-                                                                  keep=section.text == "HEADER.FIELDS")
+            return message.text()
+        header = message.header()
+        if section.text == "HEADER":
+            return header
+        return _filtered(header, section.fields, keep=section.text == "HEADER.FIELDS", plain=message.plain)
+    raw = message.whole()
     root = parse_tree(raw)
     target = resolve(root, section.path) if section.path else root
     if section.text == "MIME":

@@ -17,6 +17,7 @@ from .text import decode_encoded_words, decode_header_bytes, decode_raw_header, 
 __all__ = [
     "RawHeader",
     "split_header_block",
+    "header_end",
     "FORMS",
     "form_allowed",
     "parse_header_property",
@@ -78,6 +79,24 @@ def split_header_block(raw: bytes, start: int, end: int) -> tuple[list[RawHeader
             continue
         return headers, pos
     return headers, min(pos, end)
+
+
+# A plainly well-formed header section: lines that each begin a field (a name and its colon) or
+# fold one (white space first), then the empty line. One flat, possessive repetition: a line that
+# fits neither fails the match at once, without backtracking through the lines before it.
+_PLAIN_SECTION = re.compile(rb"(?:(?:[ \t]|[!-9;-~]++[ \t]*+:)[^\n]*+\n)*+\r?\n")
+
+
+def header_end(raw: bytes | memoryview, start: int = 0) -> int | None:
+    """Where the header section beginning at `start` ends (after its empty line), when every line
+    of it is a field or a folded line: then `split_header_block` ends it at the same offset.
+    None for anything else (a line that is neither, or no empty line before the end of `raw`),
+    which `split_header_block` must decide.
+
+    It reads nothing past the empty line, so it can run over the first octets of a message: a
+    section cut short by the end of `raw` gives None, never a wrong offset."""
+    m = _PLAIN_SECTION.match(raw, start)
+    return None if m is None else m.end()
 
 
 def _next_is_header(raw: bytes, pos: int, end: int) -> bool:

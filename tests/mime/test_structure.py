@@ -269,3 +269,27 @@ def test_rfc2231_section_example():
         "title*1*=\"%2A%2A%2Afun%2A%2A%2A%20\"; title*2=\"isn't it!\""
     )
     assert parse_content_type(value)[1]["title"] == "This is even more ***fun*** isn't it!"
+
+
+def test_header_end_agrees_with_the_header_splitter(corpus):
+    """RFC 5322 §2.1: the header section ends at the first empty line. `header_end`, the quick
+    reading for plainly well-formed sections, ends it where `split_header_block` does for every
+    corpus message it reads, and on any shorter prefix of the message it gives that offset or
+    nothing, never another."""
+    from jmapd.mime.headers import header_end, split_header_block
+    from jmapd.mime.parse import message_start
+
+    read = 0
+    for path in sorted(corpus.rglob("*.eml")):
+        raw = path.read_bytes()
+        start = message_start(raw)
+        end = header_end(raw, start)
+        if end is None:
+            continue
+        read += 1
+        assert end == split_header_block(raw, start, len(raw))[1], path.name
+        for cut in range(start, end + 2, 7):
+            assert header_end(raw[:cut], start) in (None, end), (path.name, cut)
+    assert read > 350
+    assert header_end(b"From: a\r\nnot a field\r\n\r\n") is None
+    assert header_end(b"From: a\r\n folded\r\nTo: b\n\nbody") == len(b"From: a\r\n folded\r\nTo: b\n\n")
