@@ -1,14 +1,18 @@
-"""Which command runs which handler, in which states (RFC 9051 §3, §6), and whether it blocks.
+"""Which command runs which handler, in which states (RFC 9051 §3, §6), and whether it may block.
 
-Blocking handlers (anything that reads or writes the store) run in a worker thread; the few that
-talk back and forth with the client (LOGIN's password check, AUTHENTICATE, STARTTLS, IDLE) run on
-the event loop.
+A command that may block (a write waits for the disk, a search or a large FETCH computes for as
+long as the mailbox is large) runs in a worker thread, and the catch-up with other clients'
+changes after it too, in the same hop. One of bounded cost runs on the event loop, as JMAP's
+cheap calls do (jmapd.methods.cost): a FETCH of a few messages' records and header fields, a
+NOOP, and the commands that talk back and forth with the client (LOGIN's password check,
+AUTHENTICATE, STARTTLS, IDLE). A predicate decides from the command's arguments; it may see any
+input a client sends, and whatever it raises counts as "may block".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Union
 
 from . import (
     acl_quota,
@@ -24,6 +28,8 @@ from . import (
     store_command,
 )
 from .errors import No
+from .parser import Parser
+from .session import Session
 
 ANY = frozenset({"notauth", "auth", "selected"})
 NOTAUTH = frozenset({"notauth"})
@@ -35,9 +41,22 @@ SELECTED = frozenset({"selected"})
 class Command:
     handler: Callable
     states: frozenset[str]
-    blocking: bool = True
+    # Whether it may block or take more than a moment: a bool, or a predicate of the session and
+    # the command's arguments (the parser after the command's name, left where it was).
+    blocking: Union[bool, Callable[[Session, Parser], bool]] = True
     # Expunges may be reported after it (RFC 9051 §7.5.1: not after FETCH, STORE, SEARCH).
     expunge_after: bool = True
+
+    def may_block(self, session: Session, p: Parser) -> bool:
+        if isinstance(self.blocking, bool):
+            return self.blocking
+        pos = p.pos
+        try:
+            return bool(self.blocking(session, p))
+        except Exception:
+            return True
+        finally:
+            p.pos = pos
 
 
 def refused(reason: str, code: str = "CANNOT") -> Callable:
@@ -48,7 +67,7 @@ def refused(reason: str, code: str = "CANNOT") -> Callable:
 
 COMMANDS: dict[str, Command] = {
     "CAPABILITY": Command(basics.capability, ANY, blocking=False),
-    "NOOP": Command(basics.noop, ANY),
+    "NOOP": Command(basics.noop, ANY, blocking=False),
     "LOGOUT": Command(basics.logout, ANY, blocking=False),
     "ID": Command(basics.id_, ANY, blocking=False),
     "LOGIN": Command(auth.login, NOTAUTH, blocking=False),
@@ -76,12 +95,12 @@ COMMANDS: dict[str, Command] = {
     "GETQUOTAROOT": Command(acl_quota.getquotaroot, AUTH),
     "GETQUOTA": Command(acl_quota.getquota, AUTH),
     "SETQUOTA": Command(acl_quota.setquota, AUTH),
-    "CHECK": Command(basics.check, SELECTED),
+    "CHECK": Command(basics.check, SELECTED, blocking=False),
     "CLOSE": Command(copy_move.close, SELECTED),
     "UNSELECT": Command(copy_move.unselect, SELECTED),
     "EXPUNGE": Command(copy_move.expunge, SELECTED),
     "SEARCH": Command(search.search, SELECTED, expunge_after=False),
-    "FETCH": Command(fetch.fetch, SELECTED, expunge_after=False),
+    "FETCH": Command(fetch.fetch, SELECTED, blocking=fetch.fetch_may_block, expunge_after=False),
     "STORE": Command(store_command.store, SELECTED, expunge_after=False),
     "COPY": Command(copy_move.copy, SELECTED),
     "MOVE": Command(copy_move.move, SELECTED),
@@ -98,7 +117,7 @@ COMMANDS: dict[str, Command] = {
 }
 
 UID_COMMANDS: dict[str, Command] = {
-    "FETCH": Command(fetch.uid_fetch, SELECTED),
+    "FETCH": Command(fetch.uid_fetch, SELECTED, blocking=fetch.uid_fetch_may_block),
     "STORE": Command(store_command.uid_store, SELECTED),
     "COPY": Command(copy_move.uid_copy, SELECTED),
     "MOVE": Command(copy_move.uid_move, SELECTED),

@@ -155,17 +155,26 @@ async def run(session: Session, data: bytes) -> None:
         log.exception("IMAP %s failed", name)
         session.write(f"{tag} NO [SERVERBUG] {name} failed on the server; see its log\r\n".encode())
     else:
-        if text is None:
-            return
-        if session.state != "notauth" and not session.logged_out:
-            await asyncio.to_thread(session.catch_up, expunge=command.expunge_after)
-        session.write(f"{tag} OK {text}\r\n".encode("utf-8", "replace"))
+        if text is not None:
+            session.write(f"{tag} OK {text}\r\n".encode("utf-8", "replace"))
 
 
-async def _invoke(command: Command, session: Session, tag: str, p: Parser):
-    if not command.blocking:
-        result = command.handler(session, tag, p)
-        if asyncio.iscoroutine(result):
-            result = await result
-        return result
-    return await asyncio.to_thread(command.handler, session, tag, p)
+async def _invoke(command: Command, session: Session, tag: str, p: Parser) -> str | None:
+    """Run the command, then report what other clients changed meanwhile (RFC 9051 §7), before
+    its tagged response: on the event loop when its cost is bounded, where the catch-up costs
+    one counter read when nothing changed; else both in one worker thread."""
+    if command.may_block(session, p):
+        return await asyncio.to_thread(_run_and_catch_up, command, session, tag, p)
+    text = command.handler(session, tag, p)
+    if asyncio.iscoroutine(text):
+        text = await text
+    if text is not None and session.changed(expunge=command.expunge_after):
+        await asyncio.to_thread(session.catch_up, expunge=command.expunge_after)
+    return text
+
+
+def _run_and_catch_up(command: Command, session: Session, tag: str, p: Parser) -> str | None:
+    text = command.handler(session, tag, p)
+    if text is not None:
+        session.catch_up(expunge=command.expunge_after)
+    return text

@@ -15,6 +15,7 @@ from store.blobs import read_blob
 from ..mail import uids as uid_index
 from ..mail.records import EmailRecord
 from ..mail.writer import EMAIL, update_email
+from ..methods.cost import ON_LOOP_MAX_IDS
 from ..mime.parse import parse_tree
 from . import wire
 from .errors import Bad
@@ -184,6 +185,51 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
 
 def uid_fetch(session: Session, tag: str, p: Parser) -> str:
     return fetch(session, tag, p, by_uid=True)
+
+
+# The octets of whole messages (or their parts) a FETCH may read on the event loop, all messages
+# together; reading a header section costs its own octets only, wherever the message's size.
+ON_LOOP_MAX_OCTETS = 256 * 1024
+
+
+def fetch_may_block(session: Session, p: Parser, by_uid: bool = False) -> bool:
+    """FETCH on the event loop (jmapd.imap.commands): at most ON_LOOP_MAX_IDS messages, whole
+    bodies of at most ON_LOOP_MAX_OCTETS together, no \\Seen to set (a durable commit) and no
+    CHANGEDSINCE (a change log read)."""
+    selected = session.selected
+    p.sp()
+    sequence = p.sequence_set()
+    p.sp()
+    items = parse_items(p)
+    if not p.at_end() or selected.most(sequence, by_uid, session.saved_search) > ON_LOOP_MAX_IDS:
+        return True
+    if not selected.read_only and any(i.sets_seen for i in items):
+        return True
+    if not any(i.needs_body and not _header_only(i) for i in items):
+        return False
+    octets = 0
+    account_id = session.account_id
+    with session.server.store.read() as txn:
+        for _, uid in selected.messages(sequence, by_uid, session.saved_search):
+            entry = uid_index.entry(txn, account_id, selected.mailbox_id, uid)
+            record = None if entry is None else txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
+            octets += 0 if record is None else record.size
+            if octets > ON_LOOP_MAX_OCTETS:
+                return True
+    return False
+
+
+def uid_fetch_may_block(session: Session, p: Parser) -> bool:
+    return fetch_may_block(session, p, by_uid=True)
+
+
+def _header_only(item: Item) -> bool:
+    """Whether the item reads only the message's own header section."""
+    if item.name == "RFC822.HEADER":
+        return True
+    section = item.section
+    return section is not None and not section.path and section.text in ("HEADER", "HEADER.FIELDS",
+                                                                          "HEADER.FIELDS.NOT")
 
 
 def _mark_seen(session: Session, messages: list[tuple[int, int]]) -> None:

@@ -172,8 +172,9 @@ class Section:
         return self._label
 
 
-# The first octets of a message read for its header section; a longer header reads more.
-HEAD_READ = 4096
+# The first octets of a message read for its header section (those on the first page of a
+# large value in the store, after the page's 16-octet header); a longer header reads 4 times more.
+HEAD_READ = 4096 - 16
 
 
 class StoredMessage:
@@ -222,7 +223,7 @@ class StoredMessage:
                 self._whole = head
                 _, end = split_header_block(head, start, len(head))
                 break
-            n *= 16
+            n *= 4
         self._header, self._end = head[start:end], end
 
 
@@ -254,12 +255,17 @@ _FIELD_NAME = re.compile(r"[!-9;-~]+\Z")
 
 
 @lru_cache(maxsize=64)
-def _field_lines(names: frozenset[str], keep: bool) -> re.Pattern[bytes]:
+def _field_lines(fields: tuple[str, ...], keep: bool) -> re.Pattern[bytes] | None:
     """The fields HEADER.FIELDS (keep) or HEADER.FIELDS.NOT names leave, each with its folded
     lines (RFC 9051 §6.4.5: names matched without regard to case), found with the line break
-    before it and without its own last one. For HEADER.FIELDS a line's first character is looked
-    at before the names: most lines of a header are not asked for."""
-    wanted = b"|".join(re.escape(name.encode()) for name in sorted(names)) or b"(?!)"
+    before it and without its own last one; None when no field can be left. For HEADER.FIELDS a
+    line's first character is looked at before the names: most lines of a header are not asked
+    for. Field names are ASCII, so a name asked for that is not one (or not ASCII once lowered)
+    matches none."""
+    names = sorted({f.lower() for f in fields if f.lower().isascii() and _FIELD_NAME.match(f.lower())})
+    if keep and not names:
+        return None
+    wanted = b"|".join(re.escape(name.encode()) for name in names) or b"(?!)"
     named = rb"(?:" + wanted + rb")[ \t]*+:"
     if keep:
         first = b"".join(re.escape(bytes([c])) for c in sorted({name.encode()[0] for name in names}))
@@ -273,15 +279,11 @@ def _filtered(header: bytes, fields: list[str], keep: bool, plain: bool = False)
     """The field lines of a header section that HEADER.FIELDS (keep) or HEADER.FIELDS.NOT leave,
     then an empty line. `plain`: every line of `header` is known to be a field or a folded line.
     Lines end at LF (a CR before it is part of the line), as the header section's end is found."""
-    wanted = {f.lower() for f in fields}
     if not (plain or header_end(header) == len(header)):
-        return _filtered_by_line(header, wanted, keep)
-    # Every line a field or a folded line: one search finds the lines. Field names are ASCII, so
-    # a name asked for that is not one (or not ASCII once lowered) matches none.
-    names = frozenset(w for w in wanted if w.isascii() and _FIELD_NAME.match(w))
-    if keep and not names:
-        return b"\r\n"
-    found = _field_lines(names, keep).findall(b"\n" + header)
+        return _filtered_by_line(header, {f.lower() for f in fields}, keep)
+    # Every line a field or a folded line: one search finds the lines.
+    pattern = _field_lines(tuple(fields), keep)
+    found = () if pattern is None else pattern.findall(b"\n" + header)
     return b"".join(found)[1:] + b"\n\r\n" if found else b"\r\n"
 
 

@@ -16,7 +16,11 @@ MAX_NUMBER = 0xFFFFFFFF  # nz-number and UIDs are 32-bit (RFC 9051 §9 "number")
 _ATOM_SPECIALS = set(b'(){ %*"\\]') | set(range(0x00, 0x20)) | {0x7F}
 _ATOM_CHARS = bytes(c for c in range(0x21, 0x7F) if c not in _ATOM_SPECIALS)
 _ASTRING_CHARS = _ATOM_CHARS + b"]"
+_TAG_CHARS = bytes(c for c in _ASTRING_CHARS if c != ord("+"))
+# A run of the characters of a set, as one regular expression per set (read in C, not a loop).
+_RUNS: dict[bytes, re.Pattern[bytes]] = {}
 _LITERAL = re.compile(rb"~?\{(\d{1,10})(\+?)\}\r\n")
+_SEQUENCE = re.compile(rb"(?:\d+|\*)(?::(?:\d+|\*))?(?:,(?:\d+|\*)(?::(?:\d+|\*))?)*")
 
 
 class Parser:
@@ -60,11 +64,12 @@ class Parser:
         return False
 
     def _run(self, allowed: bytes) -> bytes:
-        start = self.pos
-        data = self.data
-        while self.pos < len(data) and data[self.pos] in allowed:
-            self.pos += 1
-        return data[start:self.pos]
+        pattern = _RUNS.get(allowed)
+        if pattern is None:
+            pattern = _RUNS[allowed] = re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in allowed) + b"]*")
+        m = pattern.match(self.data, self.pos)
+        self.pos = m.end()
+        return m.group()
 
     def atom(self) -> str:
         value = self._run(_ATOM_CHARS)
@@ -73,7 +78,7 @@ class Parser:
         return value.decode("ascii")
 
     def tag(self) -> str:
-        value = self._run(bytes(c for c in _ASTRING_CHARS if c != ord("+")))
+        value = self._run(_TAG_CHARS)
         if not value:
             raise ParseError("expected a tag")
         return value.decode("ascii")
@@ -200,6 +205,22 @@ class Parser:
         """sequence-set (RFC 9051 §9): numbers, ranges, `*`, and `$` (RFC 5182, the last search)."""
         if self.accept(b"$"):
             return SequenceSet([], saved=True)
+        m = _SEQUENCE.match(self.data, self.pos)
+        if m is not None and self.data[m.end():m.end() + 1] not in (b",", b":"):
+            # the whole set at once (a mail app sends fifty UIDs at a time); anything odd is read
+            # number by number below, for its error
+            text = m.group()
+            self.pos = m.end()
+            if b":" not in text and b"*" not in text:
+                numbers = [int(n) for n in text.split(b",")]
+                if 0 < min(numbers) and max(numbers) <= MAX_NUMBER:
+                    return SequenceSet([(n, n) for n in numbers])
+            ranges = []
+            for element in text.split(b","):
+                first, _, last = element.partition(b":")
+                a = self._set_number(first)
+                ranges.append((a, self._set_number(last) if last else a))
+            return SequenceSet(ranges)
         ranges = []
         while True:
             first = self._seq_number()
@@ -209,6 +230,15 @@ class Parser:
             ranges.append((first, last))
             if not self.accept(b","):
                 return SequenceSet(ranges)
+
+    @staticmethod
+    def _set_number(digits: bytes) -> int | None:
+        if digits == b"*":
+            return None
+        value = int(digits)
+        if value > MAX_NUMBER or value == 0:
+            raise ParseError(f"number out of range: {digits.decode()}")
+        return value
 
     def _seq_number(self) -> int | None:
         if self.accept(b"*"):

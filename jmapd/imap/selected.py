@@ -57,6 +57,18 @@ class Selected:
         i = bisect_left(self.uids, uid)
         return i + 1 if i < len(self.uids) and self.uids[i] == uid else None
 
+    def most(self, sequence: SequenceSet, by_uid: bool, saved: list[int] | None = None) -> int:
+        """How many messages a set names at most (ranges that overlap count twice), without
+        listing them: what deciding whether a command is cheap may look at."""
+        if sequence.saved:
+            return len(saved or ())
+        uids = self.uids
+        if by_uid:
+            largest = uids[-1] if uids else 0
+            return sum(bisect_left(uids, high + 1) - bisect_left(uids, low)
+                       for low, high in sequence.resolve(largest))
+        return sum(min(high, len(uids)) - low + 1 for low, high in sequence.resolve(len(uids)) if low <= len(uids))
+
     def messages(self, sequence: SequenceSet, by_uid: bool, saved: list[int] | None = None) -> list[tuple[int, int]]:
         """(sequence number, UID) of the messages a set names, in order. A sequence number beyond
         the mailbox is refused with NO; UIDs that do not exist are skipped (RFC 9051 §6.4.9)."""
@@ -79,13 +91,18 @@ class Selected:
         return [(i + 1, uids[i]) for i in sorted(picked)]
 
     # -- catching up with changes made anywhere ----------------------------------------------------
+    def changed(self, txn: ReadTxn, *, expunge: bool) -> bool:
+        """Whether anything changed since the last report (the account's Email state moved), or
+        expunges held back during FETCH, STORE or SEARCH may now be reported."""
+        return txn.state(self.account_id, EMAIL) != self.modseq or (expunge and self.unreported_expunges)
+
     def catch_up(self, txn: ReadTxn, *, expunge: bool, qresync: bool, condstore: bool) -> list[bytes]:
         """Untagged responses for what changed since the last report: EXPUNGE (or VANISHED),
         EXISTS, and FETCH FLAGS. With `expunge` False (during FETCH, STORE and SEARCH, RFC 9051
         §7.5.1) removed messages keep their numbers until a later command."""
-        state = txn.state(self.account_id, EMAIL)
-        if state == self.modseq and not (expunge and self.unreported_expunges):
+        if not self.changed(txn, expunge=expunge):
             return []
+        state = txn.state(self.account_id, EMAIL)
         if not txn.exists(self.account_id, "Mailbox", self.mailbox_id):
             return [b"* BYE the selected mailbox was deleted\r\n"]
         out: list[bytes] = []

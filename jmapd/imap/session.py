@@ -1,8 +1,9 @@
 """One IMAP connection's state (RFC 9051 §3): who is logged in, what is enabled and selected, and
 how responses reach the client.
 
-Commands run in a worker thread (LMDB reads, the writer's commits, MIME parsing all block), one at
-a time per connection. Their responses go through `Output`, which batches small writes and, from
+Commands run one at a time per connection: in a worker thread when they may block (the writer's
+commits, searches, large reads and MIME parsing), on the event loop when their cost is bounded
+(jmapd.imap.commands). Their responses go through `Output`, which batches small writes and, from
 the thread, hands full batches to the event loop and waits for the socket to take them: a large
 FETCH streams with the socket's back-pressure instead of piling up in memory.
 """
@@ -93,9 +94,16 @@ class Session:
     def write(self, data: bytes) -> None:
         self.out.write(data)
 
+    def changed(self, *, expunge: bool = True) -> bool:
+        """Whether `catch_up` has anything to send: one counter read."""
+        if self.selected is None or self.logged_out:
+            return False
+        with self.server.store.read() as txn:
+            return self.selected.changed(txn, expunge=expunge)
+
     def catch_up(self, *, expunge: bool = True) -> None:
         """Send what changed in the selected mailbox since the last report (any client, any process)."""
-        if self.selected is None:
+        if self.selected is None or self.logged_out:
             return
         with self.server.store.read() as txn:
             lines = self.selected.catch_up(txn, expunge=expunge, qresync=self.qresync, condstore=self.condstore)

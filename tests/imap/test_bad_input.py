@@ -7,6 +7,8 @@ import socket
 
 import pytest
 
+from jmapd.imap.errors import ParseError
+from jmapd.imap.parser import Parser
 from jmapd.testing import LiveServer
 
 from .conftest import message
@@ -178,3 +180,30 @@ def test_failed_logins_back_off():
         assert answer.startswith(b"t1 NO [UNAVAILABLE]") and b"try again in" in answer
         assert r.command(b"NOOP", b"t2")[-1].startswith(b"t2 OK")
         r.close()
+
+
+@pytest.mark.parametrize("text, ranges", [
+    (b"1,3:5,*,7:*,9:2", [(1, 1), (3, 5), (None, None), (7, None), (9, 2)]),
+    (b",".join(b"%d" % n for n in range(100, 150)), [(n, n) for n in range(100, 150)]),
+    (b"4294967295:1 rest", [(4294967295, 1)]),
+])
+def test_sequence_sets_are_read_whole(text, ranges):
+    """RFC 9051 §9 sequence-set: numbers, ranges either way round and `*`, read up to the first
+    character that is not part of the set."""
+    p = Parser(text)
+    assert p.sequence_set().ranges == ranges
+    assert text[p.pos:] in (b"", b" rest")
+
+
+@pytest.mark.parametrize("text, reason", [
+    (b"1:0", "number out of range: 0"),
+    (b"4294967296", "number out of range: 4294967296"),
+    (b"1,5:", "expected a number"),
+    (b"*: 3", "expected a number"),
+    (b"2,,3", "expected a number"),
+])
+def test_sequence_sets_that_are_not_get_their_reason(text, reason):
+    """RFC 9051 §9 nz-number: a number in a set is from 1 to 4294967295, and a comma or a colon
+    is followed by one; otherwise the command is BAD with the reason."""
+    with pytest.raises(ParseError, match=reason):
+        Parser(text).sequence_set()
