@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from ..mime import EmailSummary, parse_message, summarize
-from ..mime.headers import header_end, split_header_block
+from ..mime.headers import header_end, plain_lines, split_header_block
 from ..mime.parse import Part, message_start, parse_tree
 from . import wire
 from .errors import Bad, No
@@ -211,20 +211,25 @@ class StoredMessage:
         return self.whole()[self._end:]
 
     def _find_header(self) -> None:
-        n = HEAD_READ
+        size, n = len(self.view), HEAD_READ
+        start = checked = None
         while True:
-            head = self._whole if self._whole is not None else bytes(self.view[:n])
-            start = message_start(head)
-            end = header_end(head, start)
-            if end is not None:
-                self.plain = True
-                break
-            if len(head) >= len(self.view):  # not plainly well-formed: the general splitter decides
-                self._whole = head
-                _, end = split_header_block(head, start, len(head))
-                break
-            n *= 4
-        self._header, self._end = head[start:end], end
+            data = self._whole if self._whole is not None else bytes(self.view[:n])
+            if start is None and (message_start(data) < len(data) or len(data) == size):
+                start = checked = message_start(data)  # (past an mbox From line the prefix holds whole)
+            if start is not None:
+                end = header_end(data, checked)
+                if end is not None:
+                    self.plain = True
+                    self._header, self._end = data[start:end], end
+                    return
+                checked = plain_lines(data, checked)
+                if len(data) == size or data.find(b"\n", checked) != -1:
+                    break  # not plainly well-formed, or no empty line at all
+            n *= 4  # a line the prefix cut short: read further, and go on from that line
+        raw = self.whole()
+        _, end = split_header_block(raw, start, size)  # the general splitter decides
+        self._header, self._end = raw[start:end], end
 
 
 def _child(part: Part, n: int) -> Part:

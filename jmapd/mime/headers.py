@@ -18,6 +18,7 @@ __all__ = [
     "RawHeader",
     "split_header_block",
     "header_end",
+    "plain_lines",
     "FORMS",
     "form_allowed",
     "parse_header_property",
@@ -81,13 +82,20 @@ def split_header_block(raw: bytes, start: int, end: int) -> tuple[list[RawHeader
     return headers, min(pos, end)
 
 
-# A plainly well-formed header section: lines that each begin a field (a name and its colon) or
-# fold one (white space first), then the empty line. One flat, possessive repetition: a line that
-# fits neither fails the match at once, without backtracking through the lines before it.
-_PLAIN_SECTION = re.compile(rb"(?:(?:[ \t]|[!-9;-~]++[ \t]*+:)[^\n]*+\n)*+\r?\n")
+# Whole lines that each begin a field (a name and its colon) or fold one (white space first): one
+# flat, possessive repetition, so a line that fits neither stops it at once, without backtracking
+# through the lines before it.
+_PLAIN_LINES = re.compile(rb"(?:(?:[ \t]|[!-9;-~]++[ \t]*+:)[^\n]*+\n)*+")
 
 
-def header_end(raw: bytes | memoryview, start: int = 0) -> int | None:
+def plain_lines(raw: bytes, start: int = 0) -> int:
+    """Where the run of whole lines from `start` that are fields or folded lines ends: at the
+    first other line (the empty one, when the header section is plainly well-formed), or at a
+    line the end of `raw` cuts short."""
+    return _PLAIN_LINES.match(raw, start).end()
+
+
+def header_end(raw: bytes, start: int = 0) -> int | None:
     """Where the header section beginning at `start` ends (after its empty line), when every line
     of it is a field or a folded line: then `split_header_block` ends it at the same offset.
     None for anything else (a line that is neither, or no empty line before the end of `raw`),
@@ -95,8 +103,15 @@ def header_end(raw: bytes | memoryview, start: int = 0) -> int | None:
 
     It reads nothing past the empty line, so it can run over the first octets of a message: a
     section cut short by the end of `raw` gives None, never a wrong offset."""
-    m = _PLAIN_SECTION.match(raw, start)
-    return None if m is None else m.end()
+    return _after_empty_line(raw, plain_lines(raw, start))
+
+
+def _after_empty_line(raw: bytes, pos: int) -> int | None:
+    if raw[pos:pos + 1] == b"\n":
+        return pos + 1
+    if raw[pos:pos + 2] == b"\r\n":
+        return pos + 2
+    return None
 
 
 def _next_is_header(raw: bytes, pos: int, end: int) -> bool:
