@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/imap_bench.py [--count 100000] [--seed 1] [--max-attachment-bytes 200000]
         [--servers jmapd,dovecot,cyrus] [--data /work/benchdata/imap] [--reload]
-        [--markdown-out FILE] [--json-out FILE]
+        [--page-cache as-is|warm|cold] [--markdown-out FILE] [--json-out FILE]
 
 Run it under `flock /tmp/jmapd-bench.lock` on a shared machine. Needs root (Dovecot and Cyrus drop
 privileges to `nobody`). CYRUS_PEER names the Cyrus peer scripts' folder (for its TCP_NODELAY shim).
@@ -24,7 +24,12 @@ again):
   Xapian index built by one `squatter` run. Its TCP_NODELAY shim is preloaded, as compare.sh does.
 
 The servers run one after the other. Before measuring, each does one untimed initial sync (so every
-server reads from a warm page cache and its own caches). Workload, on fresh logged-in connections:
+server reads its index from a warm page cache and fills its own caches). `--page-cache` sets where
+each server's files (its data folder, a Dovecot Maildir's messages included) are before it starts:
+`warm` reads them all into the page cache, `cold` drops them from it (posix_fadvise DONTNEED, which
+leaves other files alone), `as-is` (the default) leaves them as the machine's other work left them.
+With `cold`, what the workload reads besides the initial sync's index comes from the disk. Workload,
+on fresh logged-in connections:
 
 - initial sync: SELECT INBOX, UID FETCH 1:* (FLAGS ENVELOPE) (3 rounds);
 - fetch 50 headers: UID FETCH of 50 UIDs (BODY.PEEK[HEADER.FIELDS (...)] RFC822.SIZE FLAGS) (30 rounds);
@@ -207,6 +212,27 @@ def workload(port: int, pid: int, rare_word: str | None, rng: random.Random) -> 
         samples = [idle_wakeup(port, rng.choice(uids)) for _ in range(20)]
     row("IDLE wake-up", samples, cpu)
     return results
+
+
+# -- the page cache ---------------------------------------------------------------------------------
+def page_cache(folder: Path, state: str) -> None:
+    """Every file under `folder` read into the page cache (warm) or dropped from it (cold)."""
+    if state == "as-is":
+        return
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            except OSError:
+                continue  # sockets, files gone meanwhile
+            try:
+                if state == "cold":
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                else:
+                    while os.read(fd, 1 << 20):
+                        pass
+            finally:
+                os.close(fd)
 
 
 # -- the dataset as one Maildir --------------------------------------------------------------------
@@ -541,6 +567,8 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="load every server again")
     parser.add_argument("--no-text-search", action="store_true",
                         help="leave out SEARCH TEXT (and Dovecot's full-text index, the longest part of its load)")
+    parser.add_argument("--page-cache", choices=["as-is", "warm", "cold"], default="as-is",
+                        help="each server's files read into the page cache, or dropped from it, before it starts")
     parser.add_argument("--markdown-out")
     parser.add_argument("--json-out")
     args = parser.parse_args()
@@ -572,8 +600,10 @@ def main() -> None:
             server = cyrus(data, messages, args.reload, not args.no_text_search)
         else:
             sys.exit(f"unknown server {name}")
+        page_cache(data / name, args.page_cache)
         with server as s:
-            print(f"{name}: loaded by {s['load']['how']} in {s['load']['seconds']:.0f} s", flush=True)
+            print(f"{name}: loaded by {s['load']['how']} in {s['load']['seconds']:.0f} s; page cache "
+                  f"{args.page_cache}", flush=True)
             settled = 0.0 if args.no_text_search and name != "jmapd" else s["settle"](rare["word"])
             with Cpu(s["pid"]) as cpu:
                 warm_ms, _ = initial_sync(s["imap"])
@@ -581,7 +611,8 @@ def main() -> None:
                   flush=True)
             rows = workload(s["imap"], s["pid"], None if args.no_text_search else rare["word"],
                             random.Random(args.seed))
-            report[name] = {"rows": rows, "load": s["load"], "load_avg": os.getloadavg()}
+            report[name] = {"rows": rows, "load": s["load"], "load_avg": os.getloadavg(),
+                            "page_cache": args.page_cache}
             print(f"{name}: load average after the workload {os.getloadavg()}", flush=True)
     result = {"count": args.count, "rare": rare, "servers": report}
     if args.json_out:
