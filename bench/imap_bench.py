@@ -52,6 +52,7 @@ import os
 import random
 import shutil
 import socket
+import stat
 import statistics
 import subprocess
 import sys
@@ -221,10 +222,13 @@ def page_cache(folder: Path, state: str) -> None:
         return
     for root, _, files in os.walk(folder):
         for name in files:
+            path = os.path.join(root, name)
             try:
-                fd = os.open(os.path.join(root, name), os.O_RDONLY)
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    continue  # sockets and FIFOs of a running server's folder, links
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
             except OSError:
-                continue  # sockets, files gone meanwhile
+                continue  # gone meanwhile
             try:
                 if state == "cold":
                     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
