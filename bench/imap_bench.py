@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/imap_bench.py [--count 100000] [--seed 1] [--max-attachment-bytes 200000]
         [--servers jmapd,dovecot,cyrus] [--data /work/benchdata/imap] [--reload]
-        [--page-cache as-is|warm|cold] [--markdown-out FILE] [--json-out FILE]
+        [--page-cache as-is|warm|cold] [--more-rounds N] [--markdown-out FILE] [--json-out FILE]
 
 Run it under `flock /tmp/jmapd-bench.lock` on a shared machine. Needs root (Dovecot and Cyrus drop
 privileges to `nobody`). CYRUS_PEER names the Cyrus peer scripts' folder (for its TCP_NODELAY shim).
@@ -32,8 +32,9 @@ With `cold`, what the workload reads besides the initial sync's index comes from
 on fresh logged-in connections:
 
 - initial sync: SELECT INBOX, UID FETCH 1:* (FLAGS ENVELOPE) (3 rounds);
-- fetch 50 headers: UID FETCH of 50 UIDs (BODY.PEEK[HEADER.FIELDS (...)] RFC822.SIZE FLAGS) (30 rounds);
-- open a message: UID FETCH uid (BODY.PEEK[]) of a random message (50 rounds);
+- fetch 50 headers: UID FETCH of 50 UIDs (BODY.PEEK[HEADER.FIELDS (...)] RFC822.SIZE FLAGS) (30 rounds, N times
+  that with `--more-rounds N`);
+- open a message: UID FETCH uid (BODY.PEEK[]) of a random message (50 rounds, or N times that);
 - STORE flags: UID STORE uid +FLAGS (\\Flagged), answered (50 rounds);
 - SEARCH TEXT for the dataset's rarest marker word (10 rounds);
 - IDLE wake-up: one connection IDLEs, another stores a flag; the time from sending the STORE to
@@ -170,7 +171,7 @@ def initial_sync(port: int) -> tuple[float, int]:
     return elapsed, sum(1 for line in lines if b" FETCH " in line[:40])
 
 
-def workload(port: int, pid: int, rare_word: str | None, rng: random.Random) -> dict:
+def workload(port: int, pid: int, rare_word: str | None, rng: random.Random, more: int = 1) -> dict:
     results: dict[str, dict] = {}
 
     def row(name: str, samples: list[float], cpu: Cpu, **extra) -> None:
@@ -185,13 +186,13 @@ def workload(port: int, pid: int, rare_word: str | None, rng: random.Random) -> 
     uids = [int(x) for line in client.command("UID SEARCH ALL") for x in line.split()[2:]]
     with Cpu(pid) as cpu:
         samples = []
-        for _ in range(30):
+        for _ in range(30 * more):
             start = rng.randrange(0, max(1, len(uids) - 50))
             chosen = ",".join(map(str, uids[start:start + 50]))
             samples.append(client.timed(f"UID FETCH {chosen} (UID FLAGS RFC822.SIZE {HEADER_FIELDS})")[0])
     row("fetch 50 headers", samples, cpu)
     with Cpu(pid) as cpu:
-        samples = [client.timed(f"UID FETCH {rng.choice(uids)} (BODY.PEEK[])")[0] for _ in range(50)]
+        samples = [client.timed(f"UID FETCH {rng.choice(uids)} (BODY.PEEK[])")[0] for _ in range(50 * more)]
     row("open a message: BODY.PEEK[]", samples, cpu)
     samples = []
     with Cpu(pid) as cpu:
@@ -573,6 +574,9 @@ def main() -> None:
                         help="leave out SEARCH TEXT (and Dovecot's full-text index, the longest part of its load)")
     parser.add_argument("--page-cache", choices=["as-is", "warm", "cold"], default="as-is",
                         help="each server's files read into the page cache, or dropped from it, before it starts")
+    parser.add_argument("--more-rounds", type=int, default=1, metavar="N",
+                        help="N times the rounds of the fetch and open rows (the kernel counts CPU time in "
+                             "10 ms ticks: more rounds, finer CPU figures)")
     parser.add_argument("--markdown-out")
     parser.add_argument("--json-out")
     args = parser.parse_args()
@@ -614,7 +618,7 @@ def main() -> None:
             print(f"{name}: settled in {settled:.0f} s; warm-up sync {warm_ms:.0f} ms ({cpu.seconds:.1f} CPU s)",
                   flush=True)
             rows = workload(s["imap"], s["pid"], None if args.no_text_search else rare["word"],
-                            random.Random(args.seed))
+                            random.Random(args.seed), args.more_rounds)
             report[name] = {"rows": rows, "load": s["load"], "load_avg": os.getloadavg(),
                             "page_cache": args.page_cache}
             print(f"{name}: load average after the workload {os.getloadavg()}", flush=True)
