@@ -5,6 +5,8 @@ The ENVELOPE of a stored message is built from the summary its Email record keep
 header values JMAP serves), so a mailbox's initial sync never reads a message's octets.
 BODYSTRUCTURE and sections split the octets with `jmapd.mime`'s splitter; parts are numbered the
 IMAP way (§6.4.5: a multipart's children 1, 2, ...; a message/rfc822 part's own parts beneath it).
+The message's own header section and its fields (a list view's FETCH) are read from its first
+octets only (`StoredMessage`), without the rest of the message or its MIME tree.
 """
 
 from __future__ import annotations
