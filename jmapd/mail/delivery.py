@@ -232,6 +232,7 @@ removes_once_older(DELIVERED, DeliveredMark, DUPLICATE_WINDOW)
 class _Copy(msgspec.Struct):
     destination: Destination
     raw: bytes
+    blob_id: str  # blob_id_for(raw), worked out once
     parsed: ParsedMessage
     digest: str
     junk: bool
@@ -256,8 +257,9 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
             outcomes[i] = Outcome(destination=destination, refused=decision.reason)
             continue
         raw = with_fields(incoming.raw, trace_fields(incoming, destination, when)) if incoming.trace else incoming.raw
-        parsed = parse_for_import(raw, blob_id_for(raw))
-        copies.append((i, _Copy(destination, raw, parsed, delivery_digest(incoming, destination),
+        blob_id = blob_id_for(raw)
+        parsed = parse_for_import(raw, blob_id)
+        copies.append((i, _Copy(destination, raw, blob_id, parsed, delivery_digest(incoming, destination),
                                 decision.verdict is Verdict.JUNK)))
 
     def work(txn: WriteTxn) -> list[tuple[int, Outcome]]:
@@ -310,7 +312,8 @@ def _store_copy(txn: WriteTxn, mail: Mail, copy: _Copy, when: int) -> Outcome:
     if mailbox_id is None:
         raise NoMailbox()
     email_id, record = store_message(txn, account_id, copy.raw, copy.parsed, mailbox_ids=[mailbox_id],
-                                     keywords=check_keywords(destination.keywords), received_at=when)
+                                     keywords=check_keywords(destination.keywords), received_at=when,
+                                     blob_id=copy.blob_id)
     txn.put_unlogged(account_id, DELIVERED, copy.digest, DeliveredMark(email_id, when))
     expire_at(txn, when + DUPLICATE_WINDOW, account_id, DELIVERED, copy.digest)
     return Outcome(destination=destination, junk=copy.junk,
