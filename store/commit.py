@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import lmdb
@@ -26,9 +26,19 @@ log = logging.getLogger("store")
 @dataclass(eq=False)
 class _Pending:
     fn: Callable[[WriteTxn], Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event | None = None  # set when the write is durable (or failed), for `write`
+    then: Callable[[Any, BaseException | None], None] | None = None  # or told so, for `submit`
     result: Any = None
     error: BaseException | None = None
+
+    def finish(self) -> None:
+        if self.then is None:
+            self.done.set()
+            return
+        try:
+            self.then(self.result, self.error)
+        except Exception:  # the writer goes on whatever a caller's callback does
+            log.exception("a store write's callback failed")
 
 
 class GroupCommitter:
@@ -47,16 +57,24 @@ class GroupCommitter:
     def write(self, fn: Callable[[WriteTxn], Any]) -> Any:
         if threading.current_thread() is self._thread:
             raise RuntimeError("a store write cannot start another store write")
-        pending = _Pending(fn)
+        pending = _Pending(fn, done=threading.Event())
+        self._enqueue(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def submit(self, fn: Callable[[WriteTxn], Any], then: Callable[[Any, BaseException | None], None]) -> None:
+        """Queue a write without waiting for it: `then(result, error)` is called on the committer's
+        thread once it is durable (error None) or has failed."""
+        self._enqueue(_Pending(fn, then=then))
+
+    def _enqueue(self, pending: _Pending) -> None:
         with self._cv:
             if self._closing:
                 raise RuntimeError("the store is closed")
             self._queue.append(pending)
             self._cv.notify()
-        pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
-        return pending.result
 
     def close(self) -> None:
         with self._cv:
@@ -109,7 +127,7 @@ class GroupCommitter:
                 txn.abort()
                 for pending in group:
                     pending.result, pending.error = None, exc
-                    pending.done.set()
+                    pending.finish()
                 return
             break
         for callback in callbacks:
@@ -123,4 +141,4 @@ class GroupCommitter:
             except Exception:  # a listener's failure must not lose the writers' results
                 pass
         for pending in group:
-            pending.done.set()
+            pending.finish()
