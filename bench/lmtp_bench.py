@@ -17,7 +17,7 @@ connection, then --messages with 4. Each message carries a word of its own in it
   reply, per message; median and p99;
 - server CPU per message: the server process's CPU time over the phase / messages, which the
   machine's other load does not change (throughput and latency it does); its worker processes'
-  (the index's segment builders and merges) are given apart;
+  (the index's segment builders and merges) are given apart, and so is this client's own;
 - searchable: for one message in 25, from its 250 until Email/query {text: its word} lists it
   (the query itself waits until the index has caught up with the store, as the server promises);
   median, p99 and worst.
@@ -211,9 +211,11 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         await client.close()
 
     started, cpu_before, children_before = time.perf_counter(), cpu_seconds(server_pid), children_cpu(server_pid)
+    client_before = time.process_time()
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - started
     cpu = cpu_seconds(server_pid) - cpu_before
+    client = time.process_time() - client_before
     # A child that ended during the phase is not counted: the index keeps its workers running.
     children = sum(t - children_before.get(child, 0.0) for child, t in children_cpu(server_pid).items())
     found = sorted(await asyncio.gather(*searches))
@@ -226,6 +228,8 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         "server_cpu_ms_per_message": round(cpu / messages * 1000, 2),
         # Its worker processes' (index segment builds and merges, at a lower priority), besides.
         "workers_cpu_ms_per_message": round(children / messages * 1000, 2),
+        # This client's own (LMTP and the sampled searches), on the same two cores.
+        "client_cpu_ms_per_message": round(client / messages * 1000, 2),
         "end_of_data_to_250_ms": {"median": round(statistics.median(latencies) * 1000, 2),
                                   "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)},
         "searchable_s": {"samples": len(found), "median": round(statistics.median(found), 3),
