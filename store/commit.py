@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,11 @@ import lmdb
 from .txn import WriteTxn
 
 MAX_GROUP = 64
+#: How long the committer waits for a group as large as its last one to gather. Each commit costs
+#: the same two disk syncs and most of the same pages however many writes it holds, so writers
+#: that keep coming together (mail delivered over several connections) are kept together; a lone
+#: writer (the last group held one) is never made to wait.
+GATHER_SECONDS = 0.002
 log = logging.getLogger("store")
 
 
@@ -51,6 +57,7 @@ class GroupCommitter:
         self._queue: list[_Pending] = []
         self._cv = threading.Condition()
         self._closing = False
+        self._last_group = 1
         self._thread = threading.Thread(target=self._run, name="jmapd-store-writer", daemon=True)
         self._thread.start()
 
@@ -89,7 +96,15 @@ class GroupCommitter:
                     self._cv.wait()
                 if not self._queue:
                     return
+                if len(self._queue) < self._last_group:
+                    deadline = time.monotonic() + GATHER_SECONDS
+                    while len(self._queue) < self._last_group and not self._closing:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._cv.wait(left)
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            self._last_group = len(group)
             self._commit(group)
 
     def _commit(self, group: list[_Pending]) -> None:
