@@ -9,6 +9,7 @@ gets its exception back, while the others commit.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
@@ -21,11 +22,14 @@ import lmdb
 from .txn import WriteTxn
 
 MAX_GROUP = 64
-#: How long the committer waits for a group as large as its last one to gather. Each commit costs
-#: the same two disk syncs and most of the same pages however many writes it holds, so writers
-#: that keep coming together (mail delivered over several connections) are kept together; a lone
-#: writer (the last group held one) is never made to wait.
+#: How long the committer waits for a group as large as the largest of its last few to gather.
+#: Each commit costs the same two disk syncs and most of the same pages however many writes it
+#: holds, so writers that keep coming together (mail delivered over several connections) are kept
+#: together; a lone writer (recent groups held one) is never made to wait. Once every
+#: GATHER_MEMORY commits, writers that come together are waited for one more of, so that groups
+#: grow to as many as keep coming (rather than settle at two halves taking turns).
 GATHER_SECONDS = 0.002
+GATHER_MEMORY = 16  # groups
 log = logging.getLogger("store")
 
 
@@ -57,7 +61,8 @@ class GroupCommitter:
         self._queue: list[_Pending] = []
         self._cv = threading.Condition()
         self._closing = False
-        self._last_group = 1
+        self._recent_groups: collections.deque[int] = collections.deque([1], maxlen=GATHER_MEMORY)
+        self._commits = 0
         self._thread = threading.Thread(target=self._run, name="jmapd-store-writer", daemon=True)
         self._thread.start()
 
@@ -96,15 +101,19 @@ class GroupCommitter:
                     self._cv.wait()
                 if not self._queue:
                     return
-                if len(self._queue) < self._last_group:
+                expected = max(self._recent_groups)
+                self._commits += 1
+                if expected > 1 and self._commits % GATHER_MEMORY == 0:
+                    expected += 1
+                if len(self._queue) < expected:
                     deadline = time.monotonic() + GATHER_SECONDS
-                    while len(self._queue) < self._last_group and not self._closing:
+                    while len(self._queue) < expected and not self._closing:
                         left = deadline - time.monotonic()
                         if left <= 0:
                             break
                         self._cv.wait(left)
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
-            self._last_group = len(group)
+            self._recent_groups.append(len(group))
             self._commit(group)
 
     def _commit(self, group: list[_Pending]) -> None:
