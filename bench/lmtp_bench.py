@@ -18,6 +18,7 @@ connection, then --messages with 4. Each message carries a word of its own in it
 - server CPU per message: the server process's CPU time over the phase / messages, which the
   machine's other load does not change (throughput and latency it does); its worker processes'
   (the index's segment builders and merges) are given apart, and so is this client's own;
+- deliveries per store commit: how many messages a durable commit held on average;
 - searchable: for one message in 25, from its 250 until Email/query {text: its word} lists it
   (the query itself waits until the index has caught up with the store, as the server promises);
   median, p99 and worst.
@@ -170,6 +171,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def store_commits(data: str) -> int:
+    """How many write transactions the store has committed so far (LMDB's last transaction id,
+    read beside the server as any other reader would)."""
+    import lmdb
+
+    env = lmdb.open(str(Path(data) / "store"), readonly=True, max_dbs=64, max_readers=1024)
+    try:
+        return env.info()["last_txnid"]
+    finally:
+        env.close()
+
+
 def children_cpu(pid: int) -> dict[int, float]:
     """CPU seconds of each live child of a process (the index's builder and merge processes)."""
     found: dict[int, float] = {}
@@ -187,7 +200,7 @@ def children_cpu(pid: int) -> dict[int, float]:
 
 
 async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, connections: int, messages: int,
-                first: int, server_pid: int) -> dict:
+                first: int, server_pid: int, data: str) -> dict:
     rng = random.Random(first)
     # Made before the clock starts: the client's own work is not the server's throughput.
     prepared = {n: Lmtp.render(synthetic(n, rng, token=f"zqtok{n}")) for n in range(first, first + messages)}
@@ -211,11 +224,12 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         await client.close()
 
     started, cpu_before, children_before = time.perf_counter(), cpu_seconds(server_pid), children_cpu(server_pid)
-    client_before = time.process_time()
+    client_before, commits_before = time.process_time(), store_commits(data)
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - started
     cpu = cpu_seconds(server_pid) - cpu_before
     client = time.process_time() - client_before
+    commits = store_commits(data) - commits_before
     # A child that ended during the phase is not counted: the index keeps its workers running.
     children = sum(t - children_before.get(child, 0.0) for child, t in children_cpu(server_pid).items())
     found = sorted(await asyncio.gather(*searches))
@@ -230,6 +244,8 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         "workers_cpu_ms_per_message": round(children / messages * 1000, 2),
         # This client's own (LMTP and the sampled searches), on the same two cores.
         "client_cpu_ms_per_message": round(client / messages * 1000, 2),
+        # Deliveries per durable store commit (the group commit shares one between concurrent ones).
+        "messages_per_store_commit": round(messages / max(1, commits), 2),
         "end_of_data_to_250_ms": {"median": round(statistics.median(latencies) * 1000, 2),
                                   "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)},
         "searchable_s": {"samples": len(found), "median": round(statistics.median(found), 3),
@@ -237,14 +253,14 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
     }
 
 
-async def measure(http_port: int, lmtp_port: int, messages: int, server_pid: int) -> list[dict]:
+async def measure(http_port: int, lmtp_port: int, messages: int, server_pid: int, data: str) -> list[dict]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", auth=(USER, PASSWORD), timeout=60) as http:
         session = (await http.get("/jmap/session")).json()
         account, api = session["primaryAccounts"]["urn:ietf:params:jmap:mail"], session["apiUrl"]
         results = []
         for index, connections in enumerate((1, 4)):
             first = 10_000_000 * (index + 1) + int(time.time()) % 1_000_000 * 10  # new words on every run
-            results.append(await phase(lmtp_port, http, api, account, connections, messages, first, server_pid))
+            results.append(await phase(lmtp_port, http, api, account, connections, messages, first, server_pid, data))
         return results
 
 
@@ -287,7 +303,7 @@ def main() -> int:
         report["index_caught_up_s"] = round(wait_caught_up(http_port, args.count), 1)
         report["index_settled_s"] = round(wait_index_settled(data), 1)
         report["load_average_before"] = os.getloadavg()
-        report["phases"] = asyncio.run(measure(http_port, lmtp_port, args.messages, server.pid))
+        report["phases"] = asyncio.run(measure(http_port, lmtp_port, args.messages, server.pid, data))
         report["load_average_after"] = os.getloadavg()
     finally:
         server.terminate()
