@@ -29,10 +29,12 @@ from ..limits import ConnectionGate, Refusal, Ticket, connection_gate
 from .data import DataState, DotData
 
 log = logging.getLogger("jmapd.smtp")
-# `<local@domain>` (or the null path `<>`) with no characters that need RFC 5322's parser.
 #: What one read during DATA may take: all that is buffered (so what follows the message can be
 #: handed back in order).
 _READ_ALL = 1 << 30
+#: Replies held back at most before they are written (and the client made to read them).
+_MAX_PENDING = 32
+# `<local@domain>` (or the null path `<>`) with no characters that need RFC 5322's parser.
 _PLAIN_PATH = re.compile(r"\s*<(?P<address>[^\s<>()\[\]\\\",;:@]+@[^\s<>()\[\]\\\",;:@]+)?>(?P<rest>.*)\Z", re.S)
 
 
@@ -247,7 +249,7 @@ class _Guarded:
         """aiosmtpd's push, except that a pipelinable command's reply may wait for the next."""
         line = (status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii") if isinstance(status, str)
                 else status) + b"\r\n"
-        if self._deferring and not self.close_after_reply:
+        if self._deferring and not self.close_after_reply and len(self._pending or ()) < _MAX_PENDING:
             if self._pending is None:
                 self._pending = [line]
                 self.loop.call_soon(self._flush_replies)  # once this command group is answered

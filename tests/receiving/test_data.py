@@ -151,3 +151,18 @@ def test_data_in_pieces_on_the_listener_is_stored_unstuffed(mailserver, jmap_use
                                        "fetchTextBodyValues": True})["list"][0]
         [value] = email["bodyValues"].values()
         assert value["value"].replace("\r\n", "\n") == text.replace("\r\n", "\n")
+
+
+def test_a_long_pipelined_run_gets_every_reply_in_order(mailserver, jmap_user):
+    """RFC 2920 §3.1 and RFC 2033 §4.2: a client that sends many commands in one go gets every
+    reply, in order, however many are written together; the transaction after them still works."""
+    alice = jmap_user()
+    sock = lmtp_session(port_of(mailserver, "lmtp"))
+    with sock:
+        sock.sendall(b"NOOP\r\n" * 100 + b"RSET\r\nMAIL FROM:<bob@sender.test>\r\n"
+                     + f"RCPT TO:<{alice.username}@example.test>\r\n".encode() + b"DATA\r\n")
+        got = replies(sock, 104)
+        assert [r[:3] for r in got] == [b"250"] * 103 + [b"354"]
+        sock.sendall(b"Subject: after the run\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+        assert [r[:3] for r in replies(sock, 2)] == [b"250", b"221"]
+    assert [e["subject"] for e in inbox_emails(alice)] == ["after the run"]
