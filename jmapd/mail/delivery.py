@@ -252,8 +252,8 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
     return delivery.outcomes(mail.store.write(delivery.work) if delivery.writes else [])
 
 
-#: Up to this size a message is parsed on the event loop by `deliver_async` (a fraction of a
-#: millisecond for ordinary mail); a larger one is delivered from a thread.
+#: Up to this many octets (a message's size times its copies) a message is parsed on the event loop
+#: by `deliver_async` (a fraction of a millisecond for ordinary mail); more is parsed in a thread.
 ASYNC_PARSE_LIMIT = 256 * 1024
 
 
@@ -262,7 +262,7 @@ async def deliver_async(mail: Mail, incoming: Incoming, destinations: Sequence[D
                         hooks: Iterable[DeliveryHook] = DEFAULT_HOOKS) -> list[Outcome]:
     """`deliver` for a coroutine: the same transaction and durable commit, awaited without a
     thread blocked on it (a thread hop per message costs more CPU than a small message's parse)."""
-    if len(incoming.raw) > ASYNC_PARSE_LIMIT:
+    if len(incoming.raw) * len(destinations) > ASYNC_PARSE_LIMIT:
         return await asyncio.to_thread(deliver, mail, incoming, destinations, filters, hooks)
     delivery = _Delivery(mail, incoming, destinations, filters, hooks, None)
     return delivery.outcomes(await mail.store.write_async(delivery.work) if delivery.writes else [])
