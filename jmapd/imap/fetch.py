@@ -4,6 +4,13 @@
 Items that the Email record holds (FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, UID, MODSEQ) never
 read the message's octets; body items read the stored blob and split it with jmapd.mime. A
 non-PEEK body fetch sets \\Seen through the writer, as one transaction for the whole command.
+
+A FETCH of only the items the mail layer keeps outside the record (UID, FLAGS, ENVELOPE,
+RFC822.SIZE, INTERNALDATE, MODSEQ, SAVEDATE, EMAILID: what a mail app's initial sync asks for)
+decodes no record at all: the UIDs come from walking the mailbox's UID index, the flags from its
+flag index (one range scan per keyword the mailbox has), and the ENVELOPE, size and date from the
+value stored when the Email was written (jmapd/mail/envelopes.py). It answers byte for byte as
+the record path does, in chunks of CHUNK lines, each read in one transaction and written at once.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from dataclasses import dataclass
 
 from store.blobs import read_blob
 
+from ..mail import envelopes
 from ..mail import uids as uid_index
 from ..mail.records import EmailRecord
 from ..mail.writer import EMAIL, update_email
@@ -28,6 +36,11 @@ MACROS = {"ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"], "FAST": [
 SIMPLE = {"ENVELOPE", "FLAGS", "INTERNALDATE", "RFC822", "RFC822.HEADER", "RFC822.SIZE", "RFC822.TEXT", "BODY",
           "BODYSTRUCTURE", "UID", "MODSEQ", "SAVEDATE", "EMAILID", "THREADID"}
 _NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789."
+# Items answered without the Email record, and how each is written (a % template).
+STORED = {"UID": b"UID %d", "FLAGS": b"FLAGS %s", "ENVELOPE": b"ENVELOPE %s", "RFC822.SIZE": b"RFC822.SIZE %d",
+          "INTERNALDATE": b"INTERNALDATE %s", "MODSEQ": b"MODSEQ (%d)", "SAVEDATE": b"SAVEDATE %s",
+          "EMAILID": b"EMAILID (%s)"}
+CHUNK = 500
 
 
 @dataclass
@@ -156,6 +169,9 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
         gone = [u for a, b in sequence.resolve(largest) for u in range(a, min(b, largest) + 1) if u not in present]
         if gone:
             session.write(b"* VANISHED (EARLIER) %s\r\n" % wire.compact_set(gone).encode())
+    if all(i.section is None and i.name in STORED for i in items):
+        _fetch_stored(session, messages, [i.name for i in items], changed_since)
+        return "FETCH completed"
     mark_seen = not selected.read_only and any(i.sets_seen for i in items)
     if mark_seen:
         _mark_seen(session, messages)
@@ -176,6 +192,63 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
                 session.write(b"* %d FETCH (%s)\r\n" % (seq, b" ".join(
                     _render(item, session, uid, entry, record, raw) for item in items)))
     return "FETCH completed"
+
+
+def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list[str],
+                  changed_since: int | None) -> None:
+    account_id, mailbox_id, utf8 = session.account_id, session.selected.mailbox_id, session.utf8
+    template = b"* %d FETCH (" + b" ".join(STORED[name] for name in names) + b")\r\n"
+    with_flags = "FLAGS" in names
+    with_stored = not {"ENVELOPE", "RFC822.SIZE", "INTERNALDATE"}.isdisjoint(names)
+    flag_lists: dict[tuple[str, ...], bytes] = {}
+    store = session.server.store
+    for start in range(0, len(messages), CHUNK):
+        batch = messages[start:start + CHUNK]
+        seq_of = {uid: seq for seq, uid in batch}
+        with store.read() as txn:
+            found = list(uid_index.walk(txn, account_id, mailbox_id, [uid for _, uid in batch]))
+            keywords = uid_index.keywords_in(txn, account_id, mailbox_id, batch[0][1], batch[-1][1]) if with_flags else {}
+            stored = envelopes.read_many(txn, account_id, [f[3] for f in found]) if with_stored else {}
+            if with_stored and len(stored) < len(found):
+                for *_, email_id in found:
+                    if email_id not in stored:  # written before its entry could be: from the record
+                        record = txn.get(account_id, EMAIL, email_id.decode(), EmailRecord)
+                        if record is not None:
+                            stored[email_id] = envelopes.render(record.summary, record.size, record.received_at)
+        lines = []
+        for uid, modseq, saved_at, email_id in found:
+            if changed_since is not None and modseq <= changed_since:
+                continue
+            if with_stored:
+                value = stored.get(email_id)
+                if value is None:
+                    continue  # expunged by another client; its EXPUNGE comes at the next command
+                received_at, size, envelope = envelopes.unpack(value, utf8)
+            args: list[object] = [seq_of[uid]]
+            for name in names:
+                if name == "UID":
+                    args.append(uid)
+                elif name == "FLAGS":
+                    flags = keywords.get(uid, ())
+                    rendered = flag_lists.get(flags)
+                    if rendered is None:
+                        rendered = flag_lists[flags] = wire.flags(imap_flags(flags))
+                    args.append(rendered)
+                elif name == "ENVELOPE":
+                    args.append(envelope)
+                elif name == "RFC822.SIZE":
+                    args.append(size)
+                elif name == "INTERNALDATE":
+                    args.append(internal_date(received_at))
+                elif name == "MODSEQ":
+                    args.append(max(modseq, 1))
+                elif name == "SAVEDATE":
+                    args.append(internal_date(saved_at))
+                else:
+                    args.append(email_id)
+            lines.append(template % tuple(args))
+        if lines:
+            session.write(b"".join(lines))
 
 
 def uid_fetch(session: Session, tag: str, p: Parser) -> str:

@@ -185,6 +185,37 @@ def entry(txn: ReadTxn, account_id: str, mailbox_id: str, uid: int) -> UidEntry 
                                                 from_u64(value[8:16]))
 
 
+def walk(txn: ReadTxn, account_id: str, mailbox_id: str, wanted: list[int]) -> Iterator[tuple[int, int, int, bytes]]:
+    """(UID, modseq, savedate, email id as bytes) of those of the `wanted` UIDs (ascending) that
+    the mailbox has, in order. A set that covers most of its span (a range such as 1:*) is read by
+    walking a cursor along it; a sparse one by looking each UID up."""
+    if not wanted:
+        return
+    prefix = _prefix(account_id, mailbox_id)
+    skip = len(prefix)
+    with txn.txn.cursor(db=txn.dbs[UIDS]) as cur:
+        if wanted[-1] - wanted[0] + 1 > 2 * len(wanted):
+            for key, value in cur.getmulti([prefix + uid.to_bytes(4, "big") for uid in wanted]):
+                yield int.from_bytes(key[skip:], "big"), from_u64(value[:8]), from_u64(value[8:16]), value[16:]
+            return
+        if not cur.set_range(prefix + wanted[0].to_bytes(4, "big")):
+            return
+        i, n = 0, len(wanted)
+        for key, value in cur:
+            if not key.startswith(prefix):
+                return
+            uid = int.from_bytes(key[skip:], "big")
+            while wanted[i] < uid:
+                i += 1
+                if i == n:
+                    return
+            if wanted[i] == uid:
+                yield uid, from_u64(value[:8]), from_u64(value[8:16]), value[16:]
+                i += 1
+                if i == n:
+                    return
+
+
 def uid_of(txn: ReadTxn, account_id: str, mailbox_id: str, email_id: str) -> int | None:
     raw = txn.txn.get(_prefix(account_id, mailbox_id) + email_id.encode(), db=txn.dbs[UID_OF])
     return None if raw is None else int.from_bytes(raw, "big")
@@ -217,6 +248,33 @@ def flagged_uids(txn: ReadTxn, account_id: str, mailbox_id: str, keyword: str) -
             if not key.startswith(prefix):
                 break
             out.append(int.from_bytes(key[skip:skip + 4], "big"))
+    return out
+
+
+def keywords_in(txn: ReadTxn, account_id: str, mailbox_id: str, low: int, high: int) -> dict[int, tuple[str, ...]]:
+    """The keywords of the mailbox's messages with UIDs from `low` to `high`, by UID (a message
+    without any is left out), in sorted order as the Email record keeps them: for each keyword the
+    mailbox has, one range scan of that keyword's UIDs, never a record."""
+    prefix = _prefix(account_id, mailbox_id)
+    start, out = low.to_bytes(4, "big"), {}
+    with txn.txn.cursor(db=txn.dbs[UID_FLAGS]) as cur:
+        found = cur.set_range(prefix)
+        while found:
+            key = cur.key()
+            if not key.startswith(prefix):
+                break
+            name = key[len(prefix):key.index(b"\x00", len(prefix))]
+            keyword, own = name.decode(), prefix + name + b"\x00"
+            skip = len(own)
+            if cur.set_range(own + start):
+                for key in cur.iternext(keys=True, values=False):
+                    if not key.startswith(own):
+                        break
+                    uid = int.from_bytes(key[skip:skip + 4], "big")
+                    if uid > high:
+                        break
+                    out[uid] = out.get(uid, ()) + (keyword,)
+            found = cur.set_range(own[:-1] + b"\x01")
     return out
 
 
