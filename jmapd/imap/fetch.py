@@ -16,6 +16,7 @@ the record path does, in chunks of CHUNK lines, each read in one transaction and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from store.blobs import read_blob
 
@@ -40,6 +41,7 @@ _NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789."
 STORED = {"UID": b"UID %d", "FLAGS": b"FLAGS %s", "ENVELOPE": b"ENVELOPE %s", "RFC822.SIZE": b"RFC822.SIZE %d",
           "INTERNALDATE": b"INTERNALDATE %s", "MODSEQ": b"MODSEQ (%d)", "SAVEDATE": b"SAVEDATE %s",
           "EMAILID": b"EMAILID (%s)"}
+_ROW = ("UID", "FLAGS", "ENVELOPE", "RFC822.SIZE", "INTERNALDATE", "MODSEQ", "SAVEDATE", "EMAILID")
 CHUNK = 500
 
 
@@ -198,24 +200,30 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
                   changed_since: int | None) -> None:
     account_id, mailbox_id, utf8 = session.account_id, session.selected.mailbox_id, session.utf8
     template = b"* %d FETCH (" + b" ".join(STORED[name] for name in names) + b")\r\n"
+    # Each line's values are picked from one row: seq, UID, FLAGS, ENVELOPE, RFC822.SIZE,
+    # INTERNALDATE, MODSEQ, SAVEDATE, EMAILID; only what is asked for is worked out.
+    pick = itemgetter(0, *(_ROW.index(name) + 1 for name in names))
     with_flags = "FLAGS" in names
-    with_stored = not {"ENVELOPE", "RFC822.SIZE", "INTERNALDATE"}.isdisjoint(names)
-    flag_lists: dict[tuple[str, ...], bytes] = {}
+    with_envelope, with_size, with_date = "ENVELOPE" in names, "RFC822.SIZE" in names, "INTERNALDATE" in names
+    with_stored = with_envelope or with_size or with_date
+    with_modseq, with_savedate = "MODSEQ" in names, "SAVEDATE" in names
+    flag_lists: dict[tuple[str, ...], bytes] = {(): b"()"}
     store = session.server.store
     for start in range(0, len(messages), CHUNK):
         batch = messages[start:start + CHUNK]
         seq_of = {uid: seq for seq, uid in batch}
         with store.read() as txn:
-            found = list(uid_index.walk(txn, account_id, mailbox_id, [uid for _, uid in batch]))
+            found = uid_index.walk(txn, account_id, mailbox_id, [uid for _, uid in batch])
             keywords = uid_index.keywords_in(txn, account_id, mailbox_id, batch[0][1], batch[-1][1]) if with_flags else {}
             stored = envelopes.read_many(txn, account_id, [f[3] for f in found]) if with_stored else {}
             if with_stored and len(stored) < len(found):
                 for *_, email_id in found:
-                    if email_id not in stored:  # written before its entry could be: from the record
+                    if email_id not in stored:  # an entry missing: written from the record
                         record = txn.get(account_id, EMAIL, email_id.decode(), EmailRecord)
                         if record is not None:
                             stored[email_id] = envelopes.render(record.summary, record.size, record.received_at)
         lines = []
+        envelope = size = date = flags = savedate = None
         for uid, modseq, saved_at, email_id in found:
             if changed_since is not None and modseq <= changed_since:
                 continue
@@ -223,30 +231,21 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
                 value = stored.get(email_id)
                 if value is None:
                     continue  # expunged by another client; its EXPUNGE comes at the next command
-                received_at, size, envelope = envelopes.unpack(value, utf8)
-            args: list[object] = [seq_of[uid]]
-            for name in names:
-                if name == "UID":
-                    args.append(uid)
-                elif name == "FLAGS":
-                    flags = keywords.get(uid, ())
-                    rendered = flag_lists.get(flags)
-                    if rendered is None:
-                        rendered = flag_lists[flags] = wire.flags(imap_flags(flags))
-                    args.append(rendered)
-                elif name == "ENVELOPE":
-                    args.append(envelope)
-                elif name == "RFC822.SIZE":
-                    args.append(size)
-                elif name == "INTERNALDATE":
-                    args.append(internal_date(received_at))
-                elif name == "MODSEQ":
-                    args.append(max(modseq, 1))
-                elif name == "SAVEDATE":
-                    args.append(internal_date(saved_at))
-                else:
-                    args.append(email_id)
-            lines.append(template % tuple(args))
+                if with_envelope:
+                    envelope = envelopes.envelope_of(value, utf8)
+                if with_size:
+                    size = envelopes.size_of(value)
+                if with_date:
+                    date = internal_date(envelopes.received_at_of(value))
+            if with_flags:
+                names_set = keywords.get(uid, ())
+                flags = flag_lists.get(names_set)
+                if flags is None:
+                    flags = flag_lists[names_set] = wire.flags(imap_flags(names_set))
+            if with_savedate:
+                savedate = internal_date(saved_at)
+            lines.append(template % pick((seq_of[uid], uid, flags, envelope, size, date,
+                                          max(modseq, 1) if with_modseq else None, savedate, email_id)))
         if lines:
             session.write(b"".join(lines))
 

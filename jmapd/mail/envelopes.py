@@ -43,12 +43,18 @@ def render(summary: EmailSummary, size: int, received_at: int) -> bytes:
     return u64(received_at) + u64(size) + len(plain).to_bytes(4, "big") + plain + (b"" if wide == plain else wide)
 
 
-def unpack(value: bytes, utf8: bool) -> tuple[int, int, bytes]:
-    """(receivedAt, size, ENVELOPE in the form asked for) of a stored value."""
+def envelope_of(value: bytes, utf8: bool) -> bytes:
+    """The ENVELOPE of a stored value, in the form asked for."""
     end = 20 + int.from_bytes(value[16:20], "big")
-    if utf8 and len(value) > end:
-        return from_u64(value[:8]), from_u64(value[8:16]), value[end:]
-    return from_u64(value[:8]), from_u64(value[8:16]), value[20:end]
+    return value[end:] if utf8 and len(value) > end else value[20:end]
+
+
+def received_at_of(value: bytes) -> int:
+    return from_u64(value[:8])
+
+
+def size_of(value: bytes) -> int:
+    return from_u64(value[8:16])
 
 
 # -- the writer's side -----------------------------------------------------------------------------

@@ -185,35 +185,40 @@ def entry(txn: ReadTxn, account_id: str, mailbox_id: str, uid: int) -> UidEntry 
                                                 from_u64(value[8:16]))
 
 
-def walk(txn: ReadTxn, account_id: str, mailbox_id: str, wanted: list[int]) -> Iterator[tuple[int, int, int, bytes]]:
+def _past(prefix: bytes, uid: int) -> bytes:
+    """The smallest key beyond `prefix` + every UID up to `uid`."""
+    return prefix + (uid + 1).to_bytes(4, "big") if uid < MAX_UID else prefix + b"\xff" * 5
+
+
+def walk(txn: ReadTxn, account_id: str, mailbox_id: str, wanted: list[int]) -> list[tuple[int, int, int, bytes]]:
     """(UID, modseq, savedate, email id as bytes) of those of the `wanted` UIDs (ascending) that
     the mailbox has, in order. A set that covers most of its span (a range such as 1:*) is read by
     walking a cursor along it; a sparse one by looking each UID up."""
+    out: list[tuple[int, int, int, bytes]] = []
     if not wanted:
-        return
+        return out
     prefix = _prefix(account_id, mailbox_id)
     skip = len(prefix)
+    number = int.from_bytes
     with txn.txn.cursor(db=txn.dbs[UIDS]) as cur:
         if wanted[-1] - wanted[0] + 1 > 2 * len(wanted):
             for key, value in cur.getmulti([prefix + uid.to_bytes(4, "big") for uid in wanted]):
-                yield int.from_bytes(key[skip:], "big"), from_u64(value[:8]), from_u64(value[8:16]), value[16:]
-            return
+                out.append((number(key[skip:], "big"), number(value[:8], "big"), number(value[8:16], "big"), value[16:]))
+            return out
         if not cur.set_range(prefix + wanted[0].to_bytes(4, "big")):
-            return
-        i, n = 0, len(wanted)
+            return out
+        end = _past(prefix, wanted[-1])
+        i = 0
         for key, value in cur:
-            if not key.startswith(prefix):
-                return
-            uid = int.from_bytes(key[skip:], "big")
+            if key >= end:
+                break
+            uid = number(key[skip:], "big")
             while wanted[i] < uid:
                 i += 1
-                if i == n:
-                    return
             if wanted[i] == uid:
-                yield uid, from_u64(value[:8]), from_u64(value[8:16]), value[16:]
+                out.append((uid, number(value[:8], "big"), number(value[8:16], "big"), value[16:]))
                 i += 1
-                if i == n:
-                    return
+    return out
 
 
 def uid_of(txn: ReadTxn, account_id: str, mailbox_id: str, email_id: str) -> int | None:
@@ -256,7 +261,9 @@ def keywords_in(txn: ReadTxn, account_id: str, mailbox_id: str, low: int, high: 
     without any is left out), in sorted order as the Email record keeps them: for each keyword the
     mailbox has, one range scan of that keyword's UIDs, never a record."""
     prefix = _prefix(account_id, mailbox_id)
-    start, out = low.to_bytes(4, "big"), {}
+    start = low.to_bytes(4, "big")
+    number = int.from_bytes
+    out: dict[int, tuple[str, ...]] = {}
     with txn.txn.cursor(db=txn.dbs[UID_FLAGS]) as cur:
         found = cur.set_range(prefix)
         while found:
@@ -264,16 +271,14 @@ def keywords_in(txn: ReadTxn, account_id: str, mailbox_id: str, low: int, high: 
             if not key.startswith(prefix):
                 break
             name = key[len(prefix):key.index(b"\x00", len(prefix))]
-            keyword, own = name.decode(), prefix + name + b"\x00"
-            skip = len(own)
+            own = prefix + name + b"\x00"
+            keyword, skip, end = (name.decode(),), len(own), _past(own, high)
             if cur.set_range(own + start):
                 for key in cur.iternext(keys=True, values=False):
-                    if not key.startswith(own):
+                    if key >= end:
                         break
-                    uid = int.from_bytes(key[skip:skip + 4], "big")
-                    if uid > high:
-                        break
-                    out[uid] = out.get(uid, ()) + (keyword,)
+                    uid = number(key[skip:], "big")
+                    out[uid] = out.get(uid, ()) + keyword
             found = cur.set_range(own[:-1] + b"\x01")
     return out
 
