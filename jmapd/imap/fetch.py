@@ -16,7 +16,6 @@ the record path does, in chunks of CHUNK lines, each read in one transaction and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
 
 from store.blobs import read_blob
 
@@ -41,7 +40,6 @@ _NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789."
 STORED = {"UID": b"UID %d", "FLAGS": b"FLAGS %s", "ENVELOPE": b"ENVELOPE %s", "RFC822.SIZE": b"RFC822.SIZE %d",
           "INTERNALDATE": b"INTERNALDATE %s", "MODSEQ": b"MODSEQ (%d)", "SAVEDATE": b"SAVEDATE %s",
           "EMAILID": b"EMAILID (%s)"}
-_ROW = ("UID", "FLAGS", "ENVELOPE", "RFC822.SIZE", "INTERNALDATE", "MODSEQ", "SAVEDATE", "EMAILID")
 CHUNK = 500
 
 
@@ -200,54 +198,59 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
                   changed_since: int | None) -> None:
     account_id, mailbox_id, utf8 = session.account_id, session.selected.mailbox_id, session.utf8
     template = b"* %d FETCH (" + b" ".join(STORED[name] for name in names) + b")\r\n"
-    # Each line's values are picked from one row: seq, UID, FLAGS, ENVELOPE, RFC822.SIZE,
-    # INTERNALDATE, MODSEQ, SAVEDATE, EMAILID; only what is asked for is worked out.
-    pick = itemgetter(0, *(_ROW.index(name) + 1 for name in names))
-    with_flags = "FLAGS" in names
-    with_envelope, with_size, with_date = "ENVELOPE" in names, "RFC822.SIZE" in names, "INTERNALDATE" in names
-    with_stored = with_envelope or with_size or with_date
-    with_modseq, with_savedate = "MODSEQ" in names, "SAVEDATE" in names
+    with_stored = not {"ENVELOPE", "RFC822.SIZE", "INTERNALDATE"}.isdisjoint(names)
     flag_lists: dict[tuple[str, ...], bytes] = {(): b"()"}
     store = session.server.store
     for start in range(0, len(messages), CHUNK):
         batch = messages[start:start + CHUNK]
-        seq_of = {uid: seq for seq, uid in batch}
         with store.read() as txn:
             found = uid_index.walk(txn, account_id, mailbox_id, [uid for _, uid in batch])
-            keywords = uid_index.keywords_in(txn, account_id, mailbox_id, batch[0][1], batch[-1][1]) if with_flags else {}
-            stored = envelopes.read_many(txn, account_id, [f[3] for f in found]) if with_stored else {}
-            if with_stored and len(stored) < len(found):
-                for *_, email_id in found:
-                    if email_id not in stored:  # an entry missing: written from the record
-                        record = txn.get(account_id, EMAIL, email_id.decode(), EmailRecord)
-                        if record is not None:
-                            stored[email_id] = envelopes.render(record.summary, record.size, record.received_at)
-        lines = []
-        envelope = size = date = flags = savedate = None
-        for uid, modseq, saved_at, email_id in found:
-            if changed_since is not None and modseq <= changed_since:
-                continue
+            keywords = uid_index.keywords_in(txn, account_id, mailbox_id, batch[0][1], batch[-1][1]) \
+                if "FLAGS" in names else {}
+            stored: list = [None] * len(found)
             if with_stored:
-                value = stored.get(email_id)
-                if value is None:
-                    continue  # expunged by another client; its EXPUNGE comes at the next command
-                if with_envelope:
-                    envelope = envelopes.envelope_of(value, utf8)
-                if with_size:
-                    size = envelopes.size_of(value)
-                if with_date:
-                    date = internal_date(envelopes.received_at_of(value))
-            if with_flags:
-                names_set = keywords.get(uid, ())
-                flags = flag_lists.get(names_set)
-                if flags is None:
-                    flags = flag_lists[names_set] = wire.flags(imap_flags(names_set))
-            if with_savedate:
-                savedate = internal_date(saved_at)
-            lines.append(template % pick((seq_of[uid], uid, flags, envelope, size, date,
-                                          max(modseq, 1) if with_modseq else None, savedate, email_id)))
-        if lines:
-            session.write(b"".join(lines))
+                stored = envelopes.read_many(txn, account_id, [f[3] for f in found])
+                for n, value in enumerate(stored):
+                    if value is None:  # an entry missing: written from the record
+                        record = txn.get(account_id, EMAIL, found[n][3].decode(), EmailRecord)
+                        if record is not None:
+                            stored[n] = envelopes.render(record.summary, record.size, record.received_at)
+        if len(found) == len(batch):
+            seqs = [seq for seq, _ in batch]
+        else:  # some expunged by another client (their EXPUNGE comes at the next command)
+            seq_of = {uid: seq for seq, uid in batch}
+            seqs = [seq_of[f[0]] for f in found]
+        if changed_since is not None or (with_stored and None in stored):
+            keep = [n for n, f in enumerate(found) if (changed_since is None or f[1] > changed_since)
+                    and (not with_stored or stored[n] is not None)]  # None: its record is gone too
+            seqs, found, stored = [seqs[n] for n in keep], [found[n] for n in keep], [stored[n] for n in keep]
+        if not found:
+            continue
+        for flags in set(keywords.values()) - flag_lists.keys():
+            flag_lists[flags] = wire.flags(imap_flags(flags))
+        columns = [seqs] + [_column(name, found, stored, keywords, flag_lists, utf8) for name in names]
+        session.write(b"".join([template % row for row in zip(*columns)]))
+
+
+def _column(name: str, found: list[tuple[int, int, int, bytes]], stored: list[bytes], keywords: dict,
+            flag_lists: dict[tuple[str, ...], bytes], utf8: bool) -> list:
+    """One item's values for a chunk of messages: (UID, modseq, savedate, email id) from the UID
+    index, the stored value, the keywords by UID."""
+    if name == "UID":
+        return [f[0] for f in found]
+    if name == "FLAGS":
+        return [flag_lists[keywords.get(f[0], ())] for f in found]
+    if name == "ENVELOPE":
+        return envelopes.envelopes_of(stored, utf8)
+    if name == "RFC822.SIZE":
+        return [envelopes.size_of(value) for value in stored]
+    if name == "INTERNALDATE":
+        return [internal_date(envelopes.received_at_of(value)) for value in stored]
+    if name == "MODSEQ":
+        return [max(f[1], 1) for f in found]
+    if name == "SAVEDATE":
+        return [internal_date(f[2]) for f in found]
+    return [f[3] for f in found]  # EMAILID
 
 
 def uid_fetch(session: Session, tag: str, p: Parser) -> str:

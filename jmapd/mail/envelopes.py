@@ -17,8 +17,6 @@ Emails, so its memory stays bounded whatever the folder's size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import lmdb
 
 from store import ReadTxn, WriteTxn, schema
@@ -43,10 +41,12 @@ def render(summary: EmailSummary, size: int, received_at: int) -> bytes:
     return u64(received_at) + u64(size) + len(plain).to_bytes(4, "big") + plain + (b"" if wide == plain else wide)
 
 
-def envelope_of(value: bytes, utf8: bool) -> bytes:
-    """The ENVELOPE of a stored value, in the form asked for."""
-    end = 20 + int.from_bytes(value[16:20], "big")
-    return value[end:] if utf8 and len(value) > end else value[20:end]
+def envelopes_of(values: list[bytes], utf8: bool) -> list[bytes]:
+    """The ENVELOPEs of stored values, in the form asked for."""
+    plain = [value[20:20 + int.from_bytes(value[16:20], "big")] for value in values]
+    if not utf8:
+        return plain
+    return [value[20 + len(form):] or form for value, form in zip(values, plain)]
 
 
 def received_at_of(value: bytes) -> int:
@@ -72,13 +72,16 @@ def read(txn: ReadTxn, account_id: str, email_id: str) -> bytes | None:
     return txn.txn.get(_key(account_id, email_id), db=txn.dbs[ENVELOPES])
 
 
-def read_many(txn: ReadTxn, account_id: str, email_ids: Iterable[bytes]) -> dict[bytes, bytes]:
-    """The stored values of many Emails (ids as bytes), by id; an Email without one is left out."""
+def read_many(txn: ReadTxn, account_id: str, email_ids: list[bytes]) -> list[bytes | None]:
+    """The stored values of many Emails (ids as bytes), in their order; None for one without."""
     prefix = account_id.encode() + b"\x00"
-    skip = len(prefix)
     with txn.txn.cursor(db=txn.dbs[ENVELOPES]) as cur:
         found = cur.getmulti([prefix + email_id for email_id in email_ids])
-    return {key[skip:]: value for key, value in found}
+    if len(found) == len(email_ids):
+        return [value for _, value in found]
+    skip = len(prefix)
+    by_id = {key[skip:]: value for key, value in found}
+    return [by_id.get(email_id) for email_id in email_ids]
 
 
 # -- layout 6: entries for the Emails an older folder holds ----------------------------------------
