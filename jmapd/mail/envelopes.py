@@ -8,8 +8,8 @@ mailbox's initial sync then reads one small value per message instead of decodin
 building the structure again.
 
 One named database, `envelopes`: account \\0 email id -> received_at (8 bytes) + size (8) + the
-length of the 7-bit form (4) + the 7-bit form + the UTF-8 form where it differs (RFC 6855 §3:
-only when a name, subject or address has non-ASCII text), else nothing.
+length of the 7-bit form (4) + the 7-bit form + the UTF-8 form where it differs (only when a
+name, subject or address has non-ASCII text), else nothing. Both forms are `jmapd.mime.envelope`'s.
 
 An older data folder gets the entries by the layout 6 step, `fill`, in transactions of BATCH
 Emails, so its memory stays bounded whatever the folder's size.

@@ -5,7 +5,8 @@ keeps, in the syntax of RFC 9051 §4 (quoted strings, literals, NIL).
 Messages never change, so the mail layer renders this once, when an Email is written, and keeps it
 (jmapd/mail/envelopes.py); a message/rfc822 part's ENVELOPE inside a BODYSTRUCTURE is rendered
 from its own summary. Two forms: the 7-bit one, with non-ASCII names and subjects as RFC 2047
-encoded-words, and the one for a client that accepts UTF-8 (RFC 6855 §3), with them as they are.
+encoded-words, and the one for a client that takes UTF-8 in strings (IMAP4rev2, RFC 9051 §6.3.1),
+with them as they are.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _ids(ids: list[str] | None) -> bytes:
 
 def envelope(summary: EmailSummary, utf8: bool = False) -> bytes:
     """The ENVELOPE structure: sender and reply-to default to from, as the RFC requires; `utf8`
-    gives the form for a client that accepts UTF-8 (RFC 6855 §3)."""
+    gives the form for a client that takes UTF-8 in strings (IMAP4rev2)."""
     from_ = _addresses(summary.from_, utf8)
     sender = _addresses(summary.sender, utf8) if summary.sender else from_
     reply_to = _addresses(summary.reply_to, utf8) if summary.reply_to else from_
