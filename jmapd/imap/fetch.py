@@ -209,10 +209,10 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
                 if "FLAGS" in names else {}
             stored: list = [None] * len(found)
             if with_stored:
-                stored = envelopes.read_many(txn, account_id, [f[3] for f in found])
+                stored = envelopes.read_many(txn, account_id, [f[1] for f in found])
                 for n, value in enumerate(stored):
                     if value is None:  # an entry missing: written from the record
-                        record = txn.get(account_id, EMAIL, found[n][3].decode(), EmailRecord)
+                        record = txn.get(account_id, EMAIL, found[n][1].decode(), EmailRecord)
                         if record is not None:
                             stored[n] = envelopes.render(record.summary, record.size, record.received_at)
         if len(found) == len(batch):
@@ -221,7 +221,7 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
             seq_of = {uid: seq for seq, uid in batch}
             seqs = [seq_of[f[0]] for f in found]
         if changed_since is not None or (with_stored and None in stored):
-            keep = [n for n, f in enumerate(found) if (changed_since is None or f[1] > changed_since)
+            keep = [n for n, f in enumerate(found) if (changed_since is None or uid_index.modseq_of(f[2]) > changed_since)
                     and (not with_stored or stored[n] is not None)]  # None: its record is gone too
             seqs, found, stored = [seqs[n] for n in keep], [found[n] for n in keep], [stored[n] for n in keep]
         if not found:
@@ -232,10 +232,10 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
         session.write(b"".join([template % row for row in zip(*columns)]))
 
 
-def _column(name: str, found: list[tuple[int, int, int, bytes]], stored: list[bytes], keywords: dict,
+def _column(name: str, found: list[tuple[int, bytes, bytes]], stored: list[bytes], keywords: dict,
             flag_lists: dict[tuple[str, ...], bytes], utf8: bool) -> list:
-    """One item's values for a chunk of messages: (UID, modseq, savedate, email id) from the UID
-    index, the stored value, the keywords by UID."""
+    """One item's values for a chunk of messages, from what the UID index has of them (`walk`),
+    their stored values and their keywords by UID."""
     if name == "UID":
         return [f[0] for f in found]
     if name == "FLAGS":
@@ -247,10 +247,10 @@ def _column(name: str, found: list[tuple[int, int, int, bytes]], stored: list[by
     if name == "INTERNALDATE":
         return [internal_date(envelopes.received_at_of(value)) for value in stored]
     if name == "MODSEQ":
-        return [max(f[1], 1) for f in found]
+        return [max(uid_index.modseq_of(f[2]), 1) for f in found]
     if name == "SAVEDATE":
-        return [internal_date(f[2]) for f in found]
-    return [f[3] for f in found]  # EMAILID
+        return [internal_date(uid_index.saved_at_of(f[2])) for f in found]
+    return [f[1] for f in found]  # EMAILID
 
 
 def uid_fetch(session: Session, tag: str, p: Parser) -> str:
