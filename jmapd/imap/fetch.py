@@ -9,7 +9,7 @@ A FETCH of only the items the mail layer keeps outside the record (UID, FLAGS, E
 RFC822.SIZE, INTERNALDATE, MODSEQ, SAVEDATE, EMAILID: what a mail app's initial sync asks for)
 decodes no record at all: the UIDs come from walking the mailbox's UID index, the flags from its
 flag index (one range scan per keyword the mailbox has), and the ENVELOPE, size and date from the
-value stored when the Email was written (jmapd/mail/envelopes.py). It answers byte for byte as
+values stored when the Email was written (jmapd/mail/envelopes.py). It answers byte for byte as
 the record path does, in chunks of CHUNK lines, each read in one transaction and written at once.
 """
 
@@ -198,7 +198,8 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
                   changed_since: int | None) -> None:
     account_id, mailbox_id, utf8 = session.account_id, session.selected.mailbox_id, session.utf8
     template = b"* %d FETCH (" + b" ".join(STORED[name] for name in names) + b")\r\n"
-    with_stored = not {"ENVELOPE", "RFC822.SIZE", "INTERNALDATE"}.isdisjoint(names)
+    with_envelope = "ENVELOPE" in names
+    with_facts = "RFC822.SIZE" in names or "INTERNALDATE" in names or (with_envelope and utf8)
     flag_lists: dict[tuple[str, ...], bytes] = {(): b"()"}
     store = session.server.store
     for start in range(0, len(messages), CHUNK):
@@ -207,45 +208,55 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
             found = uid_index.walk(txn, account_id, mailbox_id, [uid for _, uid in batch])
             keywords = uid_index.keywords_in(txn, account_id, mailbox_id, batch[0][1], batch[-1][1]) \
                 if "FLAGS" in names else {}
-            stored: list = [None] * len(found)
-            if with_stored:
-                stored = envelopes.read_many(txn, account_id, [f[1] for f in found])
-                for n, value in enumerate(stored):
-                    if value is None:  # an entry missing: written from the record
-                        record = txn.get(account_id, EMAIL, found[n][1].decode(), EmailRecord)
-                        if record is not None:
-                            stored[n] = envelopes.render(record.summary, record.size, record.received_at)
+            email_ids = [f[1] for f in found]
+            plain = envelopes.read_many(txn, account_id, email_ids) if with_envelope else None
+            facts = envelopes.read_many(txn, account_id, email_ids, envelopes.FACTS) if with_facts else None
+            missing: set[int] = set()
+            for values in (plain, facts):
+                if values is not None and None in values:
+                    missing.update(n for n, value in enumerate(values) if value is None)
+            for n in missing:  # entries missing: written from the record
+                record = txn.get(account_id, EMAIL, email_ids[n].decode(), EmailRecord)
+                if record is not None:
+                    rendered = envelopes.render(record.summary, record.size, record.received_at)
+                    for values, value in ((plain, rendered[0]), (facts, rendered[1])):
+                        if values is not None:
+                            values[n] = value
         if len(found) == len(batch):
             seqs = [seq for seq, _ in batch]
         else:  # some expunged by another client (their EXPUNGE comes at the next command)
             seq_of = {uid: seq for seq, uid in batch}
             seqs = [seq_of[f[0]] for f in found]
-        if changed_since is not None or (with_stored and None in stored):
-            keep = [n for n, f in enumerate(found) if (changed_since is None or uid_index.modseq_of(f[2]) > changed_since)
-                    and (not with_stored or stored[n] is not None)]  # None: its record is gone too
-            seqs, found, stored = [seqs[n] for n in keep], [found[n] for n in keep], [stored[n] for n in keep]
+        if changed_since is not None or missing:
+            keep = [n for n, f in enumerate(found)
+                    if (changed_since is None or uid_index.modseq_of(f[2]) > changed_since)
+                    and (plain is None or plain[n] is not None)  # still None: its record is gone too
+                    and (facts is None or facts[n] is not None)]
+            seqs, found = [seqs[n] for n in keep], [found[n] for n in keep]
+            plain = None if plain is None else [plain[n] for n in keep]
+            facts = None if facts is None else [facts[n] for n in keep]
         if not found:
             continue
         for flags in set(keywords.values()) - flag_lists.keys():
             flag_lists[flags] = wire.flags(imap_flags(flags))
-        columns = [seqs] + [_column(name, found, stored, keywords, flag_lists, utf8) for name in names]
+        columns = [seqs] + [_column(name, found, plain, facts, keywords, flag_lists, utf8) for name in names]
         session.write(b"".join([template % row for row in zip(*columns)]))
 
 
-def _column(name: str, found: list[tuple[int, bytes, bytes]], stored: list[bytes], keywords: dict,
-            flag_lists: dict[tuple[str, ...], bytes], utf8: bool) -> list:
+def _column(name: str, found: list[tuple[int, bytes, bytes]], plain: list[bytes] | None, facts: list[bytes] | None,
+            keywords: dict, flag_lists: dict[tuple[str, ...], bytes], utf8: bool) -> list:
     """One item's values for a chunk of messages, from what the UID index has of them (`walk`),
-    their stored values and their keywords by UID."""
+    their stored ENVELOPEs and facts, and their keywords by UID."""
     if name == "UID":
         return [f[0] for f in found]
     if name == "FLAGS":
         return [flag_lists[keywords.get(f[0], ())] for f in found]
     if name == "ENVELOPE":
-        return envelopes.envelopes_of(stored, utf8)
+        return envelopes.utf8_forms(plain, facts) if utf8 else plain
     if name == "RFC822.SIZE":
-        return [envelopes.size_of(value) for value in stored]
+        return [envelopes.size_of(value) for value in facts]
     if name == "INTERNALDATE":
-        return [internal_date(envelopes.received_at_of(value)) for value in stored]
+        return [internal_date(envelopes.received_at_of(value)) for value in facts]
     if name == "MODSEQ":
         return [max(uid_index.modseq_of(f[2]), 1) for f in found]
     if name == "SAVEDATE":

@@ -7,9 +7,14 @@ Email (every path ends in `writer.insert_email`) and deleted in the one that des
 mailbox's initial sync then reads one small value per message instead of decoding its record and
 building the structure again.
 
-One named database, `envelopes`: account \\0 email id -> received_at (8 bytes) + size (8) + the
-length of the 7-bit form (4) + the 7-bit form + the UTF-8 form where it differs (only when a
-name, subject or address has non-ASCII text), else nothing. Both forms are `jmapd.mime.envelope`'s.
+Two named databases, keyed account \\0 email id:
+
+- `envelopes`: the 7-bit ENVELOPE (non-ASCII names and subjects as encoded-words), exactly as a
+  FETCH writes it, so that the common FETCH (FLAGS ENVELOPE) sends the stored octets as they are;
+- `email_facts`: received_at (8 bytes) + size (8) + the UTF-8 form of the ENVELOPE where it differs
+  from the 7-bit one (only when a name, subject or address has non-ASCII text), else nothing.
+
+Both forms are `jmapd.mime.envelope`'s.
 
 An older data folder gets the entries by the layout 6 step, `fill`, in transactions of BATCH
 Emails, so its memory stays bounded whatever the folder's size.
@@ -26,7 +31,7 @@ from ..mime.envelope import envelope
 from ..mime.summary import EmailSummary
 from .records import EmailRecord
 
-ENVELOPES = "envelopes"
+ENVELOPES, FACTS = "envelopes", "email_facts"
 BATCH = 2000
 
 
@@ -34,48 +39,46 @@ def _key(account_id: str, email_id: str) -> bytes:
     return b"%s\x00%s" % (account_id.encode(), email_id.encode())
 
 
-def render(summary: EmailSummary, size: int, received_at: int) -> bytes:
-    """The stored value."""
+def render(summary: EmailSummary, size: int, received_at: int) -> tuple[bytes, bytes]:
+    """The two stored values: the 7-bit ENVELOPE, and the facts."""
     plain = envelope(summary, False)
     wide = envelope(summary, True)
-    return u64(received_at) + u64(size) + len(plain).to_bytes(4, "big") + plain + (b"" if wide == plain else wide)
+    return plain, u64(received_at) + u64(size) + (b"" if wide == plain else wide)
 
 
-def envelopes_of(values: list[bytes], utf8: bool) -> list[bytes]:
-    """The ENVELOPEs of stored values, in the form asked for."""
-    plain = [value[20:20 + int.from_bytes(value[16:20], "big")] for value in values]
-    if not utf8:
-        return plain
-    return [value[20 + len(form):] or form for value, form in zip(values, plain)]
+def utf8_forms(plain: list[bytes], facts: list[bytes]) -> list[bytes]:
+    """The ENVELOPEs for a client that takes UTF-8, from both stored values of each Email."""
+    return [f[16:] or p for p, f in zip(plain, facts)]
 
 
-def received_at_of(value: bytes) -> int:
-    return from_u64(value[:8])
+def received_at_of(facts: bytes) -> int:
+    return from_u64(facts[:8])
 
 
-def size_of(value: bytes) -> int:
-    return from_u64(value[8:16])
+def size_of(facts: bytes) -> int:
+    return from_u64(facts[8:16])
 
 
 # -- the writer's side -----------------------------------------------------------------------------
 def keep(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
-    txn.txn.put(_key(account_id, email_id), render(record.summary, record.size, record.received_at),
-                db=txn.dbs[ENVELOPES])
+    plain, facts = render(record.summary, record.size, record.received_at)
+    key = _key(account_id, email_id)
+    txn.txn.put(key, plain, db=txn.dbs[ENVELOPES])
+    txn.txn.put(key, facts, db=txn.dbs[FACTS])
 
 
 def drop(txn: WriteTxn, account_id: str, email_id: str) -> None:
-    txn.txn.delete(_key(account_id, email_id), db=txn.dbs[ENVELOPES])
+    key = _key(account_id, email_id)
+    txn.txn.delete(key, db=txn.dbs[ENVELOPES])
+    txn.txn.delete(key, db=txn.dbs[FACTS])
 
 
 # -- readers ---------------------------------------------------------------------------------------
-def read(txn: ReadTxn, account_id: str, email_id: str) -> bytes | None:
-    return txn.txn.get(_key(account_id, email_id), db=txn.dbs[ENVELOPES])
-
-
-def read_many(txn: ReadTxn, account_id: str, email_ids: list[bytes]) -> list[bytes | None]:
-    """The stored values of many Emails (ids as bytes), in their order; None for one without."""
+def read_many(txn: ReadTxn, account_id: str, email_ids: list[bytes], db: str = ENVELOPES) -> list[bytes | None]:
+    """The stored values (ENVELOPES or FACTS) of many Emails (ids as bytes), in their order; None
+    for one without."""
     prefix = account_id.encode() + b"\x00"
-    with txn.txn.cursor(db=txn.dbs[ENVELOPES]) as cur:
+    with txn.txn.cursor(db=txn.dbs[db]) as cur:
         found = cur.getmulti([prefix + email_id for email_id in email_ids])
     if len(found) == len(email_ids):
         return [value for _, value in found]
@@ -97,8 +100,9 @@ def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> 
             account, _, rest = key.partition(b"\x00")
             if rest.startswith(b"Email\x00"):
                 record = decode(cur.value(), EmailRecord)
-                txn.put(account + b"\x00" + rest[6:], render(record.summary, record.size, record.received_at),
-                        db=envelopes)
+                plain, facts = render(record.summary, record.size, record.received_at)
+                txn.put(account + b"\x00" + rest[6:], plain, db=envelopes)
+                txn.put(account + b"\x00" + rest[6:], facts, db=dbs[FACTS])
                 done += 1
                 if done == BATCH:
                     return key

@@ -26,15 +26,23 @@ NON_ASCII = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@example.com>\r\nTo: Zoë <z
              "Date: Tue, 02 Jan 2024 10:00:00 +0100\r\n\r\nHallo\r\n").encode()
 
 
-def stored(store: Store, account_id: str) -> dict[str, bytes]:
+def stored(store: Store, account_id: str) -> dict[str, tuple[bytes, bytes]]:
+    """Email id -> (ENVELOPE, facts) for every entry of the account (None where one is missing)."""
     prefix = account_id.encode() + b"\x00"
-    with store.read() as txn, txn.txn.cursor(db=txn.dbs["envelopes"]) as cur:
-        cur.set_range(prefix)
-        return {bytes(k[len(prefix):]).decode(): bytes(v) for k, v in cur if k.startswith(prefix)}
+    out: dict[str, list] = {}
+    with store.read() as txn:
+        for n, db in enumerate((envelopes.ENVELOPES, envelopes.FACTS)):
+            with txn.txn.cursor(db=txn.dbs[db]) as cur:
+                cur.set_range(prefix)
+                for key, value in cur:
+                    if not key.startswith(prefix):
+                        break
+                    out.setdefault(bytes(key[len(prefix):]).decode(), [None, None])[n] = bytes(value)
+    return {email_id: tuple(values) for email_id, values in out.items()}
 
 
 def assert_one_entry_per_email(store: Store, account_id: str) -> int:
-    """Every Email of the account has its entry, equal to what its record renders, and no other
+    """Every Email of the account has its entries, equal to what its record renders, and no other
     entry is left."""
     with store.read() as txn:
         records = dict(txn.scan(account_id, EMAIL, EmailRecord))
@@ -129,7 +137,11 @@ def test_layout_5_data_gets_its_entries_by_migration_in_batches(tmp_path, monkey
         inbox = next(i for i, m in txn.scan(user.account_id, "Mailbox", Mailbox) if m.role == "inbox")
     for n in range(5):
         Mail(store).deliver(user.account_id, NON_ASCII if n == 2 else message(f"old {n}"), [inbox])
-    store.write(lambda txn: txn.txn.drop(txn.dbs["envelopes"], delete=False))  # what a v5 folder holds
+    def as_layout_5(txn):  # what a v5 folder holds: neither database
+        txn.txn.drop(txn.dbs[envelopes.ENVELOPES], delete=False)
+        txn.txn.drop(txn.dbs[envelopes.FACTS], delete=False)
+
+    store.write(as_layout_5)
     assert stored(store, user.account_id) == {}
     store.close()
 
