@@ -47,14 +47,14 @@ class Output:
             batch = self._take()
             self._sending = asyncio.run_coroutine_threadsafe(self._send(batch), self.loop)
 
-    def _take(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
+    def _take(self) -> list[bytes]:
+        chunks = self._chunks
+        self._chunks = []
         self._size = 0
-        return data
+        return chunks
 
-    async def _send(self, data: bytes) -> None:
-        self.writer.write(data)
+    async def _send(self, chunks: list[bytes]) -> None:
+        self.writer.writelines(chunks)  # uvloop sends them with one writev, without joining them first
         await self.writer.drain()
 
     async def flush(self) -> None:
