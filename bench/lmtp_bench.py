@@ -17,7 +17,8 @@ connection, then --messages with 4. Each message carries a word of its own in it
   reply, per message; median and p99;
 - server CPU per message: the server process's CPU time over the phase / messages, which the
   machine's other load does not change (throughput and latency it does); its worker processes'
-  (the index's segment builders and merges) are given apart;
+  (the index's segment builders and merges) are given apart, and so is this client's own;
+- deliveries per store commit: how many messages a durable commit held on average;
 - searchable: for one message in 25, from its 250 until Email/query {text: its word} lists it
   (the query itself waits until the index has caught up with the store, as the server promises);
   median, p99 and worst.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
@@ -123,13 +125,22 @@ class Lmtp:
             if line[3:4] != b"-":
                 return line
 
-    async def deliver(self, raw: bytes) -> tuple[bool, float]:
-        """(accepted, seconds from the end of data to the reply)."""
-        self.writer.write(f"MAIL FROM:<sender@bench.test>\r\nRCPT TO:<{ADDRESS}>\r\nDATA\r\n".encode())
+    ENVELOPE = f"MAIL FROM:<sender@bench.test>\r\nRCPT TO:<{ADDRESS}>\r\nDATA\r\n".encode()
+
+    @staticmethod
+    def render(raw: bytes) -> bytes:
+        """A message as DATA sends it: dot-stuffed (RFC 5321 §4.5.2), with the final "." line."""
+        stuffed = (b"." + raw if raw.startswith(b".") else raw).replace(b"\r\n.", b"\r\n..")
+        return stuffed + b".\r\n"
+
+    async def deliver(self, data: bytes) -> tuple[bool, float]:
+        """(accepted, seconds from the end of data to the reply); `data` as `render` made it. The
+        envelope goes in one write (RFC 2920 pipelining), the data in another after the 354."""
+        self.writer.write(self.ENVELOPE)
         for _ in range(3):
             last = await self.reply()
         assert last.startswith(b"354"), last
-        self.writer.write(raw + b".\r\n")
+        self.writer.write(data)
         await self.writer.drain()
         sent = time.perf_counter()
         answer = await self.reply()
@@ -160,6 +171,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def store_commits(data: str) -> int:
+    """How many write transactions the store has committed so far (LMDB's last transaction id,
+    read beside the server as any other reader would)."""
+    import lmdb
+
+    env = lmdb.open(str(Path(data) / "store"), readonly=True, max_dbs=64, max_readers=1024)
+    try:
+        return env.info()["last_txnid"]
+    finally:
+        env.close()
+
+
 def children_cpu(pid: int) -> dict[int, float]:
     """CPU seconds of each live child of a process (the index's builder and merge processes)."""
     found: dict[int, float] = {}
@@ -177,11 +200,11 @@ def children_cpu(pid: int) -> dict[int, float]:
 
 
 async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, connections: int, messages: int,
-                first: int, server_pid: int) -> dict:
+                first: int, server_pid: int, data: str) -> dict:
     rng = random.Random(first)
     # Made before the clock starts: the client's own work is not the server's throughput.
-    prepared = {n: synthetic(n, rng, token=f"zqtok{n}") for n in range(first, first + messages)}
-    queue = list(prepared)
+    prepared = {n: Lmtp.render(synthetic(n, rng, token=f"zqtok{n}")) for n in range(first, first + messages)}
+    queue = collections.deque(prepared)
     latencies: list[float] = []
     searches: list[asyncio.Task] = []
     refused = 0
@@ -190,7 +213,7 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         nonlocal refused
         client = await Lmtp.connect(port)
         while queue:
-            n = queue.pop(0)
+            n = queue.popleft()
             token = f"zqtok{n}"
             ok, latency = await client.deliver(prepared[n])
             acked = time.perf_counter()
@@ -201,9 +224,12 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         await client.close()
 
     started, cpu_before, children_before = time.perf_counter(), cpu_seconds(server_pid), children_cpu(server_pid)
+    client_before, commits_before = time.process_time(), store_commits(data)
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - started
     cpu = cpu_seconds(server_pid) - cpu_before
+    client = time.process_time() - client_before
+    commits = store_commits(data) - commits_before
     # A child that ended during the phase is not counted: the index keeps its workers running.
     children = sum(t - children_before.get(child, 0.0) for child, t in children_cpu(server_pid).items())
     found = sorted(await asyncio.gather(*searches))
@@ -216,6 +242,10 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         "server_cpu_ms_per_message": round(cpu / messages * 1000, 2),
         # Its worker processes' (index segment builds and merges, at a lower priority), besides.
         "workers_cpu_ms_per_message": round(children / messages * 1000, 2),
+        # This client's own (LMTP and the sampled searches), on the same two cores.
+        "client_cpu_ms_per_message": round(client / messages * 1000, 2),
+        # Deliveries per durable store commit (the group commit shares one between concurrent ones).
+        "messages_per_store_commit": round(messages / max(1, commits), 2),
         "end_of_data_to_250_ms": {"median": round(statistics.median(latencies) * 1000, 2),
                                   "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)},
         "searchable_s": {"samples": len(found), "median": round(statistics.median(found), 3),
@@ -223,14 +253,14 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
     }
 
 
-async def measure(http_port: int, lmtp_port: int, messages: int, server_pid: int) -> list[dict]:
+async def measure(http_port: int, lmtp_port: int, messages: int, server_pid: int, data: str) -> list[dict]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", auth=(USER, PASSWORD), timeout=60) as http:
         session = (await http.get("/jmap/session")).json()
         account, api = session["primaryAccounts"]["urn:ietf:params:jmap:mail"], session["apiUrl"]
         results = []
         for index, connections in enumerate((1, 4)):
             first = 10_000_000 * (index + 1) + int(time.time()) % 1_000_000 * 10  # new words on every run
-            results.append(await phase(lmtp_port, http, api, account, connections, messages, first, server_pid))
+            results.append(await phase(lmtp_port, http, api, account, connections, messages, first, server_pid, data))
         return results
 
 
@@ -273,7 +303,7 @@ def main() -> int:
         report["index_caught_up_s"] = round(wait_caught_up(http_port, args.count), 1)
         report["index_settled_s"] = round(wait_index_settled(data), 1)
         report["load_average_before"] = os.getloadavg()
-        report["phases"] = asyncio.run(measure(http_port, lmtp_port, args.messages, server.pid))
+        report["phases"] = asyncio.run(measure(http_port, lmtp_port, args.messages, server.pid, data))
         report["load_average_after"] = os.getloadavg()
     finally:
         server.terminate()

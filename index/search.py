@@ -170,6 +170,8 @@ def evaluate(leaf: Leaf, account_id: str, field: str, terms: QueryTerms) -> set[
     # account step: reading that posting list would cost as much as a word found everywhere.
     if in_account != reader.doc_count_all() or not terms.sequences:
         steps.append((in_account, None))
+    elif len(terms.sequences) == 1:  # one step: nothing to order, so no cost to work out
+        return _seq_docs(reader, fields, terms.sequences[0], None)
     steps += [(_cost(reader, fields, seq), seq) for seq in terms.sequences]
     steps.sort(key=lambda step: step[0])
     result: set[int] | None = None

@@ -8,10 +8,11 @@ only safe way to continue.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import lmdb
 
@@ -121,6 +122,22 @@ class Store:
         the map had to grow, so it must do all its work through the transaction it is given.
         """
         return self._committer.write(fn)
+
+    async def write_async(self, fn: Callable[[WriteTxn], T]) -> T:
+        """`write` for a coroutine: the same durable commit, awaited on the event loop rather than
+        by a thread blocked until it is done."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            if not future.done():  # the waiter may have gone (its connection closed)
+                if error is None:
+                    future.set_result(result)
+                else:
+                    future.set_exception(error)
+
+        self._committer.submit(fn, lambda result, error: loop.call_soon_threadsafe(settle, result, error))
+        return await future
 
     def _announce(self, touched: set[tuple[str, str]]) -> None:
         for listener in self._listeners:

@@ -22,6 +22,7 @@ each frontend turns into its own reply.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import secrets
@@ -232,6 +233,7 @@ removes_once_older(DELIVERED, DeliveredMark, DUPLICATE_WINDOW)
 class _Copy(msgspec.Struct):
     destination: Destination
     raw: bytes
+    blob_id: str  # blob_id_for(raw), worked out once
     parsed: ParsedMessage
     digest: str
     junk: bool
@@ -242,25 +244,60 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
             hooks: Iterable[DeliveryHook] = DEFAULT_HOOKS,
             within: Callable[[WriteTxn, list[Outcome]], None] | None = None) -> list[Outcome]:
     """Store `incoming` once for each destination the filters accept, all in one transaction.
-    Blocking: call it from a thread in async code. Returns one outcome per destination, in order;
-    a store failure (disk full, ...) raises, and then nothing was stored. `within` is run in the
-    same transaction after the copies are stored (submission queues the message there); what it
-    raises undoes the whole delivery and is raised here."""
-    filters, hooks = list(filters), list(hooks)
-    when = clock.now() if incoming.received_at is None else incoming.received_at
-    outcomes: list[Outcome | None] = [None] * len(destinations)
-    copies: list[tuple[int, _Copy]] = []
-    for i, destination in enumerate(destinations):
-        decision = decide(incoming, destination, filters)
-        if decision.verdict is Verdict.REJECT:
-            outcomes[i] = Outcome(destination=destination, refused=decision.reason)
-            continue
-        raw = with_fields(incoming.raw, trace_fields(incoming, destination, when)) if incoming.trace else incoming.raw
-        parsed = parse_for_import(raw, blob_id_for(raw))
-        copies.append((i, _Copy(destination, raw, parsed, delivery_digest(incoming, destination),
-                                decision.verdict is Verdict.JUNK)))
+    Blocking: call it from a thread in async code (or use `deliver_async`). Returns one outcome
+    per destination, in order; a store failure (disk full, ...) raises, and then nothing was
+    stored. `within` is run in the same transaction after the copies are stored (submission
+    queues the message there); what it raises undoes the whole delivery and is raised here."""
+    delivery = _Delivery(mail, incoming, destinations, filters, hooks, within)
+    return delivery.outcomes(mail.store.write(delivery.work) if delivery.writes else [])
 
-    def work(txn: WriteTxn) -> list[tuple[int, Outcome]]:
+
+#: Up to this many octets (a message's size times its copies) a message is parsed on the event loop
+#: by `deliver_async` (a fraction of a millisecond for ordinary mail); more is parsed in a thread.
+#: Kept small because parse cost depends on shape as much as size: 128 KiB of HTML parts or of
+#: addresses takes ~40 ms, and a hostile sender must not be able to stall the loop's other clients.
+#: At 16 KiB the worst shapes found cost ~5 ms.
+ASYNC_PARSE_LIMIT = 16 * 1024
+
+
+async def deliver_async(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
+                        filters: Iterable[DeliveryFilter] = DEFAULT_FILTERS,
+                        hooks: Iterable[DeliveryHook] = DEFAULT_HOOKS) -> list[Outcome]:
+    """`deliver` for a coroutine: the same transaction and durable commit, awaited without a
+    thread blocked on it (a thread hop per message costs more CPU than a small message's parse)."""
+    if len(incoming.raw) * len(destinations) > ASYNC_PARSE_LIMIT:
+        return await asyncio.to_thread(deliver, mail, incoming, destinations, filters, hooks)
+    delivery = _Delivery(mail, incoming, destinations, filters, hooks, None)
+    return delivery.outcomes(await mail.store.write_async(delivery.work) if delivery.writes else [])
+
+
+class _Delivery:
+    """One message's delivery: the copies made (trace fields, parsed) before the write
+    transaction, the work done in it, and the outcomes."""
+
+    def __init__(self, mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
+                 filters: Iterable[DeliveryFilter], hooks: Iterable[DeliveryHook],
+                 within: Callable[[WriteTxn, list[Outcome]], None] | None):
+        filters = list(filters)
+        self.mail, self.incoming, self.hooks, self.within = mail, incoming, list(hooks), within
+        self.when = when = clock.now() if incoming.received_at is None else incoming.received_at
+        self.count = len(destinations)
+        self._outcomes: list[Outcome | None] = [None] * len(destinations)
+        self.copies: list[tuple[int, _Copy]] = []
+        for i, destination in enumerate(destinations):
+            decision = decide(incoming, destination, filters)
+            if decision.verdict is Verdict.REJECT:
+                self._outcomes[i] = Outcome(destination=destination, refused=decision.reason)
+                continue
+            raw = with_fields(incoming.raw, trace_fields(incoming, destination, when)) if incoming.trace else incoming.raw
+            blob_id = blob_id_for(raw)
+            parsed = parse_for_import(raw, blob_id)
+            self.copies.append((i, _Copy(destination, raw, blob_id, parsed, delivery_digest(incoming, destination),
+                                         decision.verdict is Verdict.JUNK)))
+        self.writes = bool(self.copies) or within is not None
+
+    def work(self, txn: WriteTxn) -> list[tuple[int, Outcome]]:
+        mail, copies, when = self.mail, self.copies, self.when
         done = []
         for i, copy in copies:
             try:
@@ -270,7 +307,7 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
                 outcome = Outcome(destination=copy.destination, refused=str(exc), temporary=True)
             done.append((i, outcome))
             if outcome.stored and not outcome.duplicate and not outcome.junk and copy.destination.mailbox_role == "inbox":
-                _run_hooks(txn, hooks, incoming, copy, outcome.stored)
+                _run_hooks(txn, self.hooks, self.incoming, copy, outcome.stored)
         if mail.hand_over is not None:
             # Handed over at the commit, before the indexer is woken by it: later, it would often
             # find the new Emails in the feed first and parse them again.
@@ -278,15 +315,16 @@ def deliver(mail: Mail, incoming: Incoming, destinations: Sequence[Destination],
                      for (_, copy), (_, outcome) in zip(copies, done) if outcome.stored and not outcome.duplicate}
             if fresh:
                 txn.after_commit(lambda: mail.hand_over(fresh))
-        if within is not None:
+        if self.within is not None:
             placed = dict(done)
-            within(txn, [placed.get(i) or outcomes[i] for i in range(len(destinations))])
+            self.within(txn, [placed.get(i) or self._outcomes[i] for i in range(self.count)])
         return done
 
-    stored = mail.store.write(work) if copies or within is not None else []
-    for i, outcome in stored:
-        outcomes[i] = outcome
-    return [o for o in outcomes if o is not None]
+    def outcomes(self, stored: list[tuple[int, Outcome]]) -> list[Outcome]:
+        outcomes = list(self._outcomes)
+        for i, outcome in stored:
+            outcomes[i] = outcome
+        return [o for o in outcomes if o is not None]
 
 
 def _run_hooks(txn: WriteTxn, hooks: list[DeliveryHook], incoming: Incoming, copy: _Copy, stored: Stored) -> None:
@@ -310,7 +348,8 @@ def _store_copy(txn: WriteTxn, mail: Mail, copy: _Copy, when: int) -> Outcome:
     if mailbox_id is None:
         raise NoMailbox()
     email_id, record = store_message(txn, account_id, copy.raw, copy.parsed, mailbox_ids=[mailbox_id],
-                                     keywords=check_keywords(destination.keywords), received_at=when)
+                                     keywords=check_keywords(destination.keywords), received_at=when,
+                                     blob_id=copy.blob_id)
     txn.put_unlogged(account_id, DELIVERED, copy.digest, DeliveredMark(email_id, when))
     expire_at(txn, when + DUPLICATE_WINDOW, account_id, DELIVERED, copy.digest)
     return Outcome(destination=destination, junk=copy.junk,

@@ -98,7 +98,7 @@ class BaseHandler:
         """A reply refusing content no mail may carry (RFC 5321 §2.3.8, §4.1.4), or None."""
         if b"\x00" in raw:
             return replies.HAS_NUL
-        if not bare_lf_allowed and _BARE_LF.search(raw):
+        if not bare_lf_allowed and has_bare_lf(raw):
             return replies.BARE_LF
         return None
 
@@ -133,6 +133,11 @@ class BaseHandler:
         return session.peer[0] if isinstance(session.peer, tuple) and session.peer else None
 
 
+def has_bare_lf(raw: bytes) -> bool:
+    """Whether a line ends in LF alone (counting is quicker than a search with look-behind)."""
+    return raw.count(b"\n") != raw.count(b"\r\n")
+
+
 def normalize_line_endings(raw: bytes) -> bytes:
     """Bare LF made CRLF: what an MTA in front hands over is stored the way RFC 5322 spells it."""
-    return _BARE_LF.sub(b"\r\n", raw)
+    return _BARE_LF.sub(b"\r\n", raw) if has_bare_lf(raw) else raw

@@ -2,21 +2,20 @@
 
 RCPT accepts only addresses that reach a user here (jmapd.mail.addresses.resolve: aliases,
 `+tag`, catch-alls, IDNs) and refuses the rest at once; the message is handed to the mail
-layer's `deliver()` once, for all accepted recipients, in a thread (parsing and the store's
-commit are blocking work), and the reply is sent only after it returns, that is after the durable
-commit. The MX also checks SPF, DKIM and DMARC first and records them in an
+layer's `deliver_async()` once, for all accepted recipients (the message parsed on the loop, the
+store's commit awaited without a thread of its own), and the reply is sent only after it returns,
+that is after the durable commit. The MX also checks SPF, DKIM and DMARC first and records them in an
 Authentication-Results field; the delivery filters decide from them (the DMARC rule).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from ..config import Receiving
 from ..mail.addresses import domain_of, is_local_domain, resolve
-from ..mail.delivery import DEFAULT_FILTERS, DeliveryFilter, Destination, Incoming, deliver
+from ..mail.delivery import DEFAULT_FILTERS, DeliveryFilter, Destination, Incoming, deliver_async
 from ..methods.services import Server
 from . import replies
 from ..dns import Resolver, resolver_for
@@ -94,7 +93,7 @@ class InboundHandler(BaseHandler):
                 mail_from=incoming.mail_from, authserv_id=self.server.hostname)
             incoming.header_fields = [field]
         try:
-            outcomes = await asyncio.to_thread(deliver, self.server.mail, incoming, envelope.destinations, self.filters)
+            outcomes = await deliver_async(self.server.mail, incoming, envelope.destinations, self.filters)
         except Exception:
             log.exception("delivery of a message from %s failed", incoming.client_ip)
             return self._for_each(envelope, replies.STORE_FAILED)

@@ -7,9 +7,11 @@ STARTTLS; handlers (inbound.py, submission.py) decide every reply that is about 
   close a connection it cannot serve);
 - a timeout for every phase: `command_timeout` between commands (aiosmtpd's own timer), and
   `data_timeout` for the whole of DATA, after which the connection closes and nothing is stored;
-- LMTP's one-reply-per-recipient rule (RFC 2033 §4.2) also for the refusals aiosmtpd makes itself
-  at the end of DATA (too long a line, too much data), so that a client never waits for replies
-  that do not come.
+- DATA read in large pieces (data.py) rather than aiosmtpd's line at a time, with the same replies;
+- LMTP's one-reply-per-recipient rule (RFC 2033 §4.2) also for the refusals made at the end of
+  DATA (too long a line, too much data), so that a client never waits for replies that do not come;
+- replies to commands a client may pipeline (RFC 2920 §3.1: MAIL, RCPT, RSET, NOOP, and DATA's) are
+  written together, once the commands already received are answered, rather than one write each.
 """
 
 from __future__ import annotations
@@ -21,11 +23,17 @@ import re
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, syntax
 
 from ..limits import ConnectionGate, Refusal, Ticket, connection_gate
+from .data import DataState, DotData
 
 log = logging.getLogger("jmapd.smtp")
+#: What one read during DATA may take: all that is buffered (so what follows the message can be
+#: handed back in order).
+_READ_ALL = 1 << 30
+#: Replies held back at most before they are written (and the client made to read them).
+_MAX_PENDING = 32
 # `<local@domain>` (or the null path `<>`) with no characters that need RFC 5322's parser.
 _PLAIN_PATH = re.compile(r"\s*<(?P<address>[^\s<>()\[\]\\\",;:@]+@[^\s<>()\[\]\\\",;:@]+)?>(?P<rest>.*)\Z", re.S)
 
@@ -135,9 +143,90 @@ class _Guarded:
         if not self._refused:
             super().data_received(data)
 
+    # -- DATA ------------------------------------------------------------------------------------
+    @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, the same replies, with the message read by `_read_data`."""
         self._reset_timeout(self.data_timeout)
-        await super().smtp_DATA(arg)
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        self._deferring = True
+        try:
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            data = await self._read_data()
+            if data.state is not DataState.NOMINAL:
+                refusal = self._for_each_recipient(
+                    "500 Line too long (see RFC5321 4.5.3.1.6)" if data.state is DataState.TOO_LONG
+                    else "552 Error: Too much mail data")
+                self._set_post_data_state()
+                await self.push(refusal)
+                return
+            self.envelope.content = self.envelope.original_content = data.content
+            status = await self._call_handler_hook("DATA")
+            self._set_post_data_state()
+            await self.push("250 OK" if status is MISSING else status)
+        finally:
+            self._deferring = False
+
+    async def _read_data(self) -> DotData:
+        """The message, read in whatever pieces arrive until the line of a single "."; what
+        arrived after it (pipelined commands) is left for the command loop."""
+        data = DotData(self.data_size_limit, self.line_length_limit)
+        reader = self._reader
+        try:
+            while True:
+                chunk = await reader.read(_READ_ALL)  # all that is buffered, or what comes next
+                if not chunk:  # end of file: the client went away before the end of data
+                    raise asyncio.CancelledError()
+                used = data.feed(chunk)
+                if used is not None:
+                    if used < len(chunk) and not reader.at_eof():
+                        reader.feed_data(chunk[used:])  # the buffer was emptied: order is kept
+                    return data
+        except asyncio.CancelledError:
+            log.info("connection lost during DATA")
+            self._writer.close()
+            raise
+
+    def _for_each_recipient(self, reply: str) -> str:
+        """A refusal at the end of DATA: one reply in SMTP (LMTP sends one per recipient)."""
+        return reply
+
+    # -- replies -----------------------------------------------------------------------------------
+    #: True while a command a client may pipeline is answered: its reply waits, to go out with the
+    #: next ones in one write, until the session next waits (for input or for the store).
+    _deferring = False
+    _pending: list[bytes] | None = None
+
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        await self._deferred(super().smtp_MAIL(arg))
+
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        await self._deferred(super().smtp_RCPT(arg))
+
+    async def smtp_RSET(self, arg: str) -> None:
+        await self._deferred(super().smtp_RSET(arg))
+
+    async def smtp_NOOP(self, arg: str) -> None:
+        await self._deferred(super().smtp_NOOP(arg))
+
+    async def _deferred(self, command: Any) -> None:
+        self._deferring = True
+        try:
+            await command
+        finally:
+            self._deferring = False
+
+    def _flush_replies(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and self.transport is not None and not self.transport.is_closing():
+            self._writer.write(b"".join(pending))
 
     def _getaddr(self, arg: str):
         """aiosmtpd parses a path with the email package's RFC 5322 parser, a third of the CPU an
@@ -157,7 +246,21 @@ class _Guarded:
     close_after_reply = False
 
     async def push(self, status: Any) -> None:
-        await super().push(status)
+        """aiosmtpd's push, except that a pipelinable command's reply may wait for the next."""
+        line = (status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii") if isinstance(status, str)
+                else status) + b"\r\n"
+        if self._deferring and not self.close_after_reply and len(self._pending or ()) < _MAX_PENDING:
+            if self._pending is None:
+                self._pending = [line]
+                self.loop.call_soon(self._flush_replies)  # once this command group is answered
+            else:
+                self._pending.append(line)
+            return
+        if self._pending:
+            line = b"".join(self._pending) + line
+            self._pending = None
+        self._writer.write(line)
+        await self._writer.drain()
         if self.close_after_reply:
             if self.transport is not None:
                 self.transport.close()
@@ -171,24 +274,5 @@ class SmtpProtocol(_Guarded, SMTP):
 class LmtpProtocol(_Guarded, LMTP):
     """LMTP: after DATA, one reply for each recipient that RCPT accepted (RFC 2033 §4.2)."""
 
-    _replies_owed = 0
-    _in_data = False
-
-    async def smtp_DATA(self, arg: str) -> None:
-        self._replies_owed = len(self.envelope.rcpt_tos) if self.envelope is not None else 0
-        try:
-            await super().smtp_DATA(arg)
-        finally:
-            self._replies_owed = 0
-            self._in_data = False
-
-    async def push(self, status: Any) -> None:
-        owed = self._replies_owed
-        if owed and isinstance(status, str) and status.startswith("354"):
-            self._in_data = True
-        elif (self._in_data and owed > 1 and isinstance(status, str) and status[:1] in "45"
-              and "\r\n" not in status):
-            # aiosmtpd's own refusal at the end of DATA: it is every recipient's reply.
-            self._replies_owed = 0
-            status = "\r\n".join([status] * owed)
-        await super().push(status)
+    def _for_each_recipient(self, reply: str) -> str:
+        return "\r\n".join([reply] * max(1, len(self.envelope.rcpt_tos)))

@@ -103,3 +103,57 @@ def test_after_commit_runs_once_committed_and_before_listeners_only_for_what_com
     with pytest.raises(RuntimeError):
         store.write(failing)
     assert events == [("kept", True), "listener"]
+
+
+def test_an_awaited_write_is_durable_when_it_returns_and_fails_alone(store):
+    """RFC 8620 §5.3 (a change is made whole or not at all): a write awaited from a coroutine
+    returns once its commit is done (another transaction then sees it), concurrent ones share
+    commits yet succeed or fail alone, and what a failing one raises reaches its awaiter."""
+    import asyncio
+
+    def create(mailbox_id):
+        def work(txn):
+            txn.create("acct", "Mailbox", mailbox_id, Mailbox(name=mailbox_id))
+            return mailbox_id
+        return work
+
+    def failing(txn):
+        txn.create("acct", "Mailbox", "never", Mailbox(name="never"))
+        raise RuntimeError("broken")
+
+    async def main():
+        results = await asyncio.gather(*(store.write_async(create(f"m{n}")) for n in range(20)),
+                                       store.write_async(failing), return_exceptions=True)
+        with store.read() as txn:
+            seen = {n: txn.get("acct", "Mailbox", f"m{n}", Mailbox) is not None for n in range(20)}
+            never = txn.get("acct", "Mailbox", "never", Mailbox)
+        return results, seen, never
+
+    results, seen, never = asyncio.run(main())
+    assert results[:20] == [f"m{n}" for n in range(20)] and all(seen.values())
+    assert isinstance(results[20], RuntimeError) and never is None
+
+
+def test_writers_that_keep_coming_together_share_commits(store):
+    """RFC 5321 §4.1.1.4 (mail is acknowledged once stored durably, so every delivery waits for a
+    commit): four writers in step, each waiting for its last write before the next, mostly share
+    their commits (each costs the disk syncs once), and each still gets its own result."""
+    import threading
+
+    commits = []
+    store.add_listener(lambda touched: commits.append(len(touched)))
+    results: dict[int, list[str]] = {}
+
+    def writer(n: int) -> None:
+        def work(txn, name):
+            txn.create("acct", "Mailbox", name, Mailbox(name=name))
+            return name
+        results[n] = [store.write(lambda txn, i=i: work(txn, f"w{n}.{i}")) for i in range(40)]
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {n: [f"w{n}.{i}" for i in range(40)] for n in range(4)}
+    assert len(commits) <= 64, len(commits)  # 160 writes; two halves taking turns would make 80

@@ -229,3 +229,17 @@ def test_mail_streamed_over_two_connections_is_searchable_soon_after_each_250(ma
     assert replies[address][0] == 250
     assert found_after("zqlonely", since) < 5.0
     assert alice.mailboxes()["inbox"]["totalEmails"] == 81
+
+
+def test_a_large_message_for_two_is_stored_for_each(mailserver, jmap_user):
+    """RFC 2033 §4.2: a message whose copies are too large to parse on the event loop (150 KB for
+    two recipients) is parsed in a thread instead, and each recipient still gets its 250 after
+    the commit and its own copy, whole."""
+    alice, carol = jmap_user(), jmap_user()
+    a, c = f"{alice.username}@example.test", f"{carol.username}@example.test"
+    body = "\r\n".join(f"line {n} " + "x" * 70 for n in range(2000))
+    replies = lmtp_deliver(port_of(mailserver, "lmtp"), "bob@sender.test", [a, c], message("large", body=body))
+    assert replies[a][0] == 250 and replies[c][0] == 250
+    for client in (alice, carol):
+        [email] = inbox_emails(client, properties=("subject", "size"))
+        assert email["subject"] == "large" and email["size"] > 150_000
