@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
 import resource
 import socket
 import statistics

@@ -17,7 +17,7 @@ import lmdb
 from . import keys
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 5
+CURRENT_VERSION = 6
 VERSION_KEY = b"schema_version"
 
 
@@ -27,11 +27,15 @@ class SchemaError(Exception):
 
 @dataclass(frozen=True)
 class Migration:
-    """One step from `from_version` to `from_version + 1`, run inside a single write transaction."""
+    """One step from `from_version` to `from_version + 1`, run inside a single write transaction;
+    or, `batched`, in as many as it takes: `apply(txn, dbs, after)` does one bounded batch from
+    where the last one ended (`after`, None at first) and returns where this one ended, None when
+    the step is done (the layout version moves in that last transaction)."""
 
     from_version: int
     description: str
-    apply: Callable[[lmdb.Transaction, dict[str, object]], None]
+    apply: Callable[..., object]
+    batched: bool = False
 
 
 def registry(*steps: Migration) -> dict[int, Migration]:
@@ -139,13 +143,21 @@ def _imap_flag_index(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
         txn.put(name, u64(total), db=dbs["counters"])
 
 
-# Each step carries a data folder from one layout to the next.
+# Each step carries a data folder from one layout to the next; the step from layout 5 is provided
+# by the mail layer (`provide`).
 MIGRATIONS: dict[int, Migration] = registry(
     Migration(1, "mailbox counts kept as one record per mailbox", _mailbox_counts_as_records),
     Migration(2, "IMAP UIDs for every mailbox's messages", _imap_uids),
     Migration(3, "each account's total Email size kept as a counter", _account_byte_totals),
     Migration(4, "the UIDs of each keyword per mailbox, with flag and size counters", _imap_flag_index),
 )
+
+
+def provide(step: Migration) -> None:
+    """Add a step whose work needs a layer above the store (rendering what a message's header
+    fields say, layout 6: jmapd/mail/envelopes.py). That layer provides it when it is imported,
+    which every program that opens a data folder with mail in it does."""
+    MIGRATIONS[step.from_version] = step
 
 
 def read_version(txn: lmdb.Transaction, meta) -> int | None:
@@ -224,8 +236,18 @@ def check_and_migrate(
     done = []
     for version in range(found, current):
         step = migrations[version]
-        with env.begin(write=True) as txn:
-            step.apply(txn, dbs)
-            write_version(txn, meta, version + 1)
+        if step.batched:
+            after = None
+            while True:
+                with env.begin(write=True) as txn:
+                    after = step.apply(txn, dbs, after)
+                    if after is None:
+                        write_version(txn, meta, version + 1)
+                if after is None:
+                    break
+        else:
+            with env.begin(write=True) as txn:
+                step.apply(txn, dbs)
+                write_version(txn, meta, version + 1)
         done.append(f"v{version} -> v{version + 1}: {step.description}")
     return done

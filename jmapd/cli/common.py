@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from store import Store
 
 from ..config import Config
+from ..mail import envelopes  # noqa: F401  (provides the data layout step that renders ENVELOPEs)
 from ..hints import jmapd_command
 
 

@@ -4,6 +4,13 @@
 Items that the Email record holds (FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, UID, MODSEQ) never
 read the message's octets; body items read the stored blob and split it with jmapd.mime. A
 non-PEEK body fetch sets \\Seen through the writer, as one transaction for the whole command.
+
+A FETCH of only the items the mail layer keeps outside the record (UID, FLAGS, ENVELOPE,
+RFC822.SIZE, INTERNALDATE, MODSEQ, SAVEDATE, EMAILID: what a mail app's initial sync asks for)
+decodes no record at all: the UIDs come from walking the mailbox's UID index, the flags from its
+flag index (one range scan per keyword the mailbox has), and the ENVELOPE, size and date from the
+values stored when the Email was written (jmapd/mail/envelopes.py). It answers byte for byte as
+the record path does, in chunks of CHUNK lines, each read in one transaction and written at once.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from dataclasses import dataclass
 
 from store.blobs import read_blob
 
+from ..mail import envelopes
 from ..mail import uids as uid_index
 from ..mail.records import EmailRecord
 from ..mail.writer import EMAIL, update_email
@@ -30,6 +38,11 @@ MACROS = {"ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"], "FAST": [
 SIMPLE = {"ENVELOPE", "FLAGS", "INTERNALDATE", "RFC822", "RFC822.HEADER", "RFC822.SIZE", "RFC822.TEXT", "BODY",
           "BODYSTRUCTURE", "UID", "MODSEQ", "SAVEDATE", "EMAILID", "THREADID"}
 _NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789."
+# Items answered without the Email record, and how each is written (a % template).
+STORED = {"UID": b"UID %d", "FLAGS": b"FLAGS %s", "ENVELOPE": b"ENVELOPE %s", "RFC822.SIZE": b"RFC822.SIZE %d",
+          "INTERNALDATE": b"INTERNALDATE %s", "MODSEQ": b"MODSEQ (%d)", "SAVEDATE": b"SAVEDATE %s",
+          "EMAILID": b"EMAILID (%s)"}
+CHUNK = 500
 
 
 @dataclass
@@ -158,6 +171,9 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
         gone = [u for a, b in sequence.resolve(largest) for u in range(a, min(b, largest) + 1) if u not in present]
         if gone:
             session.write(b"* VANISHED (EARLIER) %s\r\n" % wire.compact_set(gone).encode())
+    if all(i.section is None and i.name in STORED for i in items):
+        _fetch_stored(session, messages, [i.name for i in items], changed_since)
+        return "FETCH completed"
     mark_seen = not selected.read_only and any(i.sets_seen for i in items)
     if mark_seen:
         _mark_seen(session, messages)
@@ -181,6 +197,76 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
                 session.write(b"* %d FETCH (%s)\r\n" % (seq, b" ".join(
                     _render(item, session, uid, entry, record, raw) for item in items)))
     return "FETCH completed"
+
+
+def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list[str],
+                  changed_since: int | None) -> None:
+    account_id, mailbox_id, utf8 = session.account_id, session.selected.mailbox_id, session.utf8
+    template = b"* %d FETCH (" + b" ".join(STORED[name] for name in names) + b")\r\n"
+    with_envelope = "ENVELOPE" in names
+    with_facts = "RFC822.SIZE" in names or "INTERNALDATE" in names or (with_envelope and utf8)
+    flag_lists: dict[tuple[str, ...], bytes] = {(): b"()"}
+    store = session.server.store
+    for start in range(0, len(messages), CHUNK):
+        batch = messages[start:start + CHUNK]
+        with store.read() as txn:
+            found = uid_index.walk(txn, account_id, mailbox_id, [uid for _, uid in batch])
+            keywords = uid_index.keywords_in(txn, account_id, mailbox_id, batch[0][1], batch[-1][1]) \
+                if "FLAGS" in names else {}
+            email_ids = [f[1] for f in found]
+            plain = envelopes.read_many(txn, account_id, email_ids) if with_envelope else None
+            facts = envelopes.read_many(txn, account_id, email_ids, envelopes.FACTS) if with_facts else None
+            missing: set[int] = set()
+            for values in (plain, facts):
+                if values is not None and None in values:
+                    missing.update(n for n, value in enumerate(values) if value is None)
+            for n in missing:  # entries missing: written from the record
+                record = txn.get(account_id, EMAIL, email_ids[n].decode(), EmailRecord)
+                if record is not None:
+                    rendered = envelopes.render(record.summary, record.size, record.received_at)
+                    for values, value in ((plain, rendered[0]), (facts, rendered[1])):
+                        if values is not None:
+                            values[n] = value
+        if len(found) == len(batch):
+            seqs = [seq for seq, _ in batch]
+        else:  # some expunged by another client (their EXPUNGE comes at the next command)
+            seq_of = {uid: seq for seq, uid in batch}
+            seqs = [seq_of[f[0]] for f in found]
+        if changed_since is not None or missing:
+            keep = [n for n, f in enumerate(found)
+                    if (changed_since is None or uid_index.modseq_of(f[2]) > changed_since)
+                    and (plain is None or plain[n] is not None)  # still None: its record is gone too
+                    and (facts is None or facts[n] is not None)]
+            seqs, found = [seqs[n] for n in keep], [found[n] for n in keep]
+            plain = None if plain is None else [plain[n] for n in keep]
+            facts = None if facts is None else [facts[n] for n in keep]
+        if not found:
+            continue
+        for flags in set(keywords.values()) - flag_lists.keys():
+            flag_lists[flags] = wire.flags(imap_flags(flags))
+        columns = [seqs] + [_column(name, found, plain, facts, keywords, flag_lists, utf8) for name in names]
+        session.write(b"".join([template % row for row in zip(*columns)]))
+
+
+def _column(name: str, found: list[tuple[int, bytes, bytes]], plain: list[bytes] | None, facts: list[bytes] | None,
+            keywords: dict, flag_lists: dict[tuple[str, ...], bytes], utf8: bool) -> list:
+    """One item's values for a chunk of messages, from what the UID index has of them (`walk`),
+    their stored ENVELOPEs and facts, and their keywords by UID."""
+    if name == "UID":
+        return [f[0] for f in found]
+    if name == "FLAGS":
+        return [flag_lists[keywords.get(f[0], ())] for f in found]
+    if name == "ENVELOPE":
+        return envelopes.utf8_forms(plain, facts) if utf8 else plain
+    if name == "RFC822.SIZE":
+        return [envelopes.size_of(value) for value in facts]
+    if name == "INTERNALDATE":
+        return [internal_date(envelopes.received_at_of(value)) for value in facts]
+    if name == "MODSEQ":
+        return [max(uid_index.modseq_of(f[2]), 1) for f in found]
+    if name == "SAVEDATE":
+        return [internal_date(uid_index.saved_at_of(f[2])) for f in found]
+    return [f[1] for f in found]  # EMAILID
 
 
 def uid_fetch(session: Session, tag: str, p: Parser) -> str:

@@ -1,98 +1,33 @@
 """A stored message as IMAP describes it: ENVELOPE, BODYSTRUCTURE and body sections
 (RFC 9051 §7.5.2), from jmapd's own MIME parser.
 
-The ENVELOPE of a stored message is built from the summary its Email record keeps (the same
-header values JMAP serves), so a mailbox's initial sync never reads a message's octets.
-BODYSTRUCTURE and sections split the octets with `jmapd.mime`'s splitter; parts are numbered the
-IMAP way (§6.4.5: a multipart's children 1, 2, ...; a message/rfc822 part's own parts beneath it).
-The message's own header section and its fields (a list view's FETCH) are read from its first
-octets only (`StoredMessage`), without the rest of the message or its MIME tree.
+A stored message's ENVELOPE is rendered by `jmapd.mime.envelope` when its Email is written and
+kept beside the record (jmapd/mail/envelopes.py), so a mailbox's initial sync never reads a
+message's octets. BODYSTRUCTURE and sections split the octets with `jmapd.mime`'s splitter;
+parts are numbered the IMAP way (§6.4.5: a multipart's children 1, 2, ...; a message/rfc822
+part's own parts beneath it). The message's own header section and its fields (a list view's
+FETCH) are read from its first octets only (`StoredMessage`), without the rest of the message or
+its MIME tree.
 """
 
 from __future__ import annotations
 
-import base64
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 
-from ..mime import EmailSummary, parse_message, summarize
+from ..mime import parse_message, summarize
+from ..mime.envelope import MONTHS, envelope
 from ..mime.headers import header_end, plain_lines, split_header_block
 from ..mime.parse import Part, message_start, parse_tree
 from . import wire
 from .errors import Bad, No
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def internal_date(epoch: int) -> bytes:
     """date-time (RFC 9051 §9): "dd-Mon-yyyy hh:mm:ss +0000"."""
     t = datetime.fromtimestamp(epoch, timezone.utc)
-    return b'"%02d-%s-%04d %02d:%02d:%02d +0000"' % (t.day, _MONTHS[t.month - 1].encode(), t.year, t.hour,
+    return b'"%02d-%s-%04d %02d:%02d:%02d +0000"' % (t.day, MONTHS[t.month - 1].encode(), t.year, t.hour,
                                                      t.minute, t.second)
-
-
-# -- ENVELOPE --------------------------------------------------------------------------------------
-def _header_text(text: str | None, utf8: bool) -> bytes:
-    if text is None:
-        return b"NIL"
-    if not text.isascii() and not utf8:
-        text = "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="
-    return wire.string(text, utf8)
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _rfc5322_date(sent_at: str | None) -> str | None:
-    if sent_at is None:
-        return None
-    if len(sent_at) in (20, 25) and sent_at[10] == "T":  # "2024-01-01T10:00:00Z" or "...+02:00"
-        try:
-            day = date(int(sent_at[:4]), int(sent_at[5:7]), int(sent_at[8:10]))
-        except ValueError:
-            return None
-        zone = "+0000" if sent_at[19] == "Z" else sent_at[19:22] + sent_at[23:25]
-        return f"{_DAYS[day.weekday()]}, {sent_at[8:10]} {_MONTHS[day.month - 1]} {sent_at[:4]} {sent_at[11:19]} {zone}"
-    try:
-        when = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    offset = when.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "+" if minutes >= 0 else "-"
-    return "%s, %02d %s %04d %02d:%02d:%02d %s%02d%02d" % (
-        _DAYS[when.weekday()], when.day, _MONTHS[when.month - 1],
-        when.year, when.hour, when.minute, when.second, sign, abs(minutes) // 60, abs(minutes) % 60)
-
-
-def _addresses(addresses: list[dict] | None, utf8: bool) -> bytes:
-    if not addresses:
-        return b"NIL"
-    out = []
-    for address in addresses:
-        email = address.get("email") or ""
-        local, at, host = email.rpartition("@")
-        if not at:
-            local, host = email, ""
-        out.append(b"(%s NIL %s %s)" % (_header_text(address.get("name"), utf8), wire.string(local, utf8),
-                                         wire.string(host, utf8) if host else b"NIL"))
-    return b"(" + b"".join(out) + b")"
-
-
-def _ids(ids: list[str] | None) -> bytes:
-    return b"NIL" if not ids else wire.string(" ".join(f"<{i}>" for i in ids))
-
-
-def envelope(summary: EmailSummary, utf8: bool = False) -> bytes:
-    """ENVELOPE (RFC 9051 §7.5.2): sender and reply-to default to from, as the RFC requires."""
-    from_ = _addresses(summary.from_, utf8)
-    sender = _addresses(summary.sender, utf8) if summary.sender else from_
-    reply_to = _addresses(summary.reply_to, utf8) if summary.reply_to else from_
-    return b"(%s %s %s %s %s %s %s %s %s %s)" % (
-        wire.string(_rfc5322_date(summary.sent_at)), _header_text(summary.subject, utf8), from_, sender, reply_to,
-        _addresses(summary.to, utf8), _addresses(summary.cc, utf8), _addresses(summary.bcc, utf8),
-        _ids(summary.in_reply_to), _ids(summary.message_id))
 
 
 # -- BODYSTRUCTURE ---------------------------------------------------------------------------------

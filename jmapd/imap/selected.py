@@ -76,19 +76,25 @@ class Selected:
         if sequence.saved:
             known = set(saved or ())
             return [(i + 1, u) for i, u in enumerate(uids) if u in known]
-        picked: set[int] = set()
+        spans: list[tuple[int, int]] = []  # positions in `uids`, from and to (not included)
         if by_uid:
             largest = uids[-1] if uids else 0
             for low, high in sequence.resolve(largest):
-                start, stop = bisect_left(uids, low), bisect_left(uids, high + 1)
-                picked.update(range(start, stop))
+                spans.append((bisect_left(uids, low), bisect_left(uids, high + 1)))
         else:
             n = len(uids)
             for low, high in sequence.resolve(n):
                 if high > n or low < 1:
                     raise No(f"message sequence number out of range (the mailbox has {n})")
-                picked.update(range(low - 1, high))
-        return [(i + 1, uids[i]) for i in sorted(picked)]
+                spans.append((low - 1, high))
+        out: list[tuple[int, int]] = []
+        done = 0  # positions before this one are taken already (spans may overlap)
+        for start, stop in sorted(spans):
+            start = max(start, done)
+            if start < stop:
+                out.extend(zip(range(start + 1, stop + 1), uids[start:stop]))
+                done = stop
+        return out
 
     # -- catching up with changes made anywhere ----------------------------------------------------
     def changed(self, txn: ReadTxn, *, expunge: bool) -> bool:

@@ -4,13 +4,16 @@ how responses reach the client.
 Commands run one at a time per connection: in a worker thread when they may block (the writer's
 commits, searches, large reads and MIME parsing), on the event loop when their cost is bounded
 (jmapd.imap.commands). Their responses go through `Output`, which batches small writes and, from
-the thread, hands full batches to the event loop and waits for the socket to take them: a large
-FETCH streams with the socket's back-pressure instead of piling up in memory.
+the thread, hands full batches to the event loop: while the loop sends one, the thread goes on
+with the next, and waits for the socket to have taken the one before. A large FETCH streams with
+the socket's back-pressure (at most two batches in memory) and its production overlaps the
+client's reading.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,21 +36,34 @@ class Output:
         self._chunks: list[bytes] = []
         self._size = 0
         self._loop_thread = threading.get_ident()
+        # The batch the event loop is sending for the thread, if any.
+        self._sending: concurrent.futures.Future | None = None
 
     def write(self, data: bytes) -> None:
         self._chunks.append(data)
         self._size += len(data)
         if self._size >= FLUSH_AT and threading.get_ident() != self._loop_thread:
-            asyncio.run_coroutine_threadsafe(self.flush(), self.loop).result()
+            if self._sending is not None:
+                self._sending.result()
+            batch = self._take()
+            self._sending = asyncio.run_coroutine_threadsafe(self._send(batch), self.loop)
+
+    def _take(self) -> list[bytes]:
+        chunks = self._chunks
+        self._chunks = []
+        self._size = 0
+        return chunks
+
+    async def _send(self, chunks: list[bytes]) -> None:
+        self.writer.writelines(chunks)  # uvloop sends them with one writev, without joining them first
+        await self.writer.drain()
 
     async def flush(self) -> None:
-        if not self._chunks:
-            return
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        self._size = 0
-        self.writer.write(data)
-        await self.writer.drain()
+        if self._sending is not None:
+            sending, self._sending = self._sending, None
+            await asyncio.wrap_future(sending)
+        if self._chunks:
+            await self._send(self._take())
 
 
 @dataclass(eq=False)

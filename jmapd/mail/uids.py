@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from itertools import takewhile
 
 import msgspec
 
@@ -167,15 +168,12 @@ def uid_list(txn: ReadTxn, account_id: str, mailbox_id: str, first_uid: int = 1)
     """Only the UIDs (from `first_uid`): what a selected mailbox keeps, decoded from keys alone."""
     prefix = _prefix(account_id, mailbox_id)
     skip = len(prefix)
-    out: list[int] = []
     with txn.txn.cursor(db=txn.dbs[UIDS]) as cur:
         if not cur.set_range(prefix + min(first_uid, MAX_UID).to_bytes(4, "big")):
-            return out
-        for key in cur.iternext(keys=True, values=False):
-            if not key.startswith(prefix):
-                break
-            out.append(int.from_bytes(key[skip:skip + 4], "big"))
-    return out
+            return []
+        keys = list(takewhile(_past(prefix, MAX_UID).__gt__, cur.iternext(keys=True, values=False)))
+    number = int.from_bytes
+    return [number(key[skip:], "big") for key in keys]
 
 
 def entry(txn: ReadTxn, account_id: str, mailbox_id: str, uid: int) -> UidEntry | None:
@@ -183,6 +181,44 @@ def entry(txn: ReadTxn, account_id: str, mailbox_id: str, uid: int) -> UidEntry 
     value = txn.txn.get(prefix + uid.to_bytes(4, "big"), db=txn.dbs[UIDS])
     return None if value is None else UidEntry(uid, bytes(value[16:]).decode(), from_u64(value[:8]),
                                                 from_u64(value[8:16]))
+
+
+def _past(prefix: bytes, uid: int) -> bytes:
+    """The smallest key beyond `prefix` + every UID up to `uid`."""
+    return prefix + (uid + 1).to_bytes(4, "big") if uid < MAX_UID else prefix + b"\xff" * 5
+
+
+def walk(txn: ReadTxn, account_id: str, mailbox_id: str, wanted: list[int]) -> list[tuple[int, bytes, bytes]]:
+    """(UID, email id as bytes, stored value) of those of the `wanted` UIDs (ascending) that the
+    mailbox has, in order; `modseq_of` and `saved_at_of` read the value. A set that covers most of
+    its span (a range such as 1:*) is read by walking a cursor along it; a sparse one by looking
+    each UID up."""
+    if not wanted:
+        return []
+    prefix = _prefix(account_id, mailbox_id)
+    skip = len(prefix)
+    number = int.from_bytes
+    with txn.txn.cursor(db=txn.dbs[UIDS]) as cur:
+        if wanted[-1] - wanted[0] + 1 > 2 * len(wanted):
+            rows = cur.getmulti([prefix + uid.to_bytes(4, "big") for uid in wanted])
+        elif cur.set_range(prefix + wanted[0].to_bytes(4, "big")):
+            # (end,) > (key, value) exactly when key < end: the scan stops at the range's end, in C.
+            rows = list(takewhile((_past(prefix, wanted[-1]),).__gt__, cur.iternext()))
+        else:
+            return []
+    out = [(number(key[skip:], "big"), value[16:], value) for key, value in rows]
+    if wanted[-1] - wanted[0] + 1 != len(wanted):  # not every UID of the span asked for
+        asked = set(wanted)
+        out = [row for row in out if row[0] in asked]
+    return out
+
+
+def modseq_of(value: bytes) -> int:
+    return from_u64(value[:8])
+
+
+def saved_at_of(value: bytes) -> int:
+    return from_u64(value[8:16])
 
 
 def uid_of(txn: ReadTxn, account_id: str, mailbox_id: str, email_id: str) -> int | None:
@@ -217,6 +253,33 @@ def flagged_uids(txn: ReadTxn, account_id: str, mailbox_id: str, keyword: str) -
             if not key.startswith(prefix):
                 break
             out.append(int.from_bytes(key[skip:skip + 4], "big"))
+    return out
+
+
+def keywords_in(txn: ReadTxn, account_id: str, mailbox_id: str, low: int, high: int) -> dict[int, tuple[str, ...]]:
+    """The keywords of the mailbox's messages with UIDs from `low` to `high`, by UID (a message
+    without any is left out), in sorted order as the Email record keeps them: for each keyword the
+    mailbox has, one range scan of that keyword's UIDs, never a record."""
+    prefix = _prefix(account_id, mailbox_id)
+    start = low.to_bytes(4, "big")
+    number = int.from_bytes
+    out: dict[int, tuple[str, ...]] = {}
+    with txn.txn.cursor(db=txn.dbs[UID_FLAGS]) as cur:
+        found = cur.set_range(prefix)
+        while found:
+            key = cur.key()
+            if not key.startswith(prefix):
+                break
+            name = key[len(prefix):key.index(b"\x00", len(prefix))]
+            own = prefix + name + b"\x00"
+            skip, keys = len(own), []
+            if cur.set_range(own + start):
+                keys = list(takewhile(_past(own, high).__gt__, cur.iternext(keys=True, values=False)))
+            keyword, get = (name.decode(),), out.get
+            for key in keys:  # keywords come in sorted order: each is added after the earlier ones
+                uid = number(key[skip:], "big")
+                out[uid] = get(uid, ()) + keyword
+            found = cur.set_range(own[:-1] + b"\x01")
     return out
 
 

@@ -2,8 +2,8 @@
 
 Creating, changing or destroying an Email also updates its Thread, the Message-ID index used for
 threading, the per-mailbox receivedAt index that mailbox views read, the IMAP UIDs and flag index
-(uids.py), and the four counts of every mailbox involved (RFC 8621 §2), incrementally: nothing here
-scans an account.
+(uids.py), what never changes about the Email (envelopes.py), and the four counts of every
+mailbox involved (RFC 8621 §2), incrementally: nothing here scans an account.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .counts import adjust_counts
 from .keywords import is_unread
 from .mailboxes import mailbox_by_role
 from .parsing import ParsedMessage
-from . import uids
+from . import envelopes, uids
 from .received_index import ALL_MAILBOXES, index_entries, update_index
 from .records import EmailRecord, IndexEvent, ThreadRecord, ThreadStats
 from .summary import list_view_summary
@@ -141,6 +141,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
+    envelopes.keep(txn, account_id, email_id, record)
     txn.note_state(account_id, EMAIL_DELIVERY)
     txn.bump(account_id, "count:Email")
     txn.bump(account_id, "bytes:Email", size)
@@ -189,6 +190,7 @@ def delete_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRec
     update_index(txn, account_id, email_id, record, [*record.mailbox_ids, ALL_MAILBOXES], add=False)
     uids.leave(txn, account_id, email_id, record.mailbox_ids, record.keywords, record.size)
     txn.destroy(account_id, EMAIL, email_id)
+    envelopes.drop(txn, account_id, email_id)
     txn.bump(account_id, "count:Email", -1)
     txn.bump(account_id, "bytes:Email", -record.size)
     feed.append(txn, SEARCH_FEED, IndexEvent(account_id, email_id, removed=True))

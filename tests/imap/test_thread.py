@@ -9,7 +9,7 @@ from jmapd.mime.subjects import imap_base_subject
 
 
 def mail(message_id: str | None, subject: str, time: str, references: str = "", in_reply_to: str = "") -> bytes:
-    head = [f"From: a@example.com", f"Subject: {subject}", f"Date: Mon, 01 Jan 2024 {time}:00 +0000"]
+    head = ["From: a@example.com", f"Subject: {subject}", f"Date: Mon, 01 Jan 2024 {time}:00 +0000"]
     if message_id:
         head.append(f"Message-ID: <{message_id}>")
     if references:

@@ -1,0 +1,114 @@
+"""What never changes about an Email, rendered once when it is written: its ENVELOPE (the
+structure of its header fields that `jmapd.mime.envelope` writes, RFC 9051 §7.5.2), its size and
+its receivedAt. Not the SMTP envelope of a submission.
+
+Messages are immutable, so these are written by the writer in the transaction that creates the
+Email (every path ends in `writer.insert_email`) and deleted in the one that destroys it; a
+mailbox's initial sync then reads one small value per message instead of decoding its record and
+building the structure again.
+
+Two named databases, keyed account \\0 email id:
+
+- `envelopes`: the 7-bit ENVELOPE (non-ASCII names and subjects as encoded-words), exactly as a
+  FETCH writes it, so that the common FETCH (FLAGS ENVELOPE) sends the stored octets as they are;
+- `email_facts`: received_at (8 bytes) + size (8) + the UTF-8 form of the ENVELOPE where it differs
+  from the 7-bit one (only when a name, subject or address has non-ASCII text), else nothing.
+
+Both forms are `jmapd.mime.envelope`'s.
+
+An older data folder gets the entries by the layout 6 step, `fill`, in transactions of BATCH
+Emails, so its memory stays bounded whatever the folder's size.
+"""
+
+from __future__ import annotations
+
+import lmdb
+
+from store import ReadTxn, WriteTxn, schema
+from store.codec import decode, from_u64, u64
+
+from ..mime.envelope import envelope
+from ..mime.summary import EmailSummary
+from .records import EmailRecord
+
+ENVELOPES, FACTS = "envelopes", "email_facts"
+BATCH = 2000
+
+
+def _key(account_id: str, email_id: str) -> bytes:
+    return b"%s\x00%s" % (account_id.encode(), email_id.encode())
+
+
+def render(summary: EmailSummary, size: int, received_at: int) -> tuple[bytes, bytes]:
+    """The two stored values: the 7-bit ENVELOPE, and the facts."""
+    plain = envelope(summary, False)
+    wide = envelope(summary, True)
+    return plain, u64(received_at) + u64(size) + (b"" if wide == plain else wide)
+
+
+def utf8_forms(plain: list[bytes], facts: list[bytes]) -> list[bytes]:
+    """The ENVELOPEs for a client that takes UTF-8, from both stored values of each Email."""
+    return [f[16:] or p for p, f in zip(plain, facts)]
+
+
+def received_at_of(facts: bytes) -> int:
+    return from_u64(facts[:8])
+
+
+def size_of(facts: bytes) -> int:
+    return from_u64(facts[8:16])
+
+
+# -- the writer's side -----------------------------------------------------------------------------
+def keep(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
+    plain, facts = render(record.summary, record.size, record.received_at)
+    key = _key(account_id, email_id)
+    txn.txn.put(key, plain, db=txn.dbs[ENVELOPES])
+    txn.txn.put(key, facts, db=txn.dbs[FACTS])
+
+
+def drop(txn: WriteTxn, account_id: str, email_id: str) -> None:
+    key = _key(account_id, email_id)
+    txn.txn.delete(key, db=txn.dbs[ENVELOPES])
+    txn.txn.delete(key, db=txn.dbs[FACTS])
+
+
+# -- readers ---------------------------------------------------------------------------------------
+def read_many(txn: ReadTxn, account_id: str, email_ids: list[bytes], db: str = ENVELOPES) -> list[bytes | None]:
+    """The stored values (ENVELOPES or FACTS) of many Emails (ids as bytes), in their order; None
+    for one without."""
+    prefix = account_id.encode() + b"\x00"
+    with txn.txn.cursor(db=txn.dbs[db]) as cur:
+        found = cur.getmulti([prefix + email_id for email_id in email_ids])
+    if len(found) == len(email_ids):
+        return [value for _, value in found]
+    skip = len(prefix)
+    by_id = {key[skip:]: value for key, value in found}
+    return [by_id.get(email_id) for email_id in email_ids]
+
+
+# -- layout 6: entries for the Emails an older folder holds ----------------------------------------
+def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> bytes | None:
+    """Write the entries of up to BATCH Emails whose record keys follow `after`; return the last key
+    done, or None once every Email has its entry."""
+    done = 0
+    envelopes = dbs[ENVELOPES]
+    with txn.cursor(db=dbs["records"]) as cur:
+        found = cur.set_range(after + b"\x00") if after is not None else cur.first()
+        while found:
+            key = cur.key()
+            account, _, rest = key.partition(b"\x00")
+            if rest.startswith(b"Email\x00"):
+                record = decode(cur.value(), EmailRecord)
+                plain, facts = render(record.summary, record.size, record.received_at)
+                txn.put(account + b"\x00" + rest[6:], plain, db=envelopes)
+                txn.put(account + b"\x00" + rest[6:], facts, db=dbs[FACTS])
+                done += 1
+                if done == BATCH:
+                    return key
+            found = cur.next()
+    return None
+
+
+schema.provide(schema.Migration(5, "each Email's ENVELOPE, size and receivedAt kept beside its record", fill,
+                                batched=True))
