@@ -30,12 +30,15 @@ class Migration:
     """One step from `from_version` to `from_version + 1`, run inside a single write transaction;
     or, `batched`, in as many as it takes: `apply(txn, dbs, after)` does one bounded batch from
     where the last one ended (`after`, None at first) and returns where this one ended, None when
-    the step is done (the layout version moves in that last transaction)."""
+    the step is done (the layout version moves in that last transaction). With `buffers`, the
+    transaction's reads are views into the map (valid until its next write), so that a step can
+    look at the first octets of large values without reading the rest."""
 
     from_version: int
     description: str
     apply: Callable[..., object]
     batched: bool = False
+    buffers: bool = False
 
 
 def registry(*steps: Migration) -> dict[int, Migration]:
@@ -239,14 +242,14 @@ def check_and_migrate(
         if step.batched:
             after = None
             while True:
-                with env.begin(write=True) as txn:
+                with env.begin(write=True, buffers=step.buffers) as txn:
                     after = step.apply(txn, dbs, after)
                     if after is None:
                         write_version(txn, meta, version + 1)
                 if after is None:
                     break
         else:
-            with env.begin(write=True) as txn:
+            with env.begin(write=True, buffers=step.buffers) as txn:
                 step.apply(txn, dbs)
                 write_version(txn, meta, version + 1)
         done.append(f"v{version} -> v{version + 1}: {step.description}")

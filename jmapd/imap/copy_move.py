@@ -8,6 +8,7 @@ step. Every message of a command goes in one transaction of the writer.
 
 from __future__ import annotations
 
+from ..mail import envelopes
 from ..mail import uids as uid_index
 from ..mail.errors import MailError
 from ..mail.placement import check_mailboxes
@@ -57,7 +58,8 @@ def copy(session: Session, tag: str, p: Parser, by_uid: bool = False, move: bool
                     continue
                 email_id, _ = insert_email(txn, account_id, blob_id=record.blob_id, size=record.size,
                                            summary=record.summary, mailbox_ids=[target.id],
-                                           keywords=record.keywords, received_at=record.received_at)
+                                           keywords=record.keywords, received_at=record.received_at,
+                                           head=envelopes.head(txn, account_id, email_id))
             else:
                 wanted = [m for m in record.mailbox_ids if not (move and m == source)] + [target.id]
                 update_email(txn, account_id, email_id, record,

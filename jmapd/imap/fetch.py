@@ -9,8 +9,12 @@ A FETCH of only the items the mail layer keeps outside the record (UID, FLAGS, E
 RFC822.SIZE, INTERNALDATE, MODSEQ, SAVEDATE, EMAILID: what a mail app's initial sync asks for)
 decodes no record at all: the UIDs come from walking the mailbox's UID index, the flags from its
 flag index (one range scan per keyword the mailbox has), and the ENVELOPE, size and date from the
-values stored when the Email was written (jmapd/mail/envelopes.py). It answers byte for byte as
-the record path does, in chunks of CHUNK lines, each read in one transaction and written at once.
+values stored when the Email was written (jmapd/mail/envelopes.py). The message's own header
+items (RFC822.HEADER, BODY.PEEK[HEADER], BODY.PEEK[HEADER.FIELDS (...)] and .NOT: a list view's
+FETCH) are answered there too, from the header section stored beside the Email, without its
+record, its blob or the blob's access record; an Email whose header section was too long to keep
+reads it from the blob. It answers byte for byte as the record path does, in chunks of CHUNK
+lines, each read in one transaction and written at once.
 """
 
 from __future__ import annotations
@@ -171,8 +175,8 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
         gone = [u for a, b in sequence.resolve(largest) for u in range(a, min(b, largest) + 1) if u not in present]
         if gone:
             session.write(b"* VANISHED (EARLIER) %s\r\n" % wire.compact_set(gone).encode())
-    if all(i.section is None and i.name in STORED for i in items):
-        _fetch_stored(session, messages, [i.name for i in items], changed_since)
+    if all((i.section is None and i.name in STORED) or _from_head(i, selected.read_only) for i in items):
+        _fetch_stored(session, messages, items, changed_since)
         return "FETCH completed"
     mark_seen = not selected.read_only and any(i.sets_seen for i in items)
     if mark_seen:
@@ -199,12 +203,14 @@ def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
     return "FETCH completed"
 
 
-def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list[str],
+def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list[Item],
                   changed_since: int | None) -> None:
     account_id, mailbox_id, utf8 = session.account_id, session.selected.mailbox_id, session.utf8
-    template = b"* %d FETCH (" + b" ".join(STORED[name] for name in names) + b")\r\n"
+    names = [item.name if item.section is None and item.name in STORED else "" for item in items]
+    template = b"* %d FETCH (" + b" ".join(STORED.get(name, b"%s") for name in names) + b")\r\n"
     with_envelope = "ENVELOPE" in names
     with_facts = "RFC822.SIZE" in names or "INTERNALDATE" in names or (with_envelope and utf8)
+    with_heads = "" in names
     flag_lists: dict[tuple[str, ...], bytes] = {(): b"()"}
     store = session.server.store
     for start in range(0, len(messages), CHUNK):
@@ -216,17 +222,20 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
             email_ids = [f[1] for f in found]
             plain = envelopes.read_many(txn, account_id, email_ids) if with_envelope else None
             facts = envelopes.read_many(txn, account_id, email_ids, envelopes.FACTS) if with_facts else None
+            heads = _heads(txn, account_id, email_ids) if with_heads else None
             missing: set[int] = set()
-            for values in (plain, facts):
+            for values in (plain, facts, heads):
                 if values is not None and None in values:
                     missing.update(n for n, value in enumerate(values) if value is None)
-            for n in missing:  # entries missing: written from the record
+            for n in missing:  # entries missing (or a header section too long to keep): from the record
                 record = txn.get(account_id, EMAIL, email_ids[n].decode(), EmailRecord)
                 if record is not None:
                     rendered = envelopes.render(record.summary, record.size, record.received_at)
                     for values, value in ((plain, rendered[0]), (facts, rendered[1])):
-                        if values is not None:
+                        if values is not None and values[n] is None:
                             values[n] = value
+                    if heads is not None and heads[n] is None:
+                        heads[n] = StoredMessage(read_blob(txn, account_id, record.blob_id) or b"")
         if len(found) == len(batch):
             seqs = [seq for seq, _ in batch]
         else:  # some expunged by another client (their EXPUNGE comes at the next command)
@@ -235,17 +244,25 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], names: list
         if changed_since is not None or missing:
             keep = [n for n, f in enumerate(found)
                     if (changed_since is None or uid_index.modseq_of(f[2]) > changed_since)
-                    and (plain is None or plain[n] is not None)  # still None: its record is gone too
-                    and (facts is None or facts[n] is not None)]
+                    and all(values is None or values[n] is not None  # still None: its record is gone too
+                            for values in (plain, facts, heads))]
             seqs, found = [seqs[n] for n in keep], [found[n] for n in keep]
-            plain = None if plain is None else [plain[n] for n in keep]
-            facts = None if facts is None else [facts[n] for n in keep]
+            plain, facts, heads = ([values[n] for n in keep] if values is not None else None
+                                   for values in (plain, facts, heads))
         if not found:
             continue
         for flags in set(keywords.values()) - flag_lists.keys():
             flag_lists[flags] = wire.flags(imap_flags(flags))
-        columns = [seqs] + [_column(name, found, plain, facts, keywords, flag_lists, utf8) for name in names]
+        columns = [seqs] + [[_section_item(item, message) for message in heads] if not name else
+                            _column(name, found, plain, facts, keywords, flag_lists, utf8)
+                            for name, item in zip(names, items)]
         session.write(b"".join([template % row for row in zip(*columns)]))
+
+
+def _heads(txn, account_id: str, email_ids: list[bytes]) -> list[StoredMessage | None]:
+    """The Emails' header sections as kept beside them; None for one without."""
+    return [None if head is None else StoredMessage.from_header(*envelopes.header_of(head))
+            for head in envelopes.read_many(txn, account_id, email_ids, envelopes.HEADERS)]
 
 
 def _column(name: str, found: list[tuple[int, bytes, bytes]], plain: list[bytes] | None, facts: list[bytes] | None,
@@ -309,6 +326,12 @@ def uid_fetch_may_block(session: Session, p: Parser) -> bool:
     return fetch_may_block(session, p, by_uid=True)
 
 
+def _from_head(item: Item, read_only: bool) -> bool:
+    """Whether the stored path answers the item from the header section kept beside the Email:
+    one of the message's own header items that sets no \\Seen here."""
+    return _header_only(item) and (read_only or not item.sets_seen)
+
+
 def _header_only(item: Item) -> bool:
     """Whether the item reads only the message's own header section."""
     if item.name == "RFC822.HEADER":
@@ -341,6 +364,14 @@ def _partial(data: bytes, item: Item) -> tuple[bytes, bytes]:
     return data[start:start + length], b"<%d>" % start
 
 
+def _section_item(item: Item, raw: StoredMessage) -> bytes:
+    """RFC822.HEADER, or BODY[section] (BODY.PEEK answers as BODY)."""
+    if item.name == "RFC822.HEADER":
+        return b"RFC822.HEADER " + wire.literal(raw.header())
+    data, origin = _partial(section_bytes(raw, item.section), item)
+    return b"BODY[%s]%s %s" % (item.section.label(), origin, wire.literal(data))
+
+
 def _render(item: Item, session: Session, uid: int, entry, record: EmailRecord, raw: StoredMessage | None) -> bytes:
     name = item.name
     if name == "UID":
@@ -363,15 +394,12 @@ def _render(item: Item, session: Session, uid: int, entry, record: EmailRecord, 
         return b"THREADID (%s)" % record.thread_id.encode()
     if name == "RFC822":
         return b"RFC822 " + wire.literal(raw.whole())
-    if name == "RFC822.HEADER":
-        return b"RFC822.HEADER " + wire.literal(raw.header())
     if name == "RFC822.TEXT":
         return b"RFC822.TEXT " + wire.literal(raw.text())
     if name in ("BODY", "BODYSTRUCTURE") and item.section is None:
         return name.encode() + b" " + body_structure(parse_tree(raw.whole()), extensible=name == "BODYSTRUCTURE")
-    if name in ("BODY", "BODY.PEEK"):
-        data, origin = _partial(section_bytes(raw, item.section), item)
-        return b"BODY[%s]%s %s" % (item.section.label(), origin, wire.literal(data))
+    if name in ("RFC822.HEADER", "BODY", "BODY.PEEK"):
+        return _section_item(item, raw)
     path = ".".join(str(n) for n in item.section.path).encode()
     data = binary_bytes(raw.whole(), item.section.path)
     if name == "BINARY.SIZE":

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 from ..mime import parse_message, summarize
 from ..mime.envelope import MONTHS, envelope
-from ..mime.headers import header_end, plain_lines, split_header_block
-from ..mime.parse import Part, message_start, parse_tree
+from ..mime.headers import header_end
+from ..mime.parse import Part, own_header, parse_tree
 from . import wire
 from .errors import Bad, No
 
@@ -109,16 +109,12 @@ class Section:
         return self._label
 
 
-# The first octets of a message read for its header section (those on the first page of a
-# large value in the store, after the page's 16-octet header); a longer header reads 4 times more.
-HEAD_READ = 4096 - 16
-
-
 class StoredMessage:
     """A stored message's octets as FETCH reads them, from a view into the store's map (or the
-    bytes themselves): its own header section from the first pages only, the whole message copied
-    once when an item needs it. A view is valid only while the read transaction that gave it is
-    open; nothing here returns one."""
+    bytes themselves): its own header section from the first pages only (`own_header`), the
+    whole message copied once when an item needs it; or, `from_header`, only the header section
+    kept beside its Email (jmapd/mail/envelopes.py). A view is valid only while the read
+    transaction that gave it is open; nothing here returns one."""
 
     __slots__ = ("view", "_whole", "_header", "_end", "plain")
 
@@ -129,6 +125,13 @@ class StoredMessage:
         self._end = 0
         # Every line of the header section is a field or a folded line (RFC 5322 §2.2).
         self.plain = False
+
+    @classmethod
+    def from_header(cls, header: bytes, plain: bool) -> "StoredMessage":
+        """A message known by its header section only: for header items, never for its text."""
+        message = cls(b"")
+        message._header, message.plain = header, plain
+        return message
 
     def whole(self) -> bytes:
         if self._whole is None:
@@ -148,25 +151,9 @@ class StoredMessage:
         return self.whole()[self._end:]
 
     def _find_header(self) -> None:
-        size, n = len(self.view), HEAD_READ
-        start = checked = None
-        while True:
-            data = self._whole if self._whole is not None else bytes(self.view[:n])
-            if start is None and (message_start(data) < len(data) or len(data) == size):
-                start = checked = message_start(data)  # (past an mbox From line the prefix holds whole)
-            if start is not None:
-                end = header_end(data, checked)
-                if end is not None:
-                    self.plain = True
-                    self._header, self._end = data[start:end], end
-                    return
-                checked = plain_lines(data, checked)
-                if len(data) == size or data.find(b"\n", checked) != -1:
-                    break  # not plainly well-formed, or no empty line at all
-            n *= 4  # a line the prefix cut short: read further, and go on from that line
-        raw = self.whole()
-        _, end = split_header_block(raw, start, size)  # the general splitter decides
-        self._header, self._end = raw[start:end], end
+        self._header, self._end, self.plain, whole = own_header(self.view)
+        if whole is not None:
+            self._whole = whole
 
 
 def _child(part: Part, n: int) -> Part:

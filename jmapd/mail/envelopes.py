@@ -1,23 +1,30 @@
 """What never changes about an Email, rendered once when it is written: its ENVELOPE (the
-structure of its header fields that `jmapd.mime.envelope` writes, RFC 9051 §7.5.2), its size and
-its receivedAt. Not the SMTP envelope of a submission.
+structure of its header fields that `jmapd.mime.envelope` writes, RFC 9051 §7.5.2), its size, its
+receivedAt and its header section. Not the SMTP envelope of a submission.
 
 Messages are immutable, so these are written by the writer in the transaction that creates the
 Email (every path ends in `writer.insert_email`) and deleted in the one that destroys it; a
 mailbox's initial sync then reads one small value per message instead of decoding its record and
-building the structure again.
+building the structure again, and a list view's FETCH of header fields reads the header section
+without the record, the blob or its access record.
 
-Two named databases, keyed account \\0 email id:
+Three named databases, keyed account \\0 email id:
 
 - `envelopes`: the 7-bit ENVELOPE (non-ASCII names and subjects as encoded-words), exactly as a
   FETCH writes it, so that the common FETCH (FLAGS ENVELOPE) sends the stored octets as they are;
 - `email_facts`: received_at (8 bytes) + size (8) + the UTF-8 form of the ENVELOPE where it differs
-  from the 7-bit one (only when a name, subject or address has non-ASCII text), else nothing.
+  from the 7-bit one (only when a name, subject or address has non-ASCII text), else nothing;
+- `email_headers`: the message's own header section, its empty line included, as
+  `jmapd.mime.parse.own_header` finds it, after one octet that says whether every line of it is a
+  field or a folded line (1) or not (0); only for a section of at most MAX_HEADER octets (readers
+  of a longer one read the blob). An Email copied from another keeps the same octets, so a copy
+  takes the source's entry (`head`) rather than reading the blob.
 
 Both forms are `jmapd.mime.envelope`'s.
 
 An older data folder gets the entries by the layout 6 step, `fill`, in transactions of BATCH
-Emails, so its memory stays bounded whatever the folder's size.
+Emails, so its memory stays bounded whatever the folder's size; it reads each blob through a view
+into the store's map, so a header section costs the pages it is on.
 """
 
 from __future__ import annotations
@@ -28,11 +35,14 @@ from store import ReadTxn, WriteTxn, schema
 from store.codec import decode, from_u64, u64
 
 from ..mime.envelope import envelope
+from ..mime.parse import own_header
 from ..mime.summary import EmailSummary
 from .records import EmailRecord
 
-ENVELOPES, FACTS = "envelopes", "email_facts"
+ENVELOPES, FACTS, HEADERS = "envelopes", "email_facts", "email_headers"
 BATCH = 2000
+# The longest header section kept (real mail's are a few KiB; a longer one is read from the blob).
+MAX_HEADER = 16 * 1024
 
 
 def _key(account_id: str, email_id: str) -> bytes:
@@ -51,6 +61,17 @@ def utf8_forms(plain: list[bytes], facts: list[bytes]) -> list[bytes]:
     return [f[16:] or p for p, f in zip(plain, facts)]
 
 
+def head_of(raw: bytes | memoryview) -> bytes | None:
+    """The `email_headers` value of a message's octets: None for a header section over MAX_HEADER."""
+    header, _, plain, _ = own_header(raw)
+    return None if len(header) > MAX_HEADER else (b"\x01" if plain else b"\x00") + header
+
+
+def header_of(head: bytes) -> tuple[bytes, bool]:
+    """(the header section, whether every line of it is a field or a folded line) of a stored value."""
+    return head[1:], head[0] == 1
+
+
 def received_at_of(facts: bytes) -> int:
     return from_u64(facts[:8])
 
@@ -60,17 +81,26 @@ def size_of(facts: bytes) -> int:
 
 
 # -- the writer's side -----------------------------------------------------------------------------
-def keep(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord) -> None:
+def keep(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, head: bytes | None) -> None:
+    """The entries of a new Email; `head` is `head_of` its octets (or a copied Email's `head`)."""
     plain, facts = render(record.summary, record.size, record.received_at)
     key = _key(account_id, email_id)
     txn.txn.put(key, plain, db=txn.dbs[ENVELOPES])
     txn.txn.put(key, facts, db=txn.dbs[FACTS])
+    if head is not None:
+        txn.txn.put(key, head, db=txn.dbs[HEADERS])
 
 
 def drop(txn: WriteTxn, account_id: str, email_id: str) -> None:
     key = _key(account_id, email_id)
-    txn.txn.delete(key, db=txn.dbs[ENVELOPES])
-    txn.txn.delete(key, db=txn.dbs[FACTS])
+    for db in (ENVELOPES, FACTS, HEADERS):
+        txn.txn.delete(key, db=txn.dbs[db])
+
+
+def head(txn: ReadTxn, account_id: str, email_id: str) -> bytes | None:
+    """An Email's stored header section value, for a copy of it to keep; None when it has none."""
+    value = txn.txn.get(_key(account_id, email_id), db=txn.dbs[HEADERS])
+    return None if value is None else bytes(value)
 
 
 # -- readers ---------------------------------------------------------------------------------------
@@ -90,19 +120,26 @@ def read_many(txn: ReadTxn, account_id: str, email_ids: list[bytes], db: str = E
 # -- layout 6: entries for the Emails an older folder holds ----------------------------------------
 def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> bytes | None:
     """Write the entries of up to BATCH Emails whose record keys follow `after`; return the last key
-    done, or None once every Email has its entry."""
+    done, or None once every Email has its entry. The transaction gives views into the map
+    (`buffers`): a blob's header section is read from its first pages, and each view is done with
+    before the next write."""
     done = 0
     envelopes = dbs[ENVELOPES]
     with txn.cursor(db=dbs["records"]) as cur:
         found = cur.set_range(after + b"\x00") if after is not None else cur.first()
         while found:
-            key = cur.key()
+            key = bytes(cur.key())
             account, _, rest = key.partition(b"\x00")
             if rest.startswith(b"Email\x00"):
                 record = decode(cur.value(), EmailRecord)
                 plain, facts = render(record.summary, record.size, record.received_at)
-                txn.put(account + b"\x00" + rest[6:], plain, db=envelopes)
-                txn.put(account + b"\x00" + rest[6:], facts, db=dbs[FACTS])
+                blob = txn.get(record.blob_id.encode(), db=dbs["blobs"])
+                head = None if blob is None else head_of(blob)
+                email_key = account + b"\x00" + rest[6:]
+                txn.put(email_key, plain, db=envelopes)
+                txn.put(email_key, facts, db=dbs[FACTS])
+                if head is not None:
+                    txn.put(email_key, head, db=dbs[HEADERS])
                 done += 1
                 if done == BATCH:
                     return key
@@ -110,5 +147,5 @@ def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> 
     return None
 
 
-schema.provide(schema.Migration(5, "each Email's ENVELOPE, size and receivedAt kept beside its record", fill,
-                                batched=True))
+schema.provide(schema.Migration(5, "each Email's ENVELOPE, size, receivedAt and header section kept beside its "
+                                "record", fill, batched=True, buffers=True))

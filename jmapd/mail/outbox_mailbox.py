@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from store import WriteTxn
 
+from . import envelopes
 from .keywords import DRAFT, SEEN
 from .mailboxes import OUTBOX, mailbox_by_role
 from .records import EmailRecord
@@ -30,7 +31,8 @@ def file_sent(txn: WriteTxn, account_id: str, email_id: str, now: int) -> str | 
     if target is not None:
         keywords = sorted({*record.keywords, SEEN} - {DRAFT})
         copy_id, _ = insert_email(txn, account_id, blob_id=record.blob_id, size=record.size, summary=record.summary,
-                                  mailbox_ids=[target], keywords=keywords, received_at=now)
+                                  mailbox_ids=[target], keywords=keywords, received_at=now,
+                                  head=envelopes.head(txn, account_id, email_id))
     delete_email(txn, account_id, email_id, record)
     _mark_answered(txn, account_id, record)
     return copy_id

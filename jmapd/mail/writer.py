@@ -115,9 +115,11 @@ def _recount(txn: WriteTxn, account_id: str, thread_id: str, old: Placement, new
 # -- the changes ----------------------------------------------------------------------------------
 def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, summary: EmailSummary,
                  mailbox_ids: list[str], keywords: list[str], received_at: int,
-                 subject_key: str | None = None) -> tuple[str, EmailRecord]:
+                 subject_key: str | None = None, head: bytes | None) -> tuple[str, EmailRecord]:
     """Create an Email (mailboxes and keywords already validated) and place it in a thread.
-    `subject_key` is base_subject(summary.subject), when the caller has it already."""
+    `subject_key` is base_subject(summary.subject), when the caller has it already; `head` is its
+    header section as envelopes.py keeps it (`head_of` the octets, or the `head` of the Email it
+    copies), None for one too long to keep."""
     if subject_key is None:
         subject_key = base_subject(summary.subject)
 
@@ -141,7 +143,7 @@ def insert_email(txn: WriteTxn, account_id: str, *, blob_id: str, size: int, sum
     record = EmailRecord(blob_id=blob_id, thread_id=thread_id, mailbox_ids=sorted(set(mailbox_ids)),
                          keywords=sorted(set(keywords)), size=size, received_at=received_at, summary=summary)
     txn.create(account_id, EMAIL, email_id, record)
-    envelopes.keep(txn, account_id, email_id, record)
+    envelopes.keep(txn, account_id, email_id, record, head)
     txn.note_state(account_id, EMAIL_DELIVERY)
     txn.bump(account_id, "count:Email")
     txn.bump(account_id, "bytes:Email", size)
@@ -162,7 +164,7 @@ def store_message(txn: WriteTxn, account_id: str, raw: bytes, parsed: ParsedMess
         blob_id, _ = put_blob(txn, account_id, raw, "message/rfc822", blob_id)
     return insert_email(txn, account_id, blob_id=blob_id, size=len(raw), summary=list_view_summary(parsed.summary),
                         mailbox_ids=mailbox_ids, keywords=keywords, received_at=received_at,
-                        subject_key=parsed.thread_subject)
+                        subject_key=parsed.thread_subject, head=envelopes.head_of(raw))
 
 
 def update_email(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, *,

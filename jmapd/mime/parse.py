@@ -9,10 +9,10 @@ until asked for. The splitter is total: any byte string gives a tree.
 from __future__ import annotations
 
 from .bodies import decode_transfer
-from .headers import RawHeader, split_header_block, unfold
+from .headers import RawHeader, header_end, plain_lines, split_header_block, unfold
 from .params import parse_content_type, parse_disposition, strip_comments
 
-__all__ = ["Part", "parse_tree", "message_start", "has_header_section", "MAX_DEPTH", "MAX_PARTS"]
+__all__ = ["Part", "parse_tree", "message_start", "own_header", "HEAD_READ", "has_header_section", "MAX_DEPTH", "MAX_PARTS"]
 
 # Nesting beyond this is treated as an opaque leaf: real mail never comes close,
 # and it bounds recursion on hostile input.
@@ -273,6 +273,35 @@ def message_start(raw: bytes) -> int:
         nl = raw.find(b"\n")
         return len(raw) if nl == -1 else nl + 1
     return 0
+
+
+# The first octets of a message read for its header section (those on the first page of a
+# large value in the store, after the page's 16-octet header); a longer header reads 4 times more.
+HEAD_READ = 4096 - 16
+
+
+def own_header(view: bytes | memoryview) -> tuple[bytes, int, bool, bytes | None]:
+    """A message's own header section, its empty line included, read from its first octets only
+    when it is plainly well-formed: (the section, where it ends, whether every line of it is a
+    field or a folded line, the whole message when it had to be copied, else None). `view` may be
+    a view into the store's map; nothing returned is one."""
+    size, n = len(view), HEAD_READ
+    start = checked = None
+    while True:
+        data = bytes(view[:n])
+        if start is None and (message_start(data) < len(data) or len(data) == size):
+            start = checked = message_start(data)  # (past an mbox From line the prefix holds whole)
+        if start is not None:
+            end = header_end(data, checked)
+            if end is not None:
+                return data[start:end], end, True, data if len(data) == size else None
+            checked = plain_lines(data, checked)
+            if len(data) == size or data.find(b"\n", checked) != -1:
+                break  # not plainly well-formed, or no empty line at all
+        n *= 4  # a line the prefix cut short: read further, and go on from that line
+    whole = data if len(data) == size else bytes(view)
+    _, end = split_header_block(whole, start, size)  # the general splitter decides
+    return whole[start:end], end, False, whole
 
 
 def has_header_section(raw: bytes) -> bool:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from jmapd.imap.message_data import HEAD_READ, Section, StoredMessage, _filtered, section_bytes
+from jmapd.imap.message_data import Section, StoredMessage, _filtered, section_bytes
+from jmapd.mime.parse import HEAD_READ
 from jmapd.mime.headers import header_end, split_header_block
 from jmapd.mime.parse import message_start, parse_tree
 

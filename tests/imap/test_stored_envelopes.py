@@ -1,8 +1,8 @@
-"""The ENVELOPE, size and receivedAt kept beside each Email (jmapd/mail/envelopes.py), and the
-FETCH that answers from them and the flag index without decoding records (RFC 9051 §6.4.5,
-§7.5.2): written on every path that creates an Email, gone with it, filled by the layout 6 step
-for an older data folder, rendered from the record where missing, and byte for byte what the
-record path answers."""
+"""The ENVELOPE, size, receivedAt and header section kept beside each Email
+(jmapd/mail/envelopes.py), and the FETCH that answers from them and the flag index without
+decoding records or reading blobs (RFC 9051 §6.4.5, §7.5.2): written on every path that creates
+an Email, gone with it, filled by the layout 6 step for an older data folder, rendered from the
+record (and the blob) where missing, and byte for byte what the record path answers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from jmapd.mail import Mail, envelopes
 from jmapd.mail.accounts import create_user
 from jmapd.mail.records import EmailRecord
 from jmapd.mail.writer import EMAIL
+from jmapd.mime.parse import message_start
 from store import Store, schema
+from store.blobs import read_blob
 from store.records import Mailbox
 from store.users import get_user, share_account
 
@@ -26,30 +28,35 @@ NON_ASCII = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@example.com>\r\nTo: Zoë <z
              "Date: Tue, 02 Jan 2024 10:00:00 +0100\r\n\r\nHallo\r\n").encode()
 
 
-def stored(store: Store, account_id: str) -> dict[str, tuple[bytes, bytes]]:
-    """Email id -> (ENVELOPE, facts) for every entry of the account (None where one is missing)."""
+def stored(store: Store, account_id: str) -> dict[str, tuple[bytes, bytes, bytes]]:
+    """Email id -> (ENVELOPE, facts, header section) for every entry of the account (None where
+    one is missing)."""
     prefix = account_id.encode() + b"\x00"
     out: dict[str, list] = {}
     with store.read() as txn:
-        for n, db in enumerate((envelopes.ENVELOPES, envelopes.FACTS)):
+        for n, db in enumerate((envelopes.ENVELOPES, envelopes.FACTS, envelopes.HEADERS)):
             with txn.txn.cursor(db=txn.dbs[db]) as cur:
                 cur.set_range(prefix)
                 for key, value in cur:
                     if not key.startswith(prefix):
                         break
-                    out.setdefault(bytes(key[len(prefix):]).decode(), [None, None])[n] = bytes(value)
+                    out.setdefault(bytes(key[len(prefix):]).decode(), [None, None, None])[n] = bytes(value)
     return {email_id: tuple(values) for email_id, values in out.items()}
 
 
 def assert_one_entry_per_email(store: Store, account_id: str) -> int:
-    """Every Email of the account has its entries, equal to what its record renders, and no other
-    entry is left."""
+    """Every Email of the account has its entries, equal to what its record renders and to the
+    header section of its blob (none above the bound), and no other entry is left."""
     with store.read() as txn:
         records = dict(txn.scan(account_id, EMAIL, EmailRecord))
+        blobs = {email_id: read_blob(txn, account_id, record.blob_id) for email_id, record in records.items()}
     entries = stored(store, account_id)
     assert entries.keys() == records.keys()
     for email_id, record in records.items():
-        assert entries[email_id] == envelopes.render(record.summary, record.size, record.received_at), email_id
+        expected = (*envelopes.render(record.summary, record.size, record.received_at), envelopes.head_of(blobs[email_id]))
+        assert entries[email_id] == expected, email_id
+        raw = bytes(blobs[email_id])
+        assert expected[2] is not None and raw[message_start(raw):].startswith(expected[2][1:])
     return len(records)
 
 
@@ -140,6 +147,7 @@ def test_layout_5_data_gets_its_entries_by_migration_in_batches(tmp_path, monkey
     def as_layout_5(txn):  # what a v5 folder holds: neither database
         txn.txn.drop(txn.dbs[envelopes.ENVELOPES], delete=False)
         txn.txn.drop(txn.dbs[envelopes.FACTS], delete=False)
+        txn.txn.drop(txn.dbs[envelopes.HEADERS], delete=False)
 
     store.write(as_layout_5)
     assert stored(store, user.account_id) == {}
@@ -151,7 +159,8 @@ def test_layout_5_data_gets_its_entries_by_migration_in_batches(tmp_path, monkey
     monkeypatch.setitem(schema.MIGRATIONS, 5, dataclasses.replace(
         step, apply=lambda txn, dbs, after: batches.append(after) or step.apply(txn, dbs, after)))
     store = Store.open(str(tmp_path))
-    assert store.migrations_run == ["v5 -> v6: each Email's ENVELOPE, size and receivedAt kept beside its record"]
+    assert store.migrations_run == ["v5 -> v6: each Email's ENVELOPE, size, receivedAt and header section kept "
+                                     "beside its record"]
     assert len(batches) == 3 and batches[0] is None
     assert assert_one_entry_per_email(store, user.account_id) == 5
     store.close()

@@ -12,6 +12,7 @@ from typing import Any
 from store import WriteTxn
 from store.blobs import grant
 
+from ...mail import envelopes
 from ...mail.records import EmailRecord
 from ...mail.writer import insert_email
 from ...protocol.capabilities import MAIL
@@ -88,5 +89,5 @@ def _copy_one(ctx: Context, txn: WriteTxn, from_account: str, to_account: str,
     grant(txn, to_account, source.blob_id, source.size, "message/rfc822")
     email_id, record = insert_email(txn, to_account, blob_id=source.blob_id, size=source.size,
                                     summary=source.summary, mailbox_ids=mailboxes, keywords=keywords,
-                                    received_at=received_at)
+                                    received_at=received_at, head=envelopes.head(txn, from_account, source_id))
     return email_id, record, source_id
