@@ -10,6 +10,9 @@ import dataclasses
 import re
 import socket
 
+import pytest
+
+from jmapd.imap import fetch
 from jmapd.mail import Mail, envelopes
 from jmapd.mail.accounts import create_user
 from jmapd.mail.records import EmailRecord
@@ -22,6 +25,7 @@ from store.users import get_user, share_account
 
 from .conftest import message
 from .test_corpus import corpus_files, multiappend
+from .test_flag_index import email_reads, settle  # noqa: F401  (a fixture)
 
 NON_ASCII = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@example.com>\r\nTo: Zoë <zoe@exämple.test>\r\n"
              "Subject: =?utf-8?b?R3LDvMOfZQ==?=\r\nMessage-ID: <u8@example.com>\r\n"
@@ -230,3 +234,82 @@ def test_stored_answers_match_the_record_path_for_the_corpus(account, corpus):
         assert conn.command("UID FETCH 5:20,300:* (ENVELOPE)") == re.sub(
             rb" THREADID \(\w+\)", b"", conn.command("UID FETCH 5:20,300:* (ENVELOPE THREADID)"))
         conn.close()
+
+
+LIST_VIEW = "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID REFERENCES IN-REPLY-TO)]"
+HEADER_ITEMS = (f"UID FLAGS RFC822.SIZE {LIST_VIEW}", "BODY.PEEK[HEADER]", "RFC822.HEADER",
+                "BODY.PEEK[HEADER.FIELDS.NOT (Received DKIM-Signature content-type)]",
+                "ENVELOPE BODY.PEEK[HEADER.FIELDS (subject x-mailer)]<0.40> BODY.PEEK[HEADER.FIELDS (references)]")
+
+
+@pytest.fixture
+def blob_reads(monkeypatch):
+    """How many blobs FETCH reads (a spy on the real reads, nothing replaced)."""
+    calls = {"n": 0}
+    original = fetch.read_blob
+
+    def counting(*args):
+        calls["n"] += 1
+        return original(*args)
+
+    monkeypatch.setattr(fetch, "read_blob", counting)
+    return calls
+
+
+def without_threadid(data: bytes) -> bytes:
+    return re.sub(rb" THREADID \(\w+\)", b"", data)
+
+
+def test_header_items_from_stored_sections_match_the_blob_for_the_corpus(account, corpus, email_reads, blob_reads):
+    """RFC 9051 §6.4.5: for every corpus message, BODY.PEEK[HEADER], [HEADER.FIELDS (...)] (a list
+    view's FETCH), [HEADER.FIELDS.NOT (...)], a partial of one and RFC822.HEADER answered from the
+    stored header sections are byte for byte what the blob path answers (asked with THREADID, which
+    only the record holds), reading no record and no blob; BODY[HEADER] in a mailbox opened with
+    EXAMINE too, while in a selected one it still sets \\Seen (§6.4.5, BODY[<section>])."""
+    raws = [(corpus / path).read_bytes() for path in corpus_files(corpus)]
+    imap = account.imaplib()
+    for start in range(0, len(raws), 50):
+        multiappend(imap, "INBOX", raws[start:start + 50])
+    imap.select("INBOX")
+    imap.store("1:40", "+FLAGS", "(\\Seen $Junk)")
+    settle(imap)
+    imap.logout()
+    conn = Raw(account.port, account.name, account.password)
+    conn.command("EXAMINE INBOX")
+    for items in (*HEADER_ITEMS, "BODY[HEADER.FIELDS (SUBJECT)]"):
+        email_reads["n"] = blob_reads["n"] = 0
+        fast = conn.command(f"UID FETCH 1:* ({items})")
+        assert (email_reads["n"], blob_reads["n"]) == (0, 0), items
+        assert fast.count(b" FETCH (") == len(raws)
+        assert fast == without_threadid(conn.command(f"UID FETCH 1:* ({items} THREADID)")), items
+        assert (email_reads["n"], blob_reads["n"]) == (len(raws), len(raws)), items
+    conn.command("SELECT INBOX")
+    assert b"\\Seen" not in conn.command("FETCH 41 (FLAGS)")
+    conn.command("FETCH 41 (BODY[HEADER.FIELDS (SUBJECT)])")
+    assert b"\\Seen" in conn.command("FETCH 41 (FLAGS)")
+    conn.close()
+
+
+def test_a_header_section_above_the_bound_is_not_kept_and_read_from_the_blob(account, imap_server):
+    """RFC 9051 §6.4.5: a header section longer than MAX_HEADER has no stored entry; FETCH of its
+    header items reads the blob and answers what the record path does, beside a message whose
+    section is kept."""
+    server = imap_server.server
+    account_id = _account_id(server, account.name)
+    filler = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"f" * 70) for n in range(envelopes.MAX_HEADER // 80 + 10))
+    long_one = b"Subject: long\r\n" + filler + b"From: a@example.test\r\n\r\nbody\r\n"
+    assert len(long_one) > envelopes.MAX_HEADER
+    for raw in (message("short"), long_one):
+        server.mail.deliver(account_id, raw, [_inbox(server, account.name)])
+    heads = [entry[2] for _, entry in sorted(stored(server.store, account_id).items())]
+    assert heads[0] is not None and heads[1] is None
+    conn = Raw(account.port, account.name, account.password)
+    conn.command("SELECT INBOX")
+    for items in HEADER_ITEMS:
+        fast = conn.command(f"UID FETCH 1:2 ({items})")
+        assert fast == without_threadid(conn.command(f"UID FETCH 1:2 ({items} THREADID)")), items
+    assert conn.command(f"FETCH 2 (BODY.PEEK[HEADER.FIELDS (x-filler-3 FROM)])") == (
+        b"* 2 FETCH (BODY[HEADER.FIELDS (X-FILLER-3 FROM)] {%d}\r\nX-Filler-3: %s\r\nFrom: a@example.test\r\n\r\n)\r\n"
+        % (len(b"X-Filler-3: \r\nFrom: a@example.test\r\n\r\n") + 70, b"f" * 70))
+    assert conn.command("FETCH 2 (RFC822.HEADER)").endswith(filler + b"From: a@example.test\r\n\r\n)\r\n")
+    conn.close()
