@@ -32,8 +32,8 @@ from ..mime.parse import parse_tree
 from . import wire
 from .errors import Bad
 from .flags import imap_flags
-from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope, internal_date,
-                           section_bytes)
+from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope, filtered_lines,
+                           internal_date, section_bytes)
 from .parser import Parser
 from .session import Session
 
@@ -222,7 +222,7 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
             email_ids = [f[1] for f in found]
             plain = envelopes.read_many(txn, account_id, email_ids) if with_envelope else None
             facts = envelopes.read_many(txn, account_id, email_ids, envelopes.FACTS) if with_facts else None
-            heads = _heads(txn, account_id, email_ids) if with_heads else None
+            heads = envelopes.read_many(txn, account_id, email_ids, envelopes.HEADERS) if with_heads else None
             missing: set[int] = set()
             for values in (plain, facts, heads):
                 if values is not None and None in values:
@@ -253,16 +253,29 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
             continue
         for flags in set(keywords.values()) - flag_lists.keys():
             flag_lists[flags] = wire.flags(imap_flags(flags))
-        columns = [seqs] + [[_section_item(item, message) for message in heads] if not name else
+        columns = [seqs] + [_head_column(item, heads) if not name else
                             _column(name, found, plain, facts, keywords, flag_lists, utf8)
                             for name, item in zip(names, items)]
         session.write(b"".join([template % row for row in zip(*columns)]))
 
 
-def _heads(txn, account_id: str, email_ids: list[bytes]) -> list[StoredMessage | None]:
-    """The Emails' header sections as kept beside them; None for one without."""
-    return [None if head is None else StoredMessage.from_header(*envelopes.header_of(head))
-            for head in envelopes.read_many(txn, account_id, email_ids, envelopes.HEADERS)]
+def _head_column(item: Item, heads: list) -> list[bytes]:
+    """A header item's values for a chunk of messages, from their header sections as stored
+    beside them (or, for one without, a StoredMessage of its blob)."""
+    section = item.section
+    if section is not None and section.text.startswith("HEADER.FIELDS") and item.partial is None:
+        # The common list view: the stored value itself is searched, nothing copied first.
+        keep, prefix = section.text == "HEADER.FIELDS", b"BODY[%s] " % section.label()
+        return [prefix + wire.literal(filtered_lines(head, section.fields, keep))
+                if type(head) is bytes and envelopes.is_plain(head) else _section_item(item, _message(head))
+                for head in heads]
+    return [_section_item(item, _message(head)) for head in heads]
+
+
+def _message(head: bytes | StoredMessage) -> StoredMessage:
+    if type(head) is bytes:
+        return StoredMessage.from_header(head[1:], envelopes.is_plain(head))
+    return head
 
 
 def _column(name: str, found: list[tuple[int, bytes, bytes]], plain: list[bytes] | None, facts: list[bytes] | None,

@@ -210,9 +210,14 @@ def _filtered(header: bytes, fields: list[str], keep: bool, plain: bool = False)
     Lines end at LF (a CR before it is part of the line), as the header section's end is found."""
     if not (plain or header_end(header) == len(header)):
         return _filtered_by_line(header, {f.lower() for f in fields}, keep)
-    # Every line a field or a folded line: one search finds the lines.
+    return filtered_lines(b"\n" + header, fields, keep)
+
+
+def filtered_lines(lined: bytes, fields: list[str], keep: bool) -> bytes:
+    """`_filtered` of a header section whose every line is a field or a folded line, given after
+    a line break (as jmapd/mail/envelopes.py keeps it): one search finds the lines."""
     pattern = _field_lines(tuple(fields), keep)
-    found = () if pattern is None else pattern.findall(b"\n" + header)
+    found = () if pattern is None else pattern.findall(lined)
     return b"".join(found)[1:] + b"\n\r\n" if found else b"\r\n"
 
 

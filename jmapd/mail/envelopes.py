@@ -15,9 +15,10 @@ Three named databases, keyed account \\0 email id:
 - `email_facts`: received_at (8 bytes) + size (8) + the UTF-8 form of the ENVELOPE where it differs
   from the 7-bit one (only when a name, subject or address has non-ASCII text), else nothing;
 - `email_headers`: the message's own header section, its empty line included, as
-  `jmapd.mime.parse.own_header` finds it, after one octet that says whether every line of it is a
-  field or a folded line (1) or not (0); only for a section of at most MAX_HEADER octets (readers
-  of a longer one read the blob). An Email copied from another keeps the same octets, so a copy
+  `jmapd.mime.parse.own_header` finds it, after one octet: a line feed when every line of it is a
+  field or a folded line (so that one search over the value as stored finds the fields a FETCH
+  asks for, each with the line break before it), else NUL; only for a section of at most
+  MAX_HEADER octets (readers of a longer one read the blob). An Email copied from another keeps the same octets, so a copy
   takes the source's entry (`head`) rather than reading the blob.
 
 Both forms are `jmapd.mime.envelope`'s.
@@ -64,12 +65,12 @@ def utf8_forms(plain: list[bytes], facts: list[bytes]) -> list[bytes]:
 def head_of(raw: bytes | memoryview) -> bytes | None:
     """The `email_headers` value of a message's octets: None for a header section over MAX_HEADER."""
     header, _, plain, _ = own_header(raw)
-    return None if len(header) > MAX_HEADER else (b"\x01" if plain else b"\x00") + header
+    return None if len(header) > MAX_HEADER else (b"\n" if plain else b"\x00") + header
 
 
-def header_of(head: bytes) -> tuple[bytes, bool]:
-    """(the header section, whether every line of it is a field or a folded line) of a stored value."""
-    return head[1:], head[0] == 1
+def is_plain(head: bytes) -> bool:
+    """Whether every line of a stored header section is a field or a folded line."""
+    return head[0] == 10
 
 
 def received_at_of(facts: bytes) -> int:
