@@ -15,6 +15,7 @@ from store.blobs import blob_ref, read_blob
 
 from ..mime import Message, parse_message, split_part_blob_id
 from ..mime.message import top_header
+from . import envelopes
 
 
 # What a parsed message costs in memory beyond its octets, measured with tracemalloc on the corpus
@@ -98,16 +99,24 @@ def stored_message(txn: ReadTxn, account_id: str, blob_id: str) -> Message:
     return message
 
 
-def stored_header(txn: ReadTxn, account_id: str, blob_id: str, name: str, form: str) -> list[Any]:
+def stored_header(txn: ReadTxn, account_id: str, blob_id: str, name: str, form: str,
+                  email_id: str | None = None) -> list[Any]:
     """``header:{name}:as{form}:all`` of a stored message this account may read (none if it may
-    not): from the parse kept for it, else from its header section alone. A `header` filter reads
-    every message of an account; parsing each whole (a 4 MB one of many parts among them, once per
-    request in flight) held hundreds of MB under load and most of the filter's time."""
+    not): from the parse kept for it, else from its header section alone: the one kept beside
+    its Email (`email_id`, jmapd/mail/envelopes.py) when there is one, else the blob's. A `header`
+    filter reads every message of an account; parsing each whole (a 4 MB one of many parts among
+    them, once per request in flight) held hundreds of MB under load and most of the filter's
+    time."""
     if blob_ref(txn, account_id, blob_id) is None:
         return []
     message = _PARSED.get(blob_id)
     if message is None:
-        values = top_header(read_blob(txn, account_id, blob_id) or b"", name, form)
+        head = None if email_id is None else envelopes.head(txn, account_id, email_id)
+        if head is not None and envelopes.is_plain(head) and not head.startswith(b"\nFrom "):
+            raw = head[1:]  # every line a field: split as the whole message's header section is
+        else:
+            raw = read_blob(txn, account_id, blob_id) or b""
+        values = top_header(raw, name, form)
         if values is not None:
             return values
         message = stored_message(txn, account_id, blob_id)

@@ -15,6 +15,7 @@ import pytest
 from jmapd.imap import fetch
 from jmapd.mail import Mail, envelopes
 from jmapd.mail.accounts import create_user
+from jmapd.mail.messages import stored_header
 from jmapd.mail.records import EmailRecord
 from jmapd.mail.writer import EMAIL
 from jmapd.mime.parse import message_start
@@ -288,6 +289,29 @@ def test_header_items_from_stored_sections_match_the_blob_for_the_corpus(account
     conn.command("FETCH 41 (BODY[HEADER.FIELDS (SUBJECT)])")
     assert b"\\Seen" in conn.command("FETCH 41 (FLAGS)")
     conn.close()
+
+
+def test_header_filter_values_from_stored_sections_match_the_blob_for_the_corpus(account, corpus, imap_server):
+    """RFC 8621 §4.4.1 (the `header` filter) and §4.1.3 (header:{name}:asText, asRaw): for every
+    corpus message, the values read from the header section kept beside its Email are those read
+    from its blob."""
+    raws = [(corpus / path).read_bytes() for path in corpus_files(corpus)]
+    imap = account.imaplib()
+    for start in range(0, len(raws), 50):
+        multiappend(imap, "INBOX", raws[start:start + 50])
+    imap.logout()
+    store = imap_server.server.store
+    account_id = _account_id(imap_server.server, account.name)
+    with store.read() as txn:
+        records = dict(txn.scan(account_id, EMAIL, EmailRecord))
+        assert len(records) == len(raws)
+        kept = [envelopes.head(txn, account_id, email_id) for email_id in records]
+        assert sum(head is not None and envelopes.is_plain(head) for head in kept) > len(raws) // 2
+        for email_id, record in records.items():
+            for name in ("Subject", "from", "Received", "X-Mailer", "List-Id", "Content-Type"):
+                for form in ("Text", "Raw"):
+                    assert stored_header(txn, account_id, record.blob_id, name, form, email_id) == \
+                        stored_header(txn, account_id, record.blob_id, name, form), (email_id, name, form)
 
 
 def test_a_header_section_above_the_bound_is_not_kept_and_read_from_the_blob(account, imap_server):

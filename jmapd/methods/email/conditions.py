@@ -148,7 +148,7 @@ def _header_test(value: Any, txn: ReadTxn, account_id: str) -> Predicate:
 
     def test(email_id: str, record: EmailRecord) -> bool:
         check_budget()  # a read of the message's header section per message
-        texts = stored_header(txn, account_id, record.blob_id, name, "Text")
+        texts = stored_header(txn, account_id, record.blob_id, name, "Text", email_id)
         if needle is None:
             return bool(texts)
         return any(needle in t.casefold() for t in texts)
