@@ -32,7 +32,7 @@ from ..mime.parse import parse_tree
 from . import wire
 from .errors import Bad
 from .flags import imap_flags
-from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope, filtered_lines,
+from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope, fields_finder,
                            internal_date, section_bytes)
 from .parser import Parser
 from .session import Session
@@ -265,10 +265,15 @@ def _head_column(item: Item, heads: list) -> list[bytes]:
     section = item.section
     if section is not None and section.text.startswith("HEADER.FIELDS") and item.partial is None:
         # The common list view: the stored value itself is searched, nothing copied first.
-        keep, prefix = section.text == "HEADER.FIELDS", b"BODY[%s] " % section.label()
-        return [prefix + wire.literal(filtered_lines(head, section.fields, keep))
-                if type(head) is bytes and envelopes.is_plain(head) else _section_item(item, _message(head))
-                for head in heads]
+        find, prefix = fields_finder(section.fields, section.text == "HEADER.FIELDS"), b"BODY[%s] " % section.label()
+        out = []
+        for head in heads:
+            if type(head) is bytes and envelopes.is_plain(head):
+                found = find(head)
+                out.append(b"%s{%d}\r\n%s" % (prefix, len(found), found))
+            else:
+                out.append(_section_item(item, _message(head)))
+        return out
     return [_section_item(item, _message(head)) for head in heads]
 
 

@@ -13,6 +13,7 @@ its MIME tree.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -216,9 +217,21 @@ def _filtered(header: bytes, fields: list[str], keep: bool, plain: bool = False)
 def filtered_lines(lined: bytes, fields: list[str], keep: bool) -> bytes:
     """`_filtered` of a header section whose every line is a field or a folded line, given after
     a line break (as jmapd/mail/envelopes.py keeps it): one search finds the lines."""
+    return fields_finder(fields, keep)(lined)
+
+
+def fields_finder(fields: list[str], keep: bool) -> Callable[[bytes], bytes]:
+    """`filtered_lines` for one field list, to run over many header sections."""
     pattern = _field_lines(tuple(fields), keep)
-    found = () if pattern is None else pattern.findall(lined)
-    return b"".join(found)[1:] + b"\n\r\n" if found else b"\r\n"
+    if pattern is None:
+        return lambda lined: b"\r\n"
+    findall, join = pattern.findall, b"".join
+
+    def find(lined: bytes) -> bytes:
+        found = findall(lined)
+        return join(found)[1:] + b"\n\r\n" if found else b"\r\n"
+
+    return find
 
 
 def _filtered_by_line(header: bytes, wanted: set[str], keep: bool) -> bytes:
