@@ -1,7 +1,7 @@
 """jmapd's IMAP beside Dovecot and Cyrus: the same folder loaded into each, then the same IMAP workload.
 
     .venv/bin/python bench/imap_bench.py [--count 100000] [--seed 1] [--max-attachment-bytes 200000]
-        [--servers jmapd,dovecot,cyrus] [--data /work/benchdata/imap] [--reload]
+        [--servers jmapd,dovecot,cyrus] [--data bench/out/imap] [--reload]
         [--page-cache as-is|warm|cold] [--more-rounds N] [--markdown-out FILE] [--json-out FILE]
 
 Run it under `flock /tmp/jmapd-bench.lock` on a shared machine. Needs root (Dovecot and Cyrus drop
@@ -568,7 +568,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-attachment-bytes", type=int, default=200_000)
     parser.add_argument("--servers", default="jmapd,dovecot,cyrus")
-    parser.add_argument("--data", default="/work/benchdata/imap")
+    parser.add_argument("--data", default=str(HERE / "out" / "imap"),
+                        help="where the dataset and each server's loaded folder are kept between runs")
     parser.add_argument("--reload", action="store_true", help="load every server again")
     parser.add_argument("--no-text-search", action="store_true",
                         help="leave out SEARCH TEXT (and Dovecot's full-text index, the longest part of its load)")
