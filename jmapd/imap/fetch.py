@@ -227,6 +227,7 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
             for values in (plain, facts, heads):
                 if values is not None and None in values:
                     missing.update(n for n, value in enumerate(values) if value is None)
+            blobs: dict[int, str] = {}
             for n in missing:  # entries missing (or a header section too long to keep): from the record
                 record = txn.get(account_id, EMAIL, email_ids[n].decode(), EmailRecord)
                 if record is not None:
@@ -235,7 +236,14 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
                         if values is not None and values[n] is None:
                             values[n] = value
                     if heads is not None and heads[n] is None:
-                        heads[n] = StoredMessage(read_blob(txn, account_id, record.blob_id) or b"")
+                        blobs[n] = record.blob_id
+        if blobs:  # their header sections from the blobs' first pages, not the whole messages
+            with store.read(buffers=True) as txn:
+                for n, blob_id in blobs.items():
+                    view = read_blob(txn, account_id, blob_id)
+                    if view is not None:
+                        message = StoredMessage(view)
+                        heads[n] = StoredMessage.from_header(message.header(), message.plain)
         if len(found) == len(batch):
             seqs = [seq for seq, _ in batch]
         else:  # some expunged by another client (their EXPUNGE comes at the next command)
@@ -261,7 +269,7 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
 
 def _head_column(item: Item, heads: list) -> list[bytes]:
     """A header item's values for a chunk of messages, from their header sections as stored
-    beside them (or, for one without, a StoredMessage of its blob)."""
+    beside them (or, for one without, as read from its blob)."""
     section = item.section
     if section is not None and section.text.startswith("HEADER.FIELDS") and item.partial is None:
         # The common list view: the stored value itself is searched, nothing copied first.
