@@ -30,7 +30,7 @@ DATABASES: list[str] = [
     # IMAP UIDs per mailbox, both ways, and the UIDs of each keyword (jmapd/mail/uids.py).
     "uids", "uid_of", "uid_flags",
     # What never changes about an Email, rendered when it is written (jmapd/mail/envelopes.py).
-    "envelopes", "email_facts", "email_headers",
+    "envelopes", "email_facts", "email_headers", "email_list_fields",
     # Store-wide feeds that background workers follow (store/feed.py).
     "feeds",
 ]

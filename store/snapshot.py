@@ -16,7 +16,7 @@ from .txn import ReadTxn, WriteTxn
 
 # The databases whose keys start with `account id \0` (blobs themselves are shared by content).
 ACCOUNT_DATABASES = ("records", "changes", "counters", "blobrefs", "msgids", "by_mailbox", "uids", "uid_of",
-                     "uid_flags", "envelopes", "email_facts", "email_headers")
+                     "uid_flags", "envelopes", "email_facts", "email_headers", "email_list_fields")
 
 
 class AccountSnapshot(msgspec.Struct, frozen=True):

@@ -28,13 +28,14 @@ from ..mail import uids as uid_index
 from ..mail.records import EmailRecord
 from ..mail.writer import EMAIL, update_email
 from ..methods.cost import ON_LOOP_MAX_IDS
+from ..mime.headers import fields_finder
 from ..mime.parse import parse_tree
 from . import wire
 from .errors import Bad
 from .flags import imap_flags
-from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope, fields_finder,
+from .message_data import (Section, StoredMessage, binary_bytes, body_structure, envelope,
                            internal_date, section_bytes)
-from .parser import Parser
+from .parser import Parser, SequenceSet
 from .session import Session
 
 MACROS = {"ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"], "FAST": ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
@@ -154,12 +155,25 @@ def parse_modifiers(p: Parser, session: Session) -> tuple[int | None, bool]:
     return changed_since, vanished
 
 
-def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
-    selected = session.selected
+def _head(p: Parser) -> tuple[SequenceSet, list[Item]]:
+    """The sequence set and the items, parsed once per command: the event-loop predicate below
+    parses them first and leaves them on the parser for the handler."""
+    start = p.pos
+    parsed = p.prepared
+    if parsed is not None and parsed[0] == start:
+        p.pos = parsed[1]
+        return parsed[2], list(parsed[3])
     p.sp()
     sequence = p.sequence_set()
     p.sp()
     items = parse_items(p)
+    p.prepared = (start, p.pos, sequence, tuple(items))
+    return sequence, items
+
+
+def fetch(session: Session, tag: str, p: Parser, by_uid: bool = False) -> str:
+    selected = session.selected
+    sequence, items = _head(p)
     changed_since, vanished = parse_modifiers(p, session)
     p.end()
     if vanished and not (by_uid and session.qresync and changed_since is not None):
@@ -211,6 +225,10 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
     with_envelope = "ENVELOPE" in names
     with_facts = "RFC822.SIZE" in names or "INTERNALDATE" in names or (with_envelope and utf8)
     with_heads = "" in names
+    # A list view's fields are read from the small value that holds only those (a header section
+    # without it, or whose section is not kept, is read as below).
+    head_db = envelopes.LIST if with_heads and all(_listed(item) for item, name in zip(items, names) if not name) \
+        else envelopes.HEADERS
     flag_lists: dict[tuple[str, ...], bytes] = {(): b"()"}
     store = session.server.store
     for start in range(0, len(messages), CHUNK):
@@ -222,7 +240,12 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
             email_ids = [f[1] for f in found]
             plain = envelopes.read_many(txn, account_id, email_ids) if with_envelope else None
             facts = envelopes.read_many(txn, account_id, email_ids, envelopes.FACTS) if with_facts else None
-            heads = envelopes.read_many(txn, account_id, email_ids, envelopes.HEADERS) if with_heads else None
+            heads = envelopes.read_many(txn, account_id, email_ids, head_db) if with_heads else None
+            if head_db == envelopes.LIST and None in heads:
+                absent = [n for n, value in enumerate(heads) if value is None]
+                for n, value in zip(absent, envelopes.read_many(txn, account_id, [email_ids[n] for n in absent],
+                                                                envelopes.HEADERS)):
+                    heads[n] = value
             missing: set[int] = set()
             for values in (plain, facts, heads):
                 if values is not None and None in values:
@@ -265,6 +288,14 @@ def _fetch_stored(session: Session, messages: list[tuple[int, int]], items: list
                             _column(name, found, plain, facts, keywords, flag_lists, utf8)
                             for name, item in zip(names, items)]
         session.write(b"".join([template % row for row in zip(*columns)]))
+
+
+def _listed(item: Item) -> bool:
+    """Whether the item is HEADER.FIELDS of the message's own header naming only fields that
+    `email_list_fields` keeps."""
+    section = item.section
+    return (section is not None and section.text == "HEADER.FIELDS" and not section.path and item.partial is None
+            and envelopes.listed(section.fields))
 
 
 def _head_column(item: Item, heads: list) -> list[bytes]:
@@ -326,26 +357,21 @@ def fetch_may_block(session: Session, p: Parser, by_uid: bool = False) -> bool:
     bodies of at most ON_LOOP_MAX_OCTETS together, no \\Seen to set (a durable commit) and no
     CHANGEDSINCE (a change log read)."""
     selected = session.selected
-    p.sp()
-    sequence = p.sequence_set()
-    p.sp()
-    items = parse_items(p)
+    sequence, items = _head(p)
     if not p.at_end() or selected.most(sequence, by_uid, session.saved_search) > ON_LOOP_MAX_IDS:
         return True
     if not selected.read_only and any(i.sets_seen for i in items):
         return True
     if not any(i.needs_body and not _header_only(i) for i in items):
         return False
-    octets = 0
     account_id = session.account_id
     with session.server.store.read() as txn:
-        for _, uid in selected.messages(sequence, by_uid, session.saved_search):
-            entry = uid_index.entry(txn, account_id, selected.mailbox_id, uid)
-            record = None if entry is None else txn.get(account_id, EMAIL, entry.email_id, EmailRecord)
-            octets += 0 if record is None else record.size
-            if octets > ON_LOOP_MAX_OCTETS:
-                return True
-    return False
+        uids = [uid for _, uid in selected.messages(sequence, by_uid, session.saved_search)]
+        email_ids = [found[1] for found in uid_index.walk(txn, account_id, selected.mailbox_id, uids)]
+        facts = envelopes.read_many(txn, account_id, email_ids, envelopes.FACTS)
+        # An Email without its stored facts (being written or destroyed right now) counts as large.
+        return sum(ON_LOOP_MAX_OCTETS + 1 if value is None else envelopes.size_of(value)
+                   for value in facts) > ON_LOOP_MAX_OCTETS
 
 
 def uid_fetch_may_block(session: Session, p: Parser) -> bool:

@@ -13,16 +13,15 @@ its MIME tree.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timezone
-from functools import lru_cache
 
 from ..mime import parse_message, summarize
 from ..mime.envelope import MONTHS, envelope
-from ..mime.headers import header_end
+from ..mime.headers import fields_finder, header_end
 from ..mime.parse import Part, own_header, parse_tree
 from . import wire
 from .errors import Bad, No
+
 
 def internal_date(epoch: int) -> bytes:
     """date-time (RFC 9051 §9): "dd-Mon-yyyy hh:mm:ss +0000"."""
@@ -181,30 +180,6 @@ def _header_block(part: Part) -> bytes:
     return part.raw[part.start:part.body_start]
 
 
-_FIELD_NAME = re.compile(r"[!-9;-~]+\Z")
-
-
-@lru_cache(maxsize=64)
-def _field_lines(fields: tuple[str, ...], keep: bool) -> re.Pattern[bytes] | None:
-    """The fields HEADER.FIELDS (keep) or HEADER.FIELDS.NOT names leave, each with its folded
-    lines (RFC 9051 §6.4.5: names matched without regard to case), found with the line break
-    before it and without its own last one; None when no field can be left. For HEADER.FIELDS a
-    line's first character is looked at before the names: most lines of a header are not asked
-    for. Field names are ASCII, so a name asked for that is not one (or not ASCII once lowered)
-    matches none."""
-    names = sorted({f.lower() for f in fields if f.lower().isascii() and _FIELD_NAME.match(f.lower())})
-    if keep and not names:
-        return None
-    wanted = b"|".join(re.escape(name.encode()) for name in names) or b"(?!)"
-    named = rb"(?:" + wanted + rb")[ \t]*+:"
-    if keep:
-        first = b"".join(re.escape(bytes([c])) for c in sorted({name.encode()[0] for name in names}))
-        start = rb"(?=[" + first + rb"])" + named
-    else:
-        start = rb"(?!" + named + rb")[!-9;-~]++[ \t]*+:"
-    return re.compile(rb"\n" + start + rb"[^\n]*+(?:\n[ \t][^\n]*+)*+", re.IGNORECASE)
-
-
 def _filtered(header: bytes, fields: list[str], keep: bool, plain: bool = False) -> bytes:
     """The field lines of a header section that HEADER.FIELDS (keep) or HEADER.FIELDS.NOT leave,
     then an empty line. `plain`: every line of `header` is known to be a field or a folded line.
@@ -218,20 +193,6 @@ def filtered_lines(lined: bytes, fields: list[str], keep: bool) -> bytes:
     """`_filtered` of a header section whose every line is a field or a folded line, given after
     a line break (as jmapd/mail/envelopes.py keeps it): one search finds the lines."""
     return fields_finder(fields, keep)(lined)
-
-
-def fields_finder(fields: list[str], keep: bool) -> Callable[[bytes], bytes]:
-    """`filtered_lines` for one field list, to run over many header sections."""
-    pattern = _field_lines(tuple(fields), keep)
-    if pattern is None:
-        return lambda lined: b"\r\n"
-    findall, join = pattern.findall, b"".join
-
-    def find(lined: bytes) -> bytes:
-        found = findall(lined)
-        return join(found)[1:] + b"\n\r\n" if found else b"\r\n"
-
-    return find
 
 
 def _filtered_by_line(header: bytes, wanted: set[str], keep: bool) -> bytes:

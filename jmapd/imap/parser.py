@@ -29,6 +29,9 @@ class Parser:
     def __init__(self, data: bytes):
         self.data = data
         self.pos = 0
+        # What a command's cost check parsed (with where it started and ended), for its handler
+        # to take rather than parse again.
+        self.prepared: tuple | None = None
 
     # -- primitives --------------------------------------------------------------------------------
     def peek(self) -> int | None:
@@ -214,7 +217,7 @@ class Parser:
             if b":" not in text and b"*" not in text:
                 numbers = [int(n) for n in text.split(b",")]
                 if 0 < min(numbers) and max(numbers) <= MAX_NUMBER:
-                    return SequenceSet([(n, n) for n in numbers])
+                    return SequenceSet([(n, n) for n in numbers], numbers=numbers)
             ranges = []
             for element in text.split(b","):
                 first, _, last = element.partition(b":")
@@ -255,12 +258,18 @@ class Parser:
 class SequenceSet:
     """Ranges of numbers where None stands for `*`, the largest in use (RFC 9051 §9 seq-range)."""
 
-    def __init__(self, ranges: list[tuple[int | None, int | None]], saved: bool = False):
+    def __init__(self, ranges: list[tuple[int | None, int | None]], saved: bool = False,
+                 numbers: list[int] | None = None):
         self.ranges = ranges
         self.saved = saved
+        # The numbers themselves when the set is nothing else (a list view's fifty UIDs): what
+        # the mailbox's selection reads without going through ranges.
+        self.numbers = numbers
 
     def resolve(self, largest: int) -> list[tuple[int, int]]:
         """(low, high) pairs with `*` as `largest` (0 when the mailbox is empty)."""
+        if self.numbers is not None:
+            return self.ranges  # no `*` in it: nothing to resolve
         out = []
         for first, last in self.ranges:
             a = largest if first is None else first

@@ -62,6 +62,8 @@ class Selected:
         listing them: what deciding whether a command is cheap may look at."""
         if sequence.saved:
             return len(saved or ())
+        if sequence.numbers is not None:
+            return len(sequence.numbers)
         uids = self.uids
         if by_uid:
             largest = uids[-1] if uids else 0
@@ -76,6 +78,13 @@ class Selected:
         if sequence.saved:
             known = set(saved or ())
             return [(i + 1, u) for i, u in enumerate(uids) if u in known]
+        if by_uid and sequence.numbers is not None:  # single UIDs: each looked up, none listed twice
+            out, count = [], len(uids)
+            for uid in sorted(set(sequence.numbers)):
+                i = bisect_left(uids, uid)
+                if i < count and uids[i] == uid:
+                    out.append((i + 1, uid))
+            return out
         spans: list[tuple[int, int]] = []  # positions in `uids`, from and to (not included)
         if by_uid:
             largest = uids[-1] if uids else 0

@@ -8,7 +8,7 @@ mailbox's initial sync then reads one small value per message instead of decodin
 building the structure again, and a list view's FETCH of header fields reads the header section
 without the record, the blob or its access record.
 
-Three named databases, keyed account \\0 email id:
+Four named databases, keyed account \\0 email id:
 
 - `envelopes`: the 7-bit ENVELOPE (non-ASCII names and subjects as encoded-words), exactly as a
   FETCH writes it, so that the common FETCH (FLAGS ENVELOPE) sends the stored octets as they are;
@@ -18,8 +18,13 @@ Three named databases, keyed account \\0 email id:
   `jmapd.mime.parse.own_header` finds it, after one octet: a line feed when every line of it is a
   field or a folded line (so that one search over the value as stored finds the fields a FETCH
   asks for, each with the line break before it), else NUL; only for a section of at most
-  MAX_HEADER octets (readers of a longer one read the blob). An Email copied from another keeps the same octets, so a copy
-  takes the source's entry (`head`) rather than reading the blob.
+  MAX_HEADER octets (readers of a longer one read the blob). An Email copied from another keeps
+  the same octets, so a copy takes the source's entry (`head`) rather than reading the blob;
+- `email_list_fields`: of a header section kept with a line feed first, only the lines of the
+  LIST_FIELDS (the fields mail apps ask for to show a list of messages), in the same form and
+  order: the fields of any subset of LIST_FIELDS are found in it exactly as in the whole section,
+  from a value a fifth of its size that sits beside its neighbours' in the database's pages
+  (a whole section is often too large for that), which is what a list view's FETCH reads.
 
 Both forms are `jmapd.mime.envelope`'s.
 
@@ -36,14 +41,24 @@ from store import ReadTxn, WriteTxn, schema
 from store.codec import decode, from_u64, u64
 
 from ..mime.envelope import envelope
+from ..mime.headers import fields_finder
 from ..mime.parse import own_header
 from ..mime.summary import EmailSummary
 from .records import EmailRecord
 
-ENVELOPES, FACTS, HEADERS = "envelopes", "email_facts", "email_headers"
+ENVELOPES, FACTS, HEADERS, LIST = "envelopes", "email_facts", "email_headers", "email_list_fields"
 BATCH = 2000
 # The longest header section kept (real mail's are a few KiB; a longer one is read from the blob).
 MAX_HEADER = 16 * 1024
+# The header fields mail apps fetch for a list of messages (Thunderbird, Apple Mail, K-9 and
+# Outlook ask for subsets of these), lowercase.
+LIST_FIELDS = frozenset((
+    "from", "sender", "reply-to", "to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to",
+    "references", "content-type", "priority", "x-priority", "importance", "newsgroups", "list-id",
+    "list-post", "list-unsubscribe", "return-path", "delivered-to", "disposition-notification-to",
+    "x-k9mail-identity", "chat-version", "autocrypt",
+))
+_list_lines = fields_finder(sorted(LIST_FIELDS), True)
 
 
 def _key(account_id: str, email_id: str) -> bytes:
@@ -73,6 +88,17 @@ def is_plain(head: bytes) -> bool:
     return head[0] == 10
 
 
+def list_fields_of(head: bytes) -> bytes | None:
+    """The `email_list_fields` value of an `email_headers` value: None when its lines are not all
+    fields or folded lines (the search that finds them would not be exact)."""
+    return b"\n" + _list_lines(head) if is_plain(head) else None
+
+
+def listed(fields: list[str]) -> bool:
+    """Whether a HEADER.FIELDS list names only LIST_FIELDS (then `email_list_fields` answers it)."""
+    return all(name.lower() in LIST_FIELDS for name in fields)
+
+
 def received_at_of(facts: bytes) -> int:
     return from_u64(facts[:8])
 
@@ -89,12 +115,19 @@ def keep(txn: WriteTxn, account_id: str, email_id: str, record: EmailRecord, hea
     txn.txn.put(key, plain, db=txn.dbs[ENVELOPES])
     txn.txn.put(key, facts, db=txn.dbs[FACTS])
     if head is not None:
-        txn.txn.put(key, head, db=txn.dbs[HEADERS])
+        _keep_head(txn.txn, txn.dbs, key, head)
+
+
+def _keep_head(txn: lmdb.Transaction, dbs: dict[str, object], key: bytes, head: bytes) -> None:
+    txn.put(key, head, db=dbs[HEADERS])
+    listing = list_fields_of(head)
+    if listing is not None:
+        txn.put(key, listing, db=dbs[LIST])
 
 
 def drop(txn: WriteTxn, account_id: str, email_id: str) -> None:
     key = _key(account_id, email_id)
-    for db in (ENVELOPES, FACTS, HEADERS):
+    for db in (ENVELOPES, FACTS, HEADERS, LIST):
         txn.txn.delete(key, db=txn.dbs[db])
 
 
@@ -140,7 +173,7 @@ def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> 
                 txn.put(email_key, plain, db=envelopes)
                 txn.put(email_key, facts, db=dbs[FACTS])
                 if head is not None:
-                    txn.put(email_key, head, db=dbs[HEADERS])
+                    _keep_head(txn, dbs, email_key, head)
                 done += 1
                 if done == BATCH:
                     return key
@@ -148,5 +181,5 @@ def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> 
     return None
 
 
-schema.provide(schema.Migration(5, "each Email's ENVELOPE, size, receivedAt and header section kept beside its "
-                                "record", fill, batched=True, buffers=True))
+schema.provide(schema.Migration(5, "each Email's ENVELOPE, size, receivedAt, header section and list-view "
+                                "header fields kept beside its record", fill, batched=True, buffers=True))

@@ -8,6 +8,8 @@ nothing is decoded until someone asks for it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .addresses import parse_addresses, parse_grouped_addresses
@@ -285,3 +287,43 @@ def parse_header_property(prop: str) -> tuple[str, str, bool] | None:
     if rest:
         return None
     return name, form, want_all
+
+
+_FIELD_NAME = re.compile(r"[!-9;-~]+\Z")
+
+
+@lru_cache(maxsize=64)
+def field_lines_pattern(fields: tuple[str, ...], keep: bool) -> re.Pattern[bytes] | None:
+    """The fields a list names (keep) or all others (not keep), as IMAP's HEADER.FIELDS and
+    HEADER.FIELDS.NOT pick them, each with its folded lines (RFC 9051 §6.4.5: names matched
+    without regard to case), found with the line break before it and without its own last one; None when no field can be left. For HEADER.FIELDS a
+    line's first character is looked at before the names: most lines of a header are not asked
+    for. Field names are ASCII, so a name asked for that is not one (or not ASCII once lowered)
+    matches none."""
+    names = sorted({f.lower() for f in fields if f.lower().isascii() and _FIELD_NAME.match(f.lower())})
+    if keep and not names:
+        return None
+    wanted = b"|".join(re.escape(name.encode()) for name in names) or b"(?!)"
+    named = rb"(?:" + wanted + rb")[ \t]*+:"
+    if keep:
+        first = b"".join(re.escape(bytes([c])) for c in sorted({name.encode()[0] for name in names}))
+        start = rb"(?=[" + first + rb"])" + named
+    else:
+        start = rb"(?!" + named + rb")[!-9;-~]++[ \t]*+:"
+    return re.compile(rb"\n" + start + rb"[^\n]*+(?:\n[ \t][^\n]*+)*+", re.IGNORECASE)
+
+
+def fields_finder(fields: list[str], keep: bool) -> Callable[[bytes], bytes]:
+    """The lines of the fields `field_lines_pattern` picks from a header section whose every line
+    is a field or a folded line, given after a line break (LF + section), then an empty line:
+    one search per section, the pattern built once for many sections."""
+    pattern = field_lines_pattern(tuple(fields), keep)
+    if pattern is None:
+        return lambda lined: b"\r\n"
+    findall, join = pattern.findall, b"".join
+
+    def find(lined: bytes) -> bytes:
+        found = findall(lined)
+        return join(found)[1:] + b"\n\r\n" if found else b"\r\n"
+
+    return find

@@ -33,19 +33,19 @@ NON_ASCII = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@example.com>\r\nTo: Zoë <z
              "Date: Tue, 02 Jan 2024 10:00:00 +0100\r\n\r\nHallo\r\n").encode()
 
 
-def stored(store: Store, account_id: str) -> dict[str, tuple[bytes, bytes, bytes]]:
-    """Email id -> (ENVELOPE, facts, header section) for every entry of the account (None where
-    one is missing)."""
+def stored(store: Store, account_id: str) -> dict[str, tuple[bytes, bytes, bytes, bytes]]:
+    """Email id -> (ENVELOPE, facts, header section, list-view fields) for every entry of the
+    account (None where one is missing)."""
     prefix = account_id.encode() + b"\x00"
     out: dict[str, list] = {}
     with store.read() as txn:
-        for n, db in enumerate((envelopes.ENVELOPES, envelopes.FACTS, envelopes.HEADERS)):
+        for n, db in enumerate((envelopes.ENVELOPES, envelopes.FACTS, envelopes.HEADERS, envelopes.LIST)):
             with txn.txn.cursor(db=txn.dbs[db]) as cur:
                 cur.set_range(prefix)
                 for key, value in cur:
                     if not key.startswith(prefix):
                         break
-                    out.setdefault(bytes(key[len(prefix):]).decode(), [None, None, None])[n] = bytes(value)
+                    out.setdefault(bytes(key[len(prefix):]).decode(), [None] * 4)[n] = bytes(value)
     return {email_id: tuple(values) for email_id, values in out.items()}
 
 
@@ -58,7 +58,9 @@ def assert_one_entry_per_email(store: Store, account_id: str) -> int:
     entries = stored(store, account_id)
     assert entries.keys() == records.keys()
     for email_id, record in records.items():
-        expected = (*envelopes.render(record.summary, record.size, record.received_at), envelopes.head_of(blobs[email_id]))
+        head = envelopes.head_of(blobs[email_id])
+        expected = (*envelopes.render(record.summary, record.size, record.received_at), head,
+                    envelopes.list_fields_of(head))
         assert entries[email_id] == expected, email_id
         raw = bytes(blobs[email_id])
         assert expected[2] is not None and raw[message_start(raw):].startswith(expected[2][1:])
@@ -153,6 +155,7 @@ def test_layout_5_data_gets_its_entries_by_migration_in_batches(tmp_path, monkey
         txn.txn.drop(txn.dbs[envelopes.ENVELOPES], delete=False)
         txn.txn.drop(txn.dbs[envelopes.FACTS], delete=False)
         txn.txn.drop(txn.dbs[envelopes.HEADERS], delete=False)
+        txn.txn.drop(txn.dbs[envelopes.LIST], delete=False)
 
     store.write(as_layout_5)
     assert stored(store, user.account_id) == {}
@@ -164,8 +167,8 @@ def test_layout_5_data_gets_its_entries_by_migration_in_batches(tmp_path, monkey
     monkeypatch.setitem(schema.MIGRATIONS, 5, dataclasses.replace(
         step, apply=lambda txn, dbs, after: batches.append(after) or step.apply(txn, dbs, after)))
     store = Store.open(str(tmp_path))
-    assert store.migrations_run == ["v5 -> v6: each Email's ENVELOPE, size, receivedAt and header section kept "
-                                     "beside its record"]
+    assert store.migrations_run == ["v5 -> v6: each Email's ENVELOPE, size, receivedAt, header section and "
+                                     "list-view header fields kept beside its record"]
     assert len(batches) == 3 and batches[0] is None
     assert assert_one_entry_per_email(store, user.account_id) == 5
     store.close()
@@ -240,6 +243,7 @@ def test_stored_answers_match_the_record_path_for_the_corpus(account, corpus):
 LIST_VIEW = "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID REFERENCES IN-REPLY-TO)]"
 HEADER_ITEMS = (f"UID FLAGS RFC822.SIZE {LIST_VIEW}", "BODY.PEEK[HEADER]", "RFC822.HEADER",
                 "BODY.PEEK[HEADER.FIELDS.NOT (Received DKIM-Signature content-type)]",
+                "BODY.PEEK[HEADER.FIELDS (list-id Content-Type bcc Reply-To)]",
                 "ENVELOPE BODY.PEEK[HEADER.FIELDS (subject x-mailer)]<0.40> BODY.PEEK[HEADER.FIELDS (references)]")
 
 

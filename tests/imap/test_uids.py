@@ -127,3 +127,25 @@ def test_uidvalidity_differs_for_a_recreated_mailbox(conn):
     conn.create("Again")
     second = conn.status("Again", "(UIDVALIDITY)")[1][0]
     assert re.search(rb"UIDVALIDITY \d+", first) and first != second
+
+
+def test_a_list_of_single_uids_names_each_existing_message_once_in_mailbox_order(account):
+    """RFC 9051 §6.4.9 (UID FETCH): UIDs that do not exist are skipped, a set's order and
+    repetitions do not matter (each message is answered once, in mailbox order), and §9's
+    sequence-set of plain numbers means the same as the ranges it could be written as."""
+    conn = account.imaplib()
+    for n in range(5):
+        conn.append("INBOX", None, None, message(f"m{n}"))
+    conn.select("INBOX")
+    conn.store("3", "+FLAGS", "\\Deleted")
+    conn.expunge()  # UIDs now 1, 2, 4, 5
+    conn.select("INBOX")
+    typ, data = conn.uid("FETCH", "5,1,3,99,4,1", "(FLAGS)")
+    assert typ == "OK"
+    answered = [re.match(rb"(\d+) \(UID (\d+)", line).groups() for line in data]
+    assert answered == [(b"1", b"1"), (b"3", b"4"), (b"4", b"5")]
+    typ, same = conn.uid("FETCH", "1,4:5", "(FLAGS)")
+    assert same == data
+    typ, by_number = conn.fetch("4,2", "(UID)")
+    assert [re.match(rb"(\d+) \(UID (\d+)\)", line).groups() for line in by_number] == \
+        [(b"2", b"2"), (b"4", b"5")]
