@@ -60,6 +60,25 @@ def test_holdfor_expires_then_sends(sender, sink, kit):
     assert result["notUpdated"][sid]["type"] == "cannotUnsend"
 
 
+def test_a_hold_is_never_shorter_than_asked():
+    """RFC 4865 §3 (HOLDFOR: the number of seconds to hold the message): release times are whole
+    seconds, so a hold asked for late in a second ends a whole second after it starts, never
+    before HOLDFOR seconds have passed; HOLDUNTIL is kept as given, and no hold is now."""
+    from jmapd.mail.submissions import Address, Envelope, SubmissionPolicy
+    from jmapd.methods.email_submission.envelope import release_time
+
+    def held(params):
+        return Envelope(mail_from=Address(email="a@example.test", parameters=params),
+                        rcpt_to=[Address(email="b@example.test")])
+
+    policy = SubmissionPolicy()
+    for moment in (1_000_000.0, 1_000_000.01, 1_000_000.5, 1_000_000.99):
+        assert release_time(held({"HOLDFOR": "2"}), moment, policy) >= moment + 2
+        assert release_time(held({"HOLDFOR": "2"}), moment, policy) < moment + 3
+        assert release_time(held(None), moment, policy) == 1_000_000
+    assert release_time(held({"HOLDUNTIL": "2001-09-09T01:46:50Z"}), 1_000_000_000.7, policy) == 1_000_000_010
+
+
 def test_bad_holds_are_refused(sender, kit):
     """RFC 4865 §3: a hold beyond maxDelayedSend, a HOLDUNTIL in the past, both parameters at once,
     or a malformed value: the submission is refused and nothing is queued."""

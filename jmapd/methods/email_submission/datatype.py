@@ -106,8 +106,9 @@ class EmailSubmissionType(DataType):
                 check_may_send_as(txn, account_id, mail_from, hostname)
             except ForbiddenFrom:
                 raise SetError("forbiddenMailFrom", f"this account may not use {mail_from!r} in MAIL FROM") from None
-        now = int(time.time())
-        release = release_time(envelope, now, policy)
+        moment = time.time()
+        now = int(moment)
+        release = release_time(envelope, moment, policy)
         raw = read_blob(txn, account_id, email.blob_id)
         if raw is None:
             raise SetError("invalidEmail", "the message's content is missing", properties=["blobId"])

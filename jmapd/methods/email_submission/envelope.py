@@ -6,6 +6,7 @@ Every problem becomes the SetError RFC 8621 §7.5 names; nothing here touches th
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ...mail.addresses import normalize_address
@@ -112,9 +113,12 @@ def _checked(envelope: Envelope, invalid: list[str], policy: SubmissionPolicy) -
     return envelope
 
 
-def release_time(envelope: Envelope, now: int, policy: SubmissionPolicy) -> int:
+def release_time(envelope: Envelope, moment: float, policy: SubmissionPolicy) -> int:
     """When a FUTURERELEASE hold lets the message go (RFC 4865 §3): HOLDFOR seconds from now, or
-    HOLDUNTIL a date; at most maxDelayedSend ahead, never in the past."""
+    HOLDUNTIL a date; at most maxDelayedSend ahead, never in the past. Release times are whole
+    seconds, so a HOLDFOR counts from the next whole second: the message is held at least as long
+    as asked, never up to a second less."""
+    now = int(moment)
     params = envelope.mail_from.parameters or {}
     hold_for, hold_until = params.get("HOLDFOR"), params.get("HOLDUNTIL")
     if hold_for is not None and hold_until is not None:
@@ -123,6 +127,7 @@ def release_time(envelope: Envelope, now: int, policy: SubmissionPolicy) -> int:
         if not hold_for.isdigit() or len(hold_for) > 12:
             raise invalid_properties(["envelope"], "HOLDFOR must be a number of seconds")
         delay = int(hold_for)
+        now = math.ceil(moment)
     elif hold_until is not None:
         when = parse_date(hold_until)
         if when is None:
