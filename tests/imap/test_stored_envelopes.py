@@ -339,7 +339,7 @@ def test_a_header_section_above_the_bound_is_not_kept_and_read_from_the_blob(acc
         assert answers[-1] == without_threadid(conn.command(f"UID FETCH 1:2 ({items} THREADID)")), items
     server.store.write(lambda txn: envelopes.drop(txn, account_id, entries[0][0]))  # kept, then gone
     assert [conn.command(f"UID FETCH 1:2 ({items})") for items in HEADER_ITEMS] == answers
-    assert conn.command(f"FETCH 2 (BODY.PEEK[HEADER.FIELDS (x-filler-3 FROM)])") == (
+    assert conn.command("FETCH 2 (BODY.PEEK[HEADER.FIELDS (x-filler-3 FROM)])") == (
         b"* 2 FETCH (BODY[HEADER.FIELDS (X-FILLER-3 FROM)] {%d}\r\nX-Filler-3: %s\r\nFrom: a@example.test\r\n\r\n)\r\n"
         % (len(b"X-Filler-3: \r\nFrom: a@example.test\r\n\r\n") + 70, b"f" * 70))
     assert conn.command("FETCH 2 (RFC822.HEADER)").endswith(filler + b"From: a@example.test\r\n\r\n)\r\n")
