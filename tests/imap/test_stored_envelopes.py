@@ -213,17 +213,24 @@ def _inbox(server, name: str) -> str:
         return next(i for i, m in txn.scan(account_id, "Mailbox", Mailbox) if m.role == "inbox")
 
 
-def test_stored_answers_match_the_record_path_for_the_corpus(account, corpus):
-    """RFC 9051 §6.4.5, §7.5.2: for every corpus message, FETCH of FLAGS ENVELOPE RFC822.SIZE
-    INTERNALDATE MODSEQ answered from the stored entries and the flag index is byte for byte what
-    the record path answers (asked with THREADID, which only the record holds, that item taken
-    out again), for a 7-bit client and for one that enabled IMAP4rev2 (UTF-8, RFC 9051 §6.3.1)."""
+def appended_corpus(account, corpus):
+    """Every corpus message appended to INBOX over IMAP, the first forty flagged \\Seen and $Junk:
+    the messages, and the connection with INBOX selected."""
     raws = [(corpus / path).read_bytes() for path in corpus_files(corpus)]
     imap = account.imaplib()
     for start in range(0, len(raws), 50):
         multiappend(imap, "INBOX", raws[start:start + 50])
     imap.select("INBOX")
     imap.store("1:40", "+FLAGS", "(\\Seen $Junk)")
+    return raws, imap
+
+
+def test_stored_answers_match_the_record_path_for_the_corpus(account, corpus):
+    """RFC 9051 §6.4.5, §7.5.2: for every corpus message, FETCH of FLAGS ENVELOPE RFC822.SIZE
+    INTERNALDATE MODSEQ answered from the stored entries and the flag index is byte for byte what
+    the record path answers (asked with THREADID, which only the record holds, that item taken
+    out again), for a 7-bit client and for one that enabled IMAP4rev2 (UTF-8, RFC 9051 §6.3.1)."""
+    raws, imap = appended_corpus(account, corpus)
     imap.store("30:60", "+FLAGS", "(\\Flagged)")
     imap.logout()
     for enable in ("CONDSTORE", "CONDSTORE IMAP4rev2"):
@@ -271,12 +278,7 @@ def test_header_items_from_stored_sections_match_the_blob_for_the_corpus(account
     stored header sections are byte for byte what the blob path answers (asked with THREADID, which
     only the record holds), reading no record and no blob; BODY[HEADER] in a mailbox opened with
     EXAMINE too, while in a selected one it still sets \\Seen (§6.4.5, BODY[<section>])."""
-    raws = [(corpus / path).read_bytes() for path in corpus_files(corpus)]
-    imap = account.imaplib()
-    for start in range(0, len(raws), 50):
-        multiappend(imap, "INBOX", raws[start:start + 50])
-    imap.select("INBOX")
-    imap.store("1:40", "+FLAGS", "(\\Seen $Junk)")
+    raws, imap = appended_corpus(account, corpus)
     settle(imap)
     imap.logout()
     conn = Raw(account.port, account.name, account.password)
