@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import hashlib
-import secrets
 import logging
+import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from email.utils import format_datetime
 from datetime import datetime, timezone
@@ -78,6 +80,13 @@ class SenderAuthentication(msgspec.Struct, frozen=True, kw_only=True):
     from_domain: str | None = None
 
 
+def _trace_id() -> str:
+    """The `id` of a Received field: 48 random bits, in hex. From the random module's generator (a
+    child process reseeds it), not the system's: that call would let other threads take the
+    interpreter from the event loop, for every message delivered."""
+    return f"{random.getrandbits(48):012x}"
+
+
 class Incoming(msgspec.Struct, kw_only=True):
     """A message as it arrived, with what its transport knows about it."""
 
@@ -93,7 +102,7 @@ class Incoming(msgspec.Struct, kw_only=True):
     header_fields: list[str] = []
     # False for a sender's own copy (submission's Sent copy): stored as written, no trace fields.
     trace: bool = True
-    trace_id: str = msgspec.field(default_factory=lambda: secrets.token_hex(6))
+    trace_id: str = msgspec.field(default_factory=_trace_id)
     received_at: int | None = None
 
 
@@ -198,14 +207,22 @@ def received_field(incoming: Incoming, destination: Destination, when: int) -> s
     parts.append(f"by {incoming.received_by} (jmapd) with {incoming.protocol}{tls} id {incoming.trace_id}")
     if destination.delivered_to:
         parts.append(f"for <{destination.delivered_to}>")
-    date = format_datetime(datetime.fromtimestamp(when, timezone.utc))
-    return "Received: " + "\r\n\t".join(parts) + f"; {date}"
+    return "Received: " + "\r\n\t".join(parts) + f"; {_received_date(when)}"
+
+
+@functools.lru_cache(maxsize=4)
+def _received_date(when: int) -> str:
+    """The date of a Received field (RFC 5322 §3.3), the same for every message of that second."""
+    return format_datetime(datetime.fromtimestamp(when, timezone.utc))
+
+
+#: What a client-supplied word loses: all but printable ASCII, and parentheses and backslashes.
+_NOT_IN_WORD = re.compile(r"[^\x21-\x27\x2a-\x5b\x5d-\x7e]+")
 
 
 def _clean(text: str) -> str:
     """A client-supplied word, kept to printable ASCII without parentheses (it goes in a header)."""
-    cleaned = "".join(c for c in text if 0x21 <= ord(c) < 0x7F and c not in "()\\")
-    return cleaned[:255] or "unknown"
+    return _NOT_IN_WORD.sub("", text)[:255] or "unknown"
 
 
 def with_fields(raw: bytes, fields: Sequence[str]) -> bytes:
@@ -291,7 +308,8 @@ class _Delivery:
                 continue
             raw = with_fields(incoming.raw, trace_fields(incoming, destination, when)) if incoming.trace else incoming.raw
             blob_id = blob_id_for(raw)
-            parsed = parse_for_import(raw, blob_id)
+            # The topmost Received field is the one just added: its date is `when`.
+            parsed = parse_for_import(raw, blob_id, received_at=when if incoming.trace else None)
             self.copies.append((i, _Copy(destination, raw, blob_id, parsed, delivery_digest(incoming, destination),
                                          decision.verdict is Verdict.JUNK)))
         self.writes = bool(self.copies) or within is not None

@@ -35,7 +35,11 @@ def received_time(message) -> int | None:
     return None
 
 
-def parse_for_import(raw: bytes, blob_id: str) -> ParsedMessage:
+def parse_for_import(raw: bytes, blob_id: str, *, received_at: int | None = None) -> ParsedMessage:
+    """`received_at`, when given, is the date of the topmost Received field, known to the caller
+    that wrote it (delivery), which is then not parsed again."""
     message = parse_message(raw, blob_id)
     summary = summarize(message)
-    return ParsedMessage(summary, received_time(message), base_subject(summary.subject))
+    if received_at is None:
+        received_at = received_time(message)
+    return ParsedMessage(summary, received_at, base_subject(summary.subject))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import threading
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 
 from jmapd.mail.addresses import add_address, add_domain
 
@@ -27,6 +30,32 @@ def test_one_recipient_lands_in_inbox_with_trace_fields(mailserver, jmap_user):
     assert "by mx.example.test (jmapd) with LMTP" in received and f"for <{address}>" in received
     inbox = alice.mailboxes()["inbox"]
     assert (inbox["totalEmails"], inbox["unreadEmails"], inbox["totalThreads"]) == (1, 1, 1)
+
+
+def test_received_field_names_the_client_an_id_and_the_time_of_arrival(mailserver, jmap_user):
+    """RFC 5321 §4.4: the Received field's `from` is the name the client gave (only the printable
+    ASCII a header comment allows, RFC 5322 §3.2.2), `id` names each delivery apart, and its date
+    is the message's arrival, which is also its receivedAt (RFC 8621 §4.1.1)."""
+    alice = jmap_user()
+    address = f"{alice.username}@example.test"
+    with smtplib.LMTP("127.0.0.1", port_of(mailserver, "lmtp")) as client:
+        client.command_encoding = "utf-8"
+        client.ehlo("mta(one)\\é.example")
+        for subject in ("one", "two"):
+            assert client.mail("bob@sender.test")[0] == 250
+            assert client.rcpt(address)[0] == 250
+            assert client.data(message(subject))[0] == 250
+    emails = inbox_emails(alice, properties=("subject", "headers", "receivedAt"))
+    ids = set()
+    for email in emails:
+        [received] = header(email, "Received")
+        found = re.fullmatch(r"from mtaone\.example \(\[127\.0\.0\.1\]\)\s+by mx\.example\.test \(jmapd\) "
+                             r"with LMTP id ([0-9a-f]{12})\s+for <[^>]+>; (.+)", received)
+        assert found, received
+        ids.add(found.group(1))
+        when = parsedate_to_datetime(found.group(2)).astimezone(timezone.utc)
+        assert when.strftime("%Y-%m-%dT%H:%M:%SZ") == email["receivedAt"]
+    assert len(ids) == 2
 
 
 def test_each_recipient_gets_its_own_reply_and_copy(mailserver, jmap_user):
