@@ -24,6 +24,16 @@ _ADDR_GLUE = re.compile(r"\s*([@.])\s*")
 # token kinds
 _ATOM, _QUOTED, _COMMENT, _ANGLE, _COMMA, _COLON, _SEMI = range(7)
 
+# One mailbox of a plain list: `local@domain` or `Display Name <local@domain>`, in ASCII, without
+# quoting, comments, groups, encoded words or escapes. Most address fields are a list of these,
+# which `_plain_groups` reads without the tokenizer, with the same result.
+_PLAIN_WORD = r"[A-Za-z0-9!#$%&'*+\-/^_`{|}~.]+"
+_PLAIN_ADDR = rf"{_PLAIN_WORD}@[A-Za-z0-9\-.]+"
+_PLAIN_MAILBOX = re.compile(
+    rf"[ \t]*(?:(?:(?P<name>{_PLAIN_WORD}(?:[ \t]+{_PLAIN_WORD})*)[ \t]*)?<(?P<angle>{_PLAIN_ADDR})>"
+    rf"|(?P<bare>{_PLAIN_ADDR}))[ \t]*"
+)
+
 
 def _read_comment(s: str, i: int) -> tuple[str, int]:
     """s[i] == '('. Return (content, index after the closing paren); nesting allowed."""
@@ -180,6 +190,30 @@ def parse_grouped_addresses(value: str) -> list[Group]:
     Mailboxes outside any group are gathered into groups with a null name,
     one per run of consecutive ungrouped mailboxes (RFC 8621 §4.1.2.4).
     """
+    plain = _plain_groups(value)
+    return plain if plain is not None else _read_groups(value)
+
+
+def _plain_groups(value: str) -> list[Group] | None:
+    """The groups of a list of plain mailboxes (see _PLAIN_MAILBOX); None for any other value."""
+    addresses: list[Address] = []
+    match = _PLAIN_MAILBOX.fullmatch
+    for item in value.split(","):
+        found = match(item)
+        if found is None:
+            if item.strip(" \t\r\n"):
+                return None
+            continue  # an empty list element (RFC 5322 §4.4)
+        name, angle, bare = found.group("name", "angle", "bare")
+        if angle is None:
+            addresses.append({"name": None, "email": bare})
+        else:
+            addresses.append({"name": " ".join(name.split()) if name else None, "email": angle})
+    return [{"name": None, "addresses": addresses}] if addresses else []
+
+
+def _read_groups(value: str) -> list[Group]:
+    """The groups of any value, read token by token (the general case of parse_grouped_addresses)."""
     groups: list[Group] = []
     words: list[tuple[int, str, bool]] = []
     angle: str | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 
-__all__ = ["parse_date", "date_to_epoch"]
+__all__ = ["parse_date", "date_to_epoch", "date_and_epoch"]
 
 _MONTHS = {
     m: i
@@ -77,7 +77,21 @@ def _parse(value: str) -> tuple[int, int, int, int, int, int, int | None] | None
 
 def parse_date(value: str) -> str | None:
     """Date form of an unfolded header value, or None if it is not a date-time."""
+    return _date_form(_parse(value))
+
+
+def date_to_epoch(value: str) -> int | None:
+    """Seconds since the epoch for a header date, for sorting; None if unparseable."""
+    return _epoch(_parse(value))
+
+
+def date_and_epoch(value: str) -> tuple[str | None, int | None]:
+    """`parse_date` and `date_to_epoch` of one value, parsed once."""
     p = _parse(value)
+    return _date_form(p), _epoch(p)
+
+
+def _date_form(p: tuple[int, int, int, int, int, int, int | None] | None) -> str | None:
     if p is None:
         return None
     year, month, day, hour, minute, second, offset = p
@@ -89,9 +103,7 @@ def parse_date(value: str) -> str | None:
     return f"{base}{sign}{a // 60:02d}:{a % 60:02d}"
 
 
-def date_to_epoch(value: str) -> int | None:
-    """Seconds since the epoch for a header date, for sorting; None if unparseable."""
-    p = _parse(value)
+def _epoch(p: tuple[int, int, int, int, int, int, int | None] | None) -> int | None:
     if p is None:
         return None
     year, month, day, hour, minute, second, offset = p

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .dates import date_to_epoch
+from .dates import date_and_epoch, date_to_epoch
 from .headers import unfold
 from .message import Message
 
@@ -58,7 +58,9 @@ def summarize(msg: Message) -> EmailSummary:
     date_raw = msg._values("date")
     sent_at = None
     epoch = None
-    if date_raw:
+    if date_raw and date_raw[-1].isascii():  # the Date form reads it as it is: one parse for both
+        sent_at, epoch = date_and_epoch(unfold(date_raw[-1]))
+    elif date_raw:
         sent_at = h("Date", "Date")
         if sent_at is not None:
             epoch = date_to_epoch(unfold(date_raw[-1]))

@@ -78,3 +78,20 @@ def test_header_section_alone_gives_the_parsed_forms():
                 else:
                     assert alone == msg.header(name, form, all=True), (path, name, form)
     assert deferred  # the corpus has 8-bit header fields
+
+
+def test_plain_address_lists_read_alike_across_the_corpus():
+    """RFC 8621 §4.1.2.4: every header value of the corpus that the plain-list reader takes gives
+    the groups the tokenizer gives (and the corpus has many such values)."""
+    from jmapd.mime.addresses import _plain_groups, _read_groups
+    from jmapd.mime.headers import unfold
+
+    taken = 0
+    for path in FILES:
+        for _, value in parse_message(path.read_bytes(), "Bx").root.headers:
+            text = unfold(value)
+            fast = _plain_groups(text)
+            if fast is not None:
+                taken += 1
+                assert fast == _read_groups(text), (path, text)
+    assert taken > 1000

@@ -195,6 +195,39 @@ def test_addresses_angle_addr_cfws_removed():
     assert h(b"To: A <  a@example.com (x) >", "Addresses") == [{"name": "A", "email": "a@example.com"}]
 
 
+@pytest.mark.parametrize(
+    "value, plain",
+    [
+        ("Sender 16 <sender16@bench.test>", True),
+        ("bench@example.test", True),
+        (" a@x ,, J.  R.\tDoe<j.doe@x.example> , ", True),
+        ("<a@x>", True),
+        ("", True),
+        ("x <a@x> trailing words", False),
+        ("=?utf-8?q?Zo=C3=AB?= <zoe@x>", False),
+        ('"Doe, J" <j@x>', False),
+        ("a@x (Comment Name)", False),
+        ("G: a@x;", False),
+        ("<@route,@r2:a@x>", False),
+        ("a@[192.0.2.1]", False),
+        ("Zoë <zoe@x>", False),
+        ("a @ x", False),
+        ("a@x <b@x>", False),
+    ],
+)
+def test_plain_address_lists_read_as_the_tokenizer_reads_them(value, plain):
+    """RFC 8621 §4.1.2.3/§4.1.2.4 over RFC 5322 §3.4: a list of plain mailboxes (`addr-spec` or
+    `display-name <addr-spec>`, no quoting, comments, groups or encoded words) is read without
+    the tokenizer, with the same groups; anything else is left to the tokenizer."""
+    from jmapd.mime.addresses import _plain_groups, _read_groups, parse_grouped_addresses
+
+    fast = _plain_groups(value)
+    assert (fast is not None) == plain
+    assert parse_grouped_addresses(value) == _read_groups(value)
+    if plain:
+        assert fast == _read_groups(value)
+
+
 # -- MessageIds (§4.1.2.5) ---------------------------------------------------------
 
 
@@ -233,14 +266,26 @@ def test_message_ids_parse_failure_is_null():
 )
 def test_date_forms(value, expected):
     """RFC 8621 §4.1.2.6: RFC 5322 §3.3 date-time (and §4.3 obsolete forms: 2-digit years,
-    named and military zones, which count as -0000) to an RFC 3339 Date keeping the offset."""
+    named and military zones, which count as -0000) to an RFC 3339 Date keeping the offset; the
+    summary's sentAt and its instant come from one parse and agree with it."""
+    from datetime import datetime
+
+    from jmapd.mime import summarize
+
     assert h(b"Date: " + value, "Date") == expected
+    summary = summarize(parse_message(b"Date: " + value + b"\r\n\r\nbody\r\n", "B"))
+    assert summary.sent_at == expected
+    assert summary.sent_at_epoch == int(datetime.fromisoformat(expected.replace("Z", "+00:00")).timestamp())
 
 
 @pytest.mark.parametrize("value", [b"yesterday", b"31 Feb 2020 10:00:00 +0000", b"1 Foo 2020 10:00 +0000", b"", b"1 Jan 2020 25:00 +0000"])
 def test_date_parse_failure_is_null(value):
-    """RFC 8621 §4.1.2.6: if parsing fails, the value is null."""
+    """RFC 8621 §4.1.2.6: if parsing fails, the value is null (and the summary has no instant)."""
+    from jmapd.mime import summarize
+
     assert h(b"Date: " + value, "Date") is None
+    summary = summarize(parse_message(b"Date: " + value + b"\r\n\r\nbody\r\n", "B"))
+    assert summary.sent_at is None and summary.sent_at_epoch is None
 
 
 # -- URLs (§4.1.2.7) -------------------------------------------------------------------------
