@@ -11,7 +11,10 @@ STARTTLS; handlers (inbound.py, submission.py) decide every reply that is about 
 - LMTP's one-reply-per-recipient rule (RFC 2033 §4.2) also for the refusals made at the end of
   DATA (too long a line, too much data), so that a client never waits for replies that do not come;
 - replies to commands a client may pipeline (RFC 2920 §3.1: MAIL, RCPT, RSET, NOOP, and DATA's) are
-  written together, once the commands already received are answered, rather than one write each.
+  written together, once the commands already received are answered, rather than one write each;
+- the command loop and the timeouts cost less per command: the loop does not format aiosmtpd's two
+  log records per command line unless its logger shows them, and one timer per connection serves
+  every deadline rather than a new timer per command.
 """
 
 from __future__ import annotations
@@ -19,16 +22,19 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import math
 import re
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import MISSING, SMTP, Envelope, syntax
+from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, BOGUS_LIMIT, MISSING, SMTP, Envelope, TLSSetupException, syntax
 
 from ..limits import ConnectionGate, Refusal, Ticket, connection_gate
 from .data import DataState, DotData
 
 log = logging.getLogger("jmapd.smtp")
+#: aiosmtpd's logger, which logs every command line at INFO and DEBUG.
+_AIOSMTPD_LOG = logging.getLogger("mail.log")
 #: What one read during DATA may take: all that is buffered (so what follows the message can be
 #: handed back in order).
 _READ_ALL = 1 << 30
@@ -142,6 +148,118 @@ class _Guarded:
     def data_received(self, data: bytes) -> None:
         if not self._refused:
             super().data_received(data)
+
+    # -- the command loop --------------------------------------------------------------------------
+    async def _handle_client(self) -> None:
+        """aiosmtpd's command loop, with the same replies and limits, but without the two log
+        records it formats for every command line. Where they would be shown (aiosmtpd's logger at
+        INFO), and for the options these listeners never set (PROXY, per-command call limits),
+        aiosmtpd's own loop runs."""
+        if self._proxy_timeout is not None or self._enforce_call_limit or _AIOSMTPD_LOG.isEnabledFor(logging.INFO):
+            await super()._handle_client()
+            return
+        await self.push(f"220 {self.hostname} {self.__ident__}")
+        bogus_budget = BOGUS_LIMIT
+        reader = self._reader
+        while self.transport is not None:
+            try:
+                try:
+                    line = await reader.readuntil()
+                except asyncio.LimitOverrunError as error:  # read the rest of the line, then refuse it
+                    await reader.read(error.consumed)
+                    while True:
+                        try:
+                            await reader.readuntil()
+                            break
+                        except asyncio.LimitOverrunError as more:
+                            await reader.read(more.consumed)
+                    await self.push("500 Command line too long")
+                    continue
+                line = line.rstrip(b"\r\n")
+                if not line:
+                    await self.push("500 Error: bad syntax")
+                    continue
+                command_bytes, _, arg_bytes = line.partition(b" ")
+                try:
+                    command = command_bytes.upper().decode("ascii")
+                except UnicodeDecodeError:
+                    await self.push("500 Error: bad syntax")
+                    continue
+                arg: str | None = None
+                if arg_bytes:
+                    if self.enable_SMTPUTF8:  # bytes that are not UTF-8 kept as they came
+                        arg = str(arg_bytes.strip(), "utf-8", "surrogateescape")
+                    else:
+                        try:
+                            arg = str(arg_bytes.strip(), "ascii")
+                        except UnicodeDecodeError:
+                            await self.push("500 Error: strict ASCII mode")
+                            continue
+                limit = self.command_size_limits[command] if self.session.extended_smtp else self.command_size_limit
+                if len(line) > limit:
+                    await self.push("500 Command line too long")
+                    continue
+                if not self._tls_handshake_okay and command != "QUIT":
+                    await self.push("554 Command refused due to lack of security")
+                    continue
+                if self.require_starttls and not self._tls_protocol and command not in ALLOWED_BEFORE_STARTTLS:
+                    await self.push("530 Must issue a STARTTLS command first")  # RFC 3207 §4
+                    continue
+                method = self._smtp_methods.get(command)
+                if method is None:
+                    _AIOSMTPD_LOG.warning("%r unrecognised: %s", self.session.peer, command)
+                    bogus_budget -= 1
+                    if bogus_budget < 1:
+                        _AIOSMTPD_LOG.warning("%r too many bogus commands", self.session.peer)
+                        await self.push("502 5.5.1 Too many unrecognized commands, goodbye.")
+                        self.transport.close()
+                        continue
+                    await self.push(f'500 Error: command "{command}" not recognized')
+                    continue
+                self._reset_timeout()
+                await method(arg)
+            except (asyncio.CancelledError, ConnectionResetError):  # the connection went away
+                self._writer.close()
+                raise
+            except Exception as error:
+                try:
+                    status = await self.handle_exception(error)
+                except Exception:
+                    _AIOSMTPD_LOG.exception("%r Exception in handle_exception()", self.session.peer)
+                    status = "500 Error: Cannot describe error"
+                if isinstance(error, TLSSetupException):
+                    self.transport.close()
+                    self.connection_lost(error)
+                else:
+                    await self.push(status)
+
+    # -- timeouts ----------------------------------------------------------------------------------
+    #: When the connection times out, on the event loop's clock, and when the armed timer fires
+    #: (infinity once it has fired).
+    _deadline = 0.0
+    _timer_at = math.inf
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        """aiosmtpd's: the connection closes `duration` seconds from now (the command timeout when
+        not given). A deadline later than the armed timer is looked at when it fires; only an
+        earlier one arms the timer again."""
+        loop = self.loop
+        self._deadline = deadline = loop.time() + (duration or self._timeout_duration)
+        handle = self._timeout_handle
+        if handle is None or deadline < self._timer_at:
+            if handle is not None:
+                handle.cancel()
+            self._timer_at = deadline
+            self._timeout_handle = loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        left = self._deadline - self.loop.time()
+        if left > 0.001:  # moved on since the timer was armed
+            self._timer_at = self._deadline
+            self._timeout_handle = self.loop.call_at(self._deadline, self._on_timer)
+            return
+        self._timer_at = math.inf
+        self._timeout_cb()
 
     # -- DATA ------------------------------------------------------------------------------------
     @syntax("DATA")

@@ -153,6 +153,57 @@ def test_idle_client_and_stalled_data_time_out(mailserver):
     assert time.monotonic() - started < 8
 
 
+def test_timeouts_count_from_each_command_and_data_has_its_own():
+    """RFC 5321 §4.5.3.2: the command timeout counts from the client's last command, so a client
+    that keeps talking is served past it and one that stops is closed once it runs out; DATA has
+    its longer timeout, and the next command brings the shorter one back at once (here 0.5 s
+    between commands and 3 s for DATA)."""
+    with LiveServer(lmtp="127.0.0.1:0", receiving=Receiving(command_timeout=0.5, data_timeout=3.0)) as server:
+        server.server.store.write(lambda txn: add_domain(txn, "example.test"))
+        server.add_user("tim", "pw-tim", "tim@example.test")
+        sock = raw_session(port_of(server, "lmtp"))
+        with sock:
+            sock.sendall(b"LHLO mta.test\r\n")
+            read_replies(sock, 1)
+            started = time.monotonic()
+            while time.monotonic() - started < 1.2:  # talking for more than twice the command timeout
+                sock.sendall(b"NOOP\r\n")
+                assert read_replies(sock, 1)[0].startswith(b"250")
+                time.sleep(0.25)
+            sock.sendall(b"MAIL FROM:<a@sender.test>\r\nRCPT TO:<tim@example.test>\r\nDATA\r\n")
+            assert read_replies(sock, 3)[2].startswith(b"354")
+            time.sleep(0.8)  # longer than the command timeout, well within DATA's
+            sock.sendall(message("slow data") + b".\r\n")
+            assert read_replies(sock, 1)[0].startswith(b"250")
+            sock.sendall(b"NOOP\r\n")
+            last = time.monotonic()
+            assert read_replies(sock, 1)[0].startswith(b"250")
+            sock.settimeout(5)
+            assert sock.recv(1024) == b""  # closed
+            idle = time.monotonic() - last
+        assert 0.45 < idle < 2.0, idle  # the command timeout, not what was left of DATA's 3 s
+
+
+def test_bad_command_lines_are_answered_and_the_session_goes_on(mailserver):
+    """RFC 5321 §4.2.4 and §4.5.3.1.4: an empty line, a command that is not ASCII or not known,
+    and a line over the limit (512 octets here, or past the reader's 1,001) each get a 500 reply
+    and the session goes on; the fifth unknown command ends it (502)."""
+    sock = raw_session(port_of(mailserver, "smtp"))
+    with sock:
+        sock.sendall(b"EHLO x.test\r\n\r\n\xffOO\r\nFOO bar\r\nNOOP " + b"x" * 600 + b"\r\nNOOP "
+                     + b"y" * 1500 + b"\r\nNOOP\r\n")
+        replies = read_replies(sock, 7)
+        assert replies[0].startswith(b"250 ") and replies[6].startswith(b"250 ")
+        assert replies[1:6] == [b"500 Error: bad syntax", b"500 Error: bad syntax",
+                                b'500 Error: command "FOO" not recognized', b"500 Command line too long",
+                                b"500 Command line too long"]
+        sock.sendall(b"BAR\r\n" * 4)
+        replies = read_replies(sock, 4)
+        assert replies == [b'500 Error: command "BAR" not recognized'] * 3 + [
+            b"502 5.5.1 Too many unrecognized commands, goodbye."]
+        assert sock.recv(1024) == b""
+
+
 def test_too_many_commands_before_data_closes_with_421(mailserver):
     """RFC 5321 §4.5.3.2 and §3.8: a client that keeps talking without sending a message is told
     421 and disconnected (150 commands per transaction in the default settings)."""
