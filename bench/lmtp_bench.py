@@ -1,7 +1,7 @@
 """LMTP delivery into a large account: throughput with 1 and 4 connections, end-of-DATA → 250
 latency, and how soon each delivered message is found by a text search.
 
-    .venv/bin/python bench/lmtp_bench.py --count 100000 [--messages 3000] [--data DIR]
+    .venv/bin/python bench/lmtp_bench.py --count 100000 [--messages 3000] [--data DIR] [--from DIR]
 
 Dataset: an account of --count generated messages (about 1.5 KB each: realistic headers, threads
 of up to five messages, body text from a fixed vocabulary; seed 1), written straight into the
@@ -16,12 +16,13 @@ connection, then --messages with 4. Each message carries a word of its own in it
 - end of DATA → 250: from the client's last write of a message's data (the final `.`) to the
   reply, per message; median and p99;
 - server CPU per message: the server process's CPU time over the phase / messages, which the
-  machine's other load does not change (throughput and latency it does); its worker processes'
-  (the index's segment builders and merges) are given apart, and so is this client's own;
+  machine's other load does not change (throughput and latency it does); its descendants' (the
+  index's segment builders and merges) are given apart, and so is this client's own;
 - deliveries per store commit: how many messages a durable commit held on average;
 - searchable: for one message in 25, from its 250 until Email/query {text: its word} lists it
   (the query itself waits until the index has caught up with the store, as the server promises);
-  median, p99 and worst.
+  median, p99 and worst. These searches are made by a second client process, as a mail app beside
+  the MTA would: handling their answers never holds up the LMTP client.
 Prints one JSON object.
 """
 
@@ -31,8 +32,10 @@ import argparse
 import asyncio
 import collections
 import json
+import multiprocessing
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,7 +58,7 @@ WORDS = ("meeting report budget travel invoice garden review release schedule pr
          "weather football concert library quarterly proposal contract design server network").split()
 SAMPLE_EVERY = 25
 # Searches in flight at once: below the server's maxConcurrentRequests (8), which answers 429 past it.
-SEARCH_SLOTS = asyncio.Semaphore(4)
+SEARCH_SLOTS = 4
 
 
 def synthetic(n: int, rng: random.Random, *, token: str | None = None) -> bytes:
@@ -151,18 +154,43 @@ class Lmtp:
         self.writer.close()
 
 
-async def searchable_after(http: httpx.AsyncClient, api: str, account: str, token: str, acked: float) -> float:
+async def searchable_after(http: httpx.AsyncClient, api: str, account: str, token: str, acked: float,
+                           slots: asyncio.Semaphore) -> float:
     """Seconds from the 250 until a text search for `token` finds the message."""
     body = {"using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
             "methodCalls": [["Email/query", {"accountId": account, "filter": {"text": token}}, "q"]]}
     while True:
-        async with SEARCH_SLOTS:
+        async with slots:
             answer = await http.post(api, json=body)
         if answer.status_code == 200 and answer.json()["methodResponses"][0][1].get("ids"):
             return time.perf_counter() - acked
         if time.perf_counter() - acked > 30:
             return float("inf")
         await asyncio.sleep(0.05)
+
+
+def search_sampled(http_port: int, orders, results) -> None:
+    """The searching client, in a process of its own so that handling its answers never delays the
+    LMTP client (a mail server in front does not wait on anyone's searches). Reads (word, time of
+    the 250) from `orders` until None, and sends back the list of seconds until each was found and
+    its CPU seconds (a first message says it is ready, with its CPU seconds until then).
+    time.perf_counter is the system's monotonic clock, the same in both processes."""
+
+    async def run() -> list[float]:
+        slots = asyncio.Semaphore(SEARCH_SLOTS)
+        loop = asyncio.get_running_loop()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", auth=(USER, PASSWORD),
+                                     timeout=60) as http:
+            session = (await http.get("/jmap/session")).json()
+            account, api = session["primaryAccounts"]["urn:ietf:params:jmap:mail"], session["apiUrl"]
+            results.send(time.process_time())  # ready
+            tasks = []
+            while (order := await loop.run_in_executor(None, orders.recv)) is not None:
+                tasks.append(asyncio.create_task(searchable_after(http, api, account, *order, slots)))
+            return list(await asyncio.gather(*tasks))
+
+    found = asyncio.run(run())
+    results.send((found, time.process_time()))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -184,7 +212,8 @@ def store_commits(data: str) -> int:
 
 
 def children_cpu(pid: int) -> dict[int, float]:
-    """CPU seconds of each live child of a process (the index's builder and merge processes)."""
+    """CPU seconds of each live descendant of a process (the index's builder and merge processes,
+    and whatever they start)."""
     found: dict[int, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
@@ -194,19 +223,24 @@ def children_cpu(pid: int) -> dict[int, float]:
         for child in map(int, children):
             try:
                 found[child] = cpu_seconds(child)
+                found.update(children_cpu(child))
             except OSError:
                 pass
     return found
 
 
-async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, connections: int, messages: int,
-                first: int, server_pid: int, data: str) -> dict:
+async def phase(port: int, http_port: int, connections: int, messages: int, first: int, server_pid: int,
+                data: str) -> dict:
     rng = random.Random(first)
     # Made before the clock starts: the client's own work is not the server's throughput.
     prepared = {n: Lmtp.render(synthetic(n, rng, token=f"zqtok{n}")) for n in range(first, first + messages)}
     queue = collections.deque(prepared)
     latencies: list[float] = []
-    searches: list[asyncio.Task] = []
+    orders, orders_in = multiprocessing.Pipe(duplex=False)
+    results_out, results = multiprocessing.Pipe(duplex=False)
+    searcher = multiprocessing.get_context("spawn").Process(target=search_sampled, args=(http_port, orders, results))
+    searcher.start()
+    searcher_started = await asyncio.get_running_loop().run_in_executor(None, results_out.recv)
     refused = 0
 
     async def worker() -> None:
@@ -220,7 +254,7 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
             latencies.append(latency)
             refused += not ok
             if n % SAMPLE_EVERY == 0:
-                searches.append(asyncio.create_task(searchable_after(http, api, account, token, acked)))
+                orders_in.send((token, acked))
         await client.close()
 
     started, cpu_before, children_before = time.perf_counter(), cpu_seconds(server_pid), children_cpu(server_pid)
@@ -232,7 +266,11 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
     commits = store_commits(data) - commits_before
     # A child that ended during the phase is not counted: the index keeps its workers running.
     children = sum(t - children_before.get(child, 0.0) for child, t in children_cpu(server_pid).items())
-    found = sorted(await asyncio.gather(*searches))
+    orders_in.send(None)
+    found, searcher_cpu = await asyncio.get_running_loop().run_in_executor(None, results_out.recv)
+    found.sort()
+    client += searcher_cpu - searcher_started
+    searcher.join()
     latencies.sort()
     return {
         "connections": connections, "messages": messages, "refused": refused,
@@ -240,9 +278,9 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
         # The server's own CPU per message (delivery, its share of indexing, the sampled searches):
         # what the machine's other load does not change.
         "server_cpu_ms_per_message": round(cpu / messages * 1000, 2),
-        # Its worker processes' (index segment builds and merges, at a lower priority), besides.
+        # Its descendants' (index segment builds and merges, at a lower priority), besides.
         "workers_cpu_ms_per_message": round(children / messages * 1000, 2),
-        # This client's own (LMTP and the sampled searches), on the same two cores.
+        # This client's own (LMTP, and the sampled searches' process), on the same two cores.
         "client_cpu_ms_per_message": round(client / messages * 1000, 2),
         # Deliveries per durable store commit (the group commit shares one between concurrent ones).
         "messages_per_store_commit": round(messages / max(1, commits), 2),
@@ -254,14 +292,11 @@ async def phase(port: int, http: httpx.AsyncClient, api: str, account: str, conn
 
 
 async def measure(http_port: int, lmtp_port: int, messages: int, server_pid: int, data: str) -> list[dict]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", auth=(USER, PASSWORD), timeout=60) as http:
-        session = (await http.get("/jmap/session")).json()
-        account, api = session["primaryAccounts"]["urn:ietf:params:jmap:mail"], session["apiUrl"]
-        results = []
-        for index, connections in enumerate((1, 4)):
-            first = 10_000_000 * (index + 1) + int(time.time()) % 1_000_000 * 10  # new words on every run
-            results.append(await phase(lmtp_port, http, api, account, connections, messages, first, server_pid, data))
-        return results
+    results = []
+    for index, connections in enumerate((1, 4)):
+        first = 10_000_000 * (index + 1) + int(time.time()) % 1_000_000 * 10  # new words on every run
+        results.append(await phase(lmtp_port, http_port, connections, messages, first, server_pid, data))
+    return results
 
 
 def wait_caught_up(http_port: int, count: int, timeout: float = 1800) -> float:
@@ -285,13 +320,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="messages already in the account")
     parser.add_argument("--messages", type=int, default=3000, help="messages delivered in each phase")
-    parser.add_argument("--data", help="keep the data folder here (a second run on it skips the preload)")
+    parser.add_argument("--data", help="keep the data folder here (a second run on it skips the preload, "
+                                       "and adds its own messages to the account)")
+    parser.add_argument("--from", dest="template", metavar="DIR",
+                        help="start from a copy of this data folder (one an earlier run kept with --data), so "
+                             "that every run starts from the same account; --data is then replaced by the copy")
     args = parser.parse_args()
     tmp = None
     data = args.data
     if data is None:
-        tmp = tempfile.TemporaryDirectory(prefix="jmapd-lmtp-bench-")
+        tmp = tempfile.TemporaryDirectory(prefix="jmapd-lmtp-bench-", dir=args.template and Path(args.template).parent)
         data = tmp.name
+    if args.template:
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(args.template, data, symlinks=True)
     report: dict = {"count": args.count, "messages_per_phase": args.messages}
     if not (Path(data) / "store").exists():
         report["preload_s"] = round(preload(data, args.count), 1)

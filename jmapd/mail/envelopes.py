@@ -65,9 +65,16 @@ def _key(account_id: str, email_id: str) -> bytes:
     return b"%s\x00%s" % (account_id.encode(), email_id.encode())
 
 
+_ENCODED_WORD = b"=?utf-8?b?"  # how jmapd.mime.envelope writes non-ASCII text for a 7-bit client
+
+
 def render(summary: EmailSummary, size: int, received_at: int) -> tuple[bytes, bytes]:
-    """The two stored values: the 7-bit ENVELOPE, and the facts."""
+    """The two stored values: the 7-bit ENVELOPE, and the facts. The UTF-8 form differs from the
+    7-bit one only where the 7-bit one encoded non-ASCII text (an encoded-word, or a literal of
+    8-bit octets), so for most mail it is not rendered at all."""
     plain = envelope(summary, False)
+    if plain.isascii() and _ENCODED_WORD not in plain:
+        return plain, u64(received_at) + u64(size)
     wide = envelope(summary, True)
     return plain, u64(received_at) + u64(size) + (b"" if wide == plain else wide)
 

@@ -346,3 +346,23 @@ def test_a_header_section_above_the_bound_is_not_kept_and_read_from_the_blob(acc
         % (len(b"X-Filler-3: \r\nFrom: a@example.test\r\n\r\n") + 70, b"f" * 70))
     assert conn.command("FETCH 2 (RFC822.HEADER)").endswith(filler + b"From: a@example.test\r\n\r\n)\r\n")
     conn.close()
+
+
+def test_both_envelope_forms_are_kept_as_rendered_for_the_corpus(corpus):
+    """RFC 9051 §7.5.2, §6.3.1: for every corpus message, the stored 7-bit ENVELOPE and the UTF-8
+    form read back from the facts are exactly what the renderer gives for each kind of client
+    (the UTF-8 one is rendered only where the 7-bit one encoded something, and must not be lost)."""
+    from jmapd.mail.parsing import parse_for_import
+    from jmapd.mime.envelope import envelope
+    from store.blobs import blob_id_for
+
+    differing = 0
+    for path in corpus_files(corpus):
+        raw = (corpus / path).read_bytes()
+        summary = parse_for_import(raw, blob_id_for(raw)).summary
+        plain, facts = envelopes.render(summary, len(raw), 1_700_000_000)
+        assert plain == envelope(summary, False)
+        assert envelopes.utf8_forms([plain], [facts]) == [envelope(summary, True)]
+        assert envelopes.size_of(facts) == len(raw)
+        differing += plain != envelope(summary, True)
+    assert differing  # the corpus has mail whose UTF-8 form differs
