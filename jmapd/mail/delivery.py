@@ -27,6 +27,7 @@ import enum
 import functools
 import hashlib
 import logging
+import os
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -80,11 +81,17 @@ class SenderAuthentication(msgspec.Struct, frozen=True, kw_only=True):
     from_domain: str | None = None
 
 
+#: Where the `id` of a Received field comes from: a generator of delivery's own (others' use of the
+#: random module's is theirs), seeded again in a forked child so that processes differ.
+_TRACE_IDS = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_TRACE_IDS.seed)
+
+
 def _trace_id() -> str:
-    """The `id` of a Received field: 48 random bits, in hex. From the random module's generator (a
-    child process reseeds it), not the system's: that call would let other threads take the
-    interpreter from the event loop, for every message delivered."""
-    return f"{random.getrandbits(48):012x}"
+    """The `id` of a Received field: 48 random bits, in hex. Not from the system's generator: that
+    call would let other threads take the interpreter from the event loop, for every message."""
+    return f"{_TRACE_IDS.getrandbits(48):012x}"
 
 
 class Incoming(msgspec.Struct, kw_only=True):

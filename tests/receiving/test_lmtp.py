@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import smtplib
 import threading
@@ -56,6 +57,22 @@ def test_received_field_names_the_client_an_id_and_the_time_of_arrival(mailserve
         when = parsedate_to_datetime(found.group(2)).astimezone(timezone.utc)
         assert when.strftime("%Y-%m-%dT%H:%M:%SZ") == email["receivedAt"]
     assert len(ids) == 2
+
+
+def test_received_ids_differ_between_processes_forked_from_one():
+    """RFC 5321 §4.4: the Received `id` names a delivery apart, also across the processes of one
+    server (`--workers` forks them from one parent): a forked child does not repeat its parent's."""
+    from jmapd.mail.delivery import _trace_id
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only reports
+        os.write(write, _trace_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 64).decode() != _trace_id()
+    os.close(read)
+    os.close(write)
 
 
 def test_each_recipient_gets_its_own_reply_and_copy(mailserver, jmap_user):
