@@ -3,6 +3,15 @@
 A blob's id is derived from a hash of its bytes, so the same message uploaded twice is stored once.
 Reading a blob always goes through the account's access record: knowing a blob id never grants access
 to it from another account (RFC 8620 §6, and the security considerations of §8).
+
+Since layout 7 the bytes are kept in the order they were stored (`blob_data`, under a sequence
+number), and `blob_index` gives each blob id its number. Keyed by their hash, as before, a new
+message's octets landed in a random leaf of a tree of large values: every delivery rewrote such a
+leaf, often split it, and so freed pages all over the file, which later commits then wrote to; a
+durable flush costs the more the more widely its pages lie (bench/sync_locality.py), and those
+writes were the largest part of a delivery's commit on a large store (bench/RESULTS.md, "Receiving
+mail"). Appended in order, the octets go to the end of one tree, and only a small index entry goes
+to a random place. Blobs stored before layout 7 stay in `blobs`, where they are still read.
 """
 
 from __future__ import annotations
@@ -10,12 +19,16 @@ from __future__ import annotations
 import hashlib
 import time
 
+import lmdb
+
 from . import keys
-from .codec import decode, encode
+from .codec import decode, encode, u64
 from .records import BlobRef
 from .txn import ReadTxn, WriteTxn
 
 BLOB_PREFIX = "B"
+# The store-wide counter numbering blobs in the order they are stored.
+SEQUENCE = "seq:blob"
 
 
 def blob_id_for(data: bytes) -> str:
@@ -27,9 +40,12 @@ def put_blob(txn: WriteTxn, account_id: str, data: bytes, content_type: str,
     """Store `data` once by content; `blob_id` is blob_id_for(data) when the caller has it already
     (hashing a large message costs as much as much of the rest of storing it)."""
     blob_id = blob_id or blob_id_for(data)
-    db = txn.dbs["blobs"]
-    if txn.txn.get(blob_id.encode(), db=db) is None:
-        txn.txn.put(blob_id.encode(), data, db=db)
+    key = blob_id.encode()
+    dbs = txn.dbs
+    if txn.txn.get(key, db=dbs["blob_index"]) is None and txn.txn.get(key, db=dbs["blobs"]) is None:
+        number = u64(txn.bump("", SEQUENCE))
+        txn.txn.put(number, data, db=dbs["blob_data"], append=True)
+        txn.txn.put(key, number, db=dbs["blob_index"])
     ref = grant(txn, account_id, blob_id, len(data), content_type)
     return blob_id, ref
 
@@ -57,4 +73,14 @@ def read_blob(txn: ReadTxn, account_id: str, blob_id: str) -> bytes | memoryview
     disk, but must copy what it keeps before the transaction ends."""
     if blob_ref(txn, account_id, blob_id) is None:
         return None
-    return txn.txn.get(blob_id.encode(), db=txn.dbs["blobs"])
+    return blob_bytes(txn.txn, txn.dbs, blob_id)
+
+
+def blob_bytes(txn: lmdb.Transaction, dbs: dict[str, object], blob_id: str) -> bytes | memoryview | None:
+    """A blob's bytes, whoever may read them: for the store's own work (a layout step), never for
+    an account's request (that is `read_blob`)."""
+    key = blob_id.encode()
+    number = txn.get(key, db=dbs["blob_index"])
+    if number is not None:
+        return txn.get(number, db=dbs["blob_data"])
+    return txn.get(key, db=dbs["blobs"])

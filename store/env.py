@@ -24,7 +24,10 @@ T = TypeVar("T")
 
 # Named databases; all open with the environment.
 DATABASES: list[str] = [
-    "meta", "users", "tokens", "accounts", "records", "changes", "counters", "blobs", "blobrefs",
+    "meta", "users", "tokens", "accounts", "records", "changes", "counters", "blobrefs",
+    # Blob octets in the order they were stored, and each blob id's number there (store/blobs.py);
+    # `blobs` holds those stored before layout 7, by blob id.
+    "blob_data", "blob_index", "blobs",
     # Email secondary indexes: Message-ID -> thread, and emails ordered by receivedAt per mailbox.
     "msgids", "by_mailbox",
     # IMAP UIDs per mailbox, both ways, and the UIDs of each keyword (jmapd/mail/uids.py).

@@ -17,7 +17,7 @@ import lmdb
 from . import keys
 from .codec import from_u64, u64
 
-CURRENT_VERSION = 6
+CURRENT_VERSION = 7
 VERSION_KEY = b"schema_version"
 
 
@@ -146,6 +146,12 @@ def _imap_flag_index(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
         txn.put(name, u64(total), db=dbs["counters"])
 
 
+def _blobs_in_order(txn: lmdb.Transaction, dbs: dict[str, object]) -> None:
+    """Layout 7 stores new blobs in order (`blob_data`, `blob_index`: store/blobs.py) and reads
+    older ones where they are (`blobs`): nothing is moved. The step is there so that an older jmapd,
+    which would not find the new blobs, refuses the folder."""
+
+
 # Each step carries a data folder from one layout to the next; the step from layout 5 is provided
 # by the mail layer (`provide`).
 MIGRATIONS: dict[int, Migration] = registry(
@@ -153,6 +159,7 @@ MIGRATIONS: dict[int, Migration] = registry(
     Migration(2, "IMAP UIDs for every mailbox's messages", _imap_uids),
     Migration(3, "each account's total Email size kept as a counter", _account_byte_totals),
     Migration(4, "the UIDs of each keyword per mailbox, with flag and size counters", _imap_flag_index),
+    Migration(6, "new blobs stored in the order they come", _blobs_in_order),
 )
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import lmdb
 
 from store import ReadTxn, WriteTxn, schema
+from store.blobs import blob_bytes
 from store.codec import decode, from_u64, u64
 
 from ..mime.envelope import envelope
@@ -174,7 +175,7 @@ def fill(txn: lmdb.Transaction, dbs: dict[str, object], after: bytes | None) -> 
             if rest.startswith(b"Email\x00"):
                 record = decode(cur.value(), EmailRecord)
                 plain, facts = render(record.summary, record.size, record.received_at)
-                blob = txn.get(record.blob_id.encode(), db=dbs["blobs"])
+                blob = blob_bytes(txn, dbs, record.blob_id)
                 head = None if blob is None else head_of(blob)
                 email_key = account + b"\x00" + rest[6:]
                 txn.put(email_key, plain, db=envelopes)

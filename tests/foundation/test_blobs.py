@@ -91,3 +91,62 @@ def test_blob_copy(client, make_client, live):
 def test_unknown_blob_404(client):
     """RFC 8620 §6.2: an unknown blob is a 404."""
     assert client.http.get(download_url(client, client.account_id, "Bdoesnotexist")).status_code == 404
+
+
+# -- how the store keeps blob octets (store/blobs.py) -------------------------------------------------
+def _stored_numbers(store):
+    with store.read() as txn:
+        return [bytes(k) for k, _ in txn.txn.cursor(db=txn.dbs["blob_data"])]
+
+
+def test_blobs_are_kept_in_the_order_they_are_stored_once_each(tmp_path):
+    """RFC 8620 §6: a blob is read back byte for byte by an account that holds it, and only by one;
+    the same octets stored for a second account are the same blob, not a second copy. The octets
+    are appended in the order they come (numbered 1, 2, 3...), indexed by blob id."""
+    from store import Store
+    from store.blobs import blob_id_for, put_blob, read_blob
+    from store.codec import u64
+
+    store = Store.open(str(tmp_path))
+    try:
+        contents = [os.urandom(1500 + n) for n in range(5)]
+        ids = [store.write(lambda txn, c=c: put_blob(txn, "a1", c, "message/rfc822")[0]) for c in contents]
+        assert ids == [blob_id_for(c) for c in contents]
+        assert _stored_numbers(store) == [u64(n) for n in range(1, 6)]
+        store.write(lambda txn: put_blob(txn, "a2", contents[2], "message/rfc822"))
+        assert len(_stored_numbers(store)) == 5
+        with store.read() as txn:
+            assert [bytes(read_blob(txn, "a1", i)) for i in ids] == contents
+            assert bytes(read_blob(txn, "a2", ids[2])) == contents[2]
+            assert read_blob(txn, "a2", ids[0]) is None  # not this account's
+    finally:
+        store.close()
+
+
+def test_blobs_of_an_older_layout_stay_readable_and_are_not_stored_again(tmp_path):
+    """RFC 8620 §6: octets a layout-6 folder keeps by blob id (`blobs`) are still read after the
+    layout 7 step, which moves nothing, and storing the same octets again adds no copy."""
+    from store import Store, schema
+    from store.blobs import blob_id_for, grant, put_blob, read_blob
+
+    old = os.urandom(2000)
+    store = Store.open(str(tmp_path))
+
+    def as_layout_6(txn):
+        txn.txn.put(blob_id_for(old).encode(), old, db=txn.dbs["blobs"])
+        grant(txn, "a1", blob_id_for(old), len(old), "message/rfc822")
+        schema.write_version(txn.txn, txn.dbs["meta"], 6)
+
+    store.write(as_layout_6)
+    store.close()
+    store = Store.open(str(tmp_path))
+    try:
+        assert store.migrations_run == ["v6 -> v7: new blobs stored in the order they come"]
+        with store.read() as txn:
+            assert bytes(read_blob(txn, "a1", blob_id_for(old))) == old
+        store.write(lambda txn: put_blob(txn, "a2", old, "message/rfc822"))
+        assert _stored_numbers(store) == []
+        with store.read() as txn:
+            assert bytes(read_blob(txn, "a2", blob_id_for(old))) == old
+    finally:
+        store.close()

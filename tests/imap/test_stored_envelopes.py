@@ -168,7 +168,8 @@ def test_layout_5_data_gets_its_entries_by_migration_in_batches(tmp_path, monkey
         step, apply=lambda txn, dbs, after: batches.append(after) or step.apply(txn, dbs, after)))
     store = Store.open(str(tmp_path))
     assert store.migrations_run == ["v5 -> v6: each Email's ENVELOPE, size, receivedAt, header section and "
-                                     "list-view header fields kept beside its record"]
+                                     "list-view header fields kept beside its record",
+                                     "v6 -> v7: new blobs stored in the order they come"]
     assert len(batches) == 3 and batches[0] is None
     assert assert_one_entry_per_email(store, user.account_id) == 5
     store.close()
